@@ -1,0 +1,335 @@
+"""Connectivity of the assembly network (MODEL.md A1), built sparse.
+
+The reference (``src/genconn.py``) fills a dense N×N matrix; here memory and time grow with the
+number of synapses. Equivalences with the reference, stated where they matter:
+
+* Pattern membership: each pattern draws its size from Binomial(N_E, f) and its members uniformly
+  without replacement — the same distribution as independent Bernoulli(f) per neuron.
+* E→E: score = (number of shared patterns) + uniform(0, 1) noise; the K = p_ee·N_E·(N_E−1)
+  highest off-diagonal scores are kept. Only pairs sharing a pattern are listed explicitly; when
+  they are fewer than K, the rest are drawn uniformly from the pairs sharing none (their scores are
+  pure noise, so any subset is equally likely, and they rank below every listed pair). The
+  reference thresholds at the percentile of all N_E² entries, diagonal included; we never form
+  self-connections (MODEL.md A1) and count K over off-diagonal pairs.
+* Lognormal E→E weights (mean, variance) are sorted and matched to the scores by rank.
+* I→E, E→I, I→I: Bernoulli per pair, drawn per presynaptic neuron as a Binomial count and a
+  uniform subset. The reference's I→I mask includes the diagonal (autapses); we exclude it.
+* Presynaptic rescaling of every E neuron j by exp(((m_j − P·f)/P)·f), the reference's operator
+  precedence for ``exp((m - P*f) / P*f)``, reproduced on purpose.
+* Delays uniform in [0, 2) ms, +1 ms for excitatory sources, rounded to whole steps.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+from numba import njit
+
+from .h5io import DataFileError, atomic_h5, open_checked
+from .params import ConnectivityParams
+
+KIND = "eiplast.connectivity"
+
+
+@dataclass
+class Network:
+    """Synapses in CSR by presynaptic neuron, sorted by (delay, post) within each neuron."""
+
+    n_exc: int
+    n_inh: int
+    indptr: np.ndarray  # int64 (N+1,)
+    post: np.ndarray  # int32 (S,)
+    weight_nS: np.ndarray  # float32 (S,)
+    delay_steps: np.ndarray  # int16 (S,)
+    pattern_indptr: np.ndarray  # int64 (P+1,)
+    pattern_members: np.ndarray  # int32
+    exc_alpha: np.ndarray  # float64 (n_exc,)
+    dt_ms: float = 0.1
+    pattern_sparsity: float = 0.01
+    seed: int = 0
+
+    @property
+    def n_total(self):
+        return self.n_exc + self.n_inh
+
+    @property
+    def n_patterns(self):
+        return len(self.pattern_indptr) - 1
+
+    @property
+    def n_synapses(self):
+        return len(self.post)
+
+    def presynaptic(self):
+        """Presynaptic neuron of every synapse (int32)."""
+        return np.repeat(np.arange(self.n_total, dtype=np.int32), np.diff(self.indptr))
+
+    def ei_mask(self):
+        """Boolean mask of the plastic I→E synapses."""
+        return (self.presynaptic() >= self.n_exc) & (self.post < self.n_exc)
+
+
+def _draw_patterns(rng, n_exc, n_patterns, f):
+    sizes = rng.binomial(n_exc, f, size=n_patterns)
+    members = [np.sort(rng.choice(n_exc, size=s, replace=False)) for s in sizes]
+    indptr = np.zeros(n_patterns + 1, dtype=np.int64)
+    np.cumsum(sizes, out=indptr[1:])
+    flat = np.concatenate(members).astype(np.int32) if n_patterns else np.zeros(0, np.int32)
+    return indptr, flat
+
+
+@njit(cache=True)
+def _shared_pattern_counts(n_exc, pattern_indptr, pattern_members):
+    """Sparse matrix of shared-pattern counts between distinct E neurons (CSR by row)."""
+    n_patterns = len(pattern_indptr) - 1
+    # patterns of every neuron (CSC of membership)
+    per_neuron = np.zeros(n_exc + 1, dtype=np.int64)
+    for k in range(len(pattern_members)):
+        per_neuron[pattern_members[k] + 1] += 1
+    for i in range(n_exc):
+        per_neuron[i + 1] += per_neuron[i]
+    fill = per_neuron[:-1].copy()
+    neuron_patterns = np.empty(len(pattern_members), dtype=np.int32)
+    for p in range(n_patterns):
+        for k in range(pattern_indptr[p], pattern_indptr[p + 1]):
+            i = pattern_members[k]
+            neuron_patterns[fill[i]] = p
+            fill[i] += 1
+    counts = np.zeros(n_exc, dtype=np.int32)
+    touched = np.empty(n_exc, dtype=np.int32)
+    row_ptr = np.zeros(n_exc + 1, dtype=np.int64)
+    # first pass: row sizes
+    for i in range(n_exc):
+        n_touched = 0
+        for a in range(per_neuron[i], per_neuron[i + 1]):
+            p = neuron_patterns[a]
+            for b in range(pattern_indptr[p], pattern_indptr[p + 1]):
+                j = pattern_members[b]
+                if j != i:
+                    if counts[j] == 0:
+                        touched[n_touched] = j
+                        n_touched += 1
+                    counts[j] += 1
+        row_ptr[i + 1] = row_ptr[i] + n_touched
+        for t in range(n_touched):
+            counts[touched[t]] = 0
+    cols = np.empty(row_ptr[-1], dtype=np.int32)
+    vals = np.empty(row_ptr[-1], dtype=np.int32)
+    for i in range(n_exc):
+        n_touched = 0
+        for a in range(per_neuron[i], per_neuron[i + 1]):
+            p = neuron_patterns[a]
+            for b in range(pattern_indptr[p], pattern_indptr[p + 1]):
+                j = pattern_members[b]
+                if j != i:
+                    if counts[j] == 0:
+                        touched[n_touched] = j
+                        n_touched += 1
+                    counts[j] += 1
+        base = row_ptr[i]
+        for t in range(n_touched):
+            j = touched[t]
+            cols[base + t] = j
+            vals[base + t] = counts[j]
+            counts[j] = 0
+    return row_ptr, cols, vals
+
+
+def _sample_absent_pairs(rng, n_exc, count, present_linear):
+    """``count`` distinct off-diagonal (pre, post) pairs not in ``present_linear`` (sorted)."""
+    chosen = np.zeros(0, dtype=np.int64)
+    while len(chosen) < count:
+        need = count - len(chosen)
+        cand = rng.integers(0, n_exc * n_exc, size=int(need * 1.1) + 16, dtype=np.int64)
+        cand = cand[(cand // n_exc) != (cand % n_exc)]
+        pos = np.searchsorted(present_linear, cand)
+        pos[pos == len(present_linear)] = 0
+        if len(present_linear):
+            cand = cand[present_linear[pos] != cand]
+        # keep first occurrences in draw order, then drop those already chosen
+        _, first = np.unique(cand, return_index=True)
+        cand = cand[np.sort(first)]
+        cand = cand[~np.isin(cand, chosen)]
+        chosen = np.concatenate([chosen, cand[:need]])
+    return chosen
+
+
+def _ee_block(rng, params, pattern_indptr, pattern_members):
+    n_exc = params.n_exc
+    row_ptr, cols, counts = _shared_pattern_counts(n_exc, pattern_indptr, pattern_members)
+    n_keep = int(round(params.p_ee * n_exc * (n_exc - 1)))
+    rows = np.repeat(np.arange(n_exc, dtype=np.int64), np.diff(row_ptr))
+    # counts are symmetric; row = presynaptic neuron, column = postsynaptic
+    score = counts + rng.random(len(counts))
+    if len(score) >= n_keep:
+        keep = np.argpartition(-score, n_keep - 1)[:n_keep] if n_keep else np.zeros(0, np.int64)
+        pre, post, score = rows[keep], cols[keep].astype(np.int64), score[keep]
+    else:
+        linear = np.sort(rows * n_exc + cols)
+        extra = _sample_absent_pairs(rng, n_exc, n_keep - len(score), linear)
+        pre = np.concatenate([rows, extra // n_exc])
+        post = np.concatenate([cols.astype(np.int64), extra % n_exc])
+        score = np.concatenate([score, rng.random(len(extra))])
+    sigma = np.sqrt(np.log(params.ee_var_nS2 / params.ee_mean_nS**2 + 1.0))
+    mu = np.log(params.ee_mean_nS) - sigma**2 / 2
+    lognormal = np.sort(np.exp(rng.standard_normal(n_keep) * sigma + mu))
+    weight = np.empty(n_keep)
+    weight[np.argsort(score, kind="stable")] = lognormal
+    return pre, post, weight
+
+
+def _bernoulli_block(rng, pre_range, post_range, p, exclude_self):
+    """Independent Bernoulli(p) synapses from every neuron of ``pre_range`` to ``post_range``."""
+    pre_ids = np.arange(*pre_range)
+    n_post = post_range[1] - post_range[0]
+    pres, posts = [], []
+    for i in pre_ids:
+        if exclude_self and post_range[0] <= i < post_range[1]:
+            others = n_post - 1
+            k = rng.binomial(others, p)
+            chosen = rng.choice(others, size=k, replace=False) + post_range[0]
+            chosen[chosen >= i] += 1
+        else:
+            k = rng.binomial(n_post, p)
+            chosen = rng.choice(n_post, size=k, replace=False) + post_range[0]
+        pres.append(np.full(k, i, dtype=np.int64))
+        posts.append(chosen.astype(np.int64))
+    if not pres:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    return np.concatenate(pres), np.concatenate(posts)
+
+
+def generate_connectivity(params: ConnectivityParams) -> Network:
+    """Build the network of A1 from ``params`` (seeded by ``params.seed``)."""
+    rng = np.random.default_rng(params.seed)
+    n_exc, n_inh = params.n_exc, params.n_inh
+    n_total = n_exc + n_inh
+    exc, inh = (0, n_exc), (n_exc, n_total)
+    pattern_indptr, pattern_members = _draw_patterns(
+        rng, n_exc, params.n_patterns, params.pattern_sparsity
+    )
+    ee_pre, ee_post, ee_w = _ee_block(rng, params, pattern_indptr, pattern_members)
+    ie_pre, ie_post = _bernoulli_block(rng, exc, inh, params.p_ie, False)
+    ei_pre, ei_post = _bernoulli_block(rng, inh, exc, params.p_ei, False)
+    ii_pre, ii_post = _bernoulli_block(rng, inh, inh, params.p_ii, True)
+    pre = np.concatenate([ee_pre, ie_pre, ei_pre, ii_pre])
+    post = np.concatenate([ee_post, ie_post, ei_post, ii_post])
+    weight = np.concatenate(
+        [
+            ee_w,
+            np.full(len(ie_pre), params.ie_nS),
+            np.full(len(ei_pre), params.ei_nS),
+            np.full(len(ii_pre), params.ii_nS),
+        ]
+    )
+    # presynaptic rescaling of E neurons by pattern participation m_j; the reference writes
+    # exp((m - P*f) / P*f), i.e. exp(((m - P*f) / P) * f) by Python precedence: kept as is.
+    participation = np.bincount(pattern_members, minlength=n_exc)
+    pf = params.n_patterns * params.pattern_sparsity
+    factor = np.exp((participation - pf) / params.n_patterns * params.pattern_sparsity)
+    is_exc_pre = pre < n_exc
+    weight[is_exc_pre] /= factor[pre[is_exc_pre]]
+    delay_ms = rng.random(len(pre)) * params.delay_range_ms
+    delay_ms[is_exc_pre] += params.exc_extra_delay_ms
+    delay = np.rint(delay_ms / params.dt_ms).astype(np.int16)
+    exc_alpha = rng.standard_normal(n_exc)
+    order = np.lexsort((post, delay, pre))
+    indptr = np.zeros(n_total + 1, dtype=np.int64)
+    np.cumsum(np.bincount(pre, minlength=n_total), out=indptr[1:])
+    return Network(
+        n_exc=n_exc,
+        n_inh=n_inh,
+        indptr=indptr,
+        post=post[order].astype(np.int32),
+        weight_nS=weight[order].astype(np.float32),
+        delay_steps=delay[order],
+        pattern_indptr=pattern_indptr,
+        pattern_members=pattern_members,
+        exc_alpha=exc_alpha,
+        dt_ms=params.dt_ms,
+        pattern_sparsity=params.pattern_sparsity,
+        seed=params.seed,
+    )
+
+
+def save_connectivity(network: Network, path, extra_attrs=None):
+    """Write ``network`` to ``path`` atomically (layout: docs/data-format.md)."""
+    with atomic_h5(path, KIND) as f:
+        f.attrs["n_exc"] = network.n_exc
+        f.attrs["n_inh"] = network.n_inh
+        f.attrs["n_patterns"] = network.n_patterns
+        f.attrs["pattern_sparsity"] = network.pattern_sparsity
+        f.attrs["seed"] = network.seed
+        f.attrs["dt_ms"] = network.dt_ms
+        for key, value in (extra_attrs or {}).items():
+            f.attrs[key] = value
+        f.create_dataset("synapses/indptr", data=network.indptr)
+        f.create_dataset("synapses/post", data=network.post)
+        f.create_dataset("synapses/weight_nS", data=network.weight_nS)
+        f.create_dataset("synapses/delay_steps", data=network.delay_steps)
+        f.create_dataset("patterns/indptr", data=network.pattern_indptr)
+        f.create_dataset("patterns/members", data=network.pattern_members)
+        f.create_dataset("neurons/exc_alpha", data=network.exc_alpha)
+
+
+_DATASETS = (
+    "synapses/indptr",
+    "synapses/post",
+    "synapses/weight_nS",
+    "synapses/delay_steps",
+    "patterns/indptr",
+    "patterns/members",
+    "neurons/exc_alpha",
+)
+
+
+def load_connectivity(path) -> Network:
+    """Read and check a connectivity file; any inconsistency names the file."""
+    with open_checked(path, KIND, _DATASETS) as f:
+        try:
+            network = Network(
+                n_exc=int(f.attrs["n_exc"]),
+                n_inh=int(f.attrs["n_inh"]),
+                indptr=f["synapses/indptr"][:],
+                post=f["synapses/post"][:],
+                weight_nS=f["synapses/weight_nS"][:],
+                delay_steps=f["synapses/delay_steps"][:],
+                pattern_indptr=f["patterns/indptr"][:],
+                pattern_members=f["patterns/members"][:],
+                exc_alpha=f["neurons/exc_alpha"][:],
+                dt_ms=float(f.attrs["dt_ms"]),
+                pattern_sparsity=float(f.attrs["pattern_sparsity"]),
+                seed=int(f.attrs["seed"]),
+            )
+        except (KeyError, OSError) as err:
+            raise DataFileError(f"{path}: unreadable connectivity ({err})") from None
+    _validate(network, path)
+    return network
+
+
+def _validate(net: Network, path):
+    def fail(reason):
+        raise DataFileError(f"{path}: {reason}")
+
+    n = net.n_total
+    if net.n_exc < 1 or net.n_inh < 1:
+        fail(f"population sizes n_exc={net.n_exc}, n_inh={net.n_inh} must be positive")
+    if len(net.indptr) != n + 1:
+        fail(f"synapses/indptr has {len(net.indptr)} entries, expected n_exc+n_inh+1 = {n + 1}")
+    s = net.n_synapses
+    if net.indptr[0] != 0 or net.indptr[-1] != s or np.any(np.diff(net.indptr) < 0):
+        fail(f"synapses/indptr is not a valid CSR pointer for {s} synapses")
+    if len(net.weight_nS) != s or len(net.delay_steps) != s:
+        fail("synapses/post, weight_nS and delay_steps differ in length")
+    if s and (net.post.min() < 0 or net.post.max() >= n):
+        fail(f"synapses/post holds indices outside [0, {n})")
+    if s and net.delay_steps.min() < 0:
+        fail("negative synaptic delay")
+    if len(net.exc_alpha) != net.n_exc:
+        fail(f"neurons/exc_alpha has {len(net.exc_alpha)} entries, expected n_exc={net.n_exc}")
+    members = net.pattern_members
+    if net.pattern_indptr[-1] != len(members) or (len(members) and members.max() >= net.n_exc):
+        fail("patterns/indptr and patterns/members are inconsistent with n_exc")
+    pre = net.presynaptic().astype(np.int64)
+    key = (pre * 65536 + net.delay_steps.astype(np.int64)) * (n + 1) + net.post
+    if s and np.any(np.diff(key) < 0):
+        fail("synapses are not sorted by (pre, delay, post)")

@@ -1,0 +1,152 @@
+"""Random numbers for numba kernels, with state that checkpoints exactly.
+
+Every stream is a SplitMix64 generator (Steele, Lea & Flood 2014): a 64-bit word advanced by a
+fixed odd increment and passed through a bijective mixing function. Kernels load the word of each
+stream from a plain ``uint64`` array, thread it through the draw functions below
+(``value, word = draw(word)``) and store it back, so saving that array saves the stream.
+
+Independent streams (one per neuron in isolation mode) are disjoint stretches of one Weyl
+sequence: stream ``k`` starts at ``base + k * 2**40 * GAMMA``. The mixer is a bijection, so no two
+(stream, draw) pairs below 2**40 draws per stream share an input word.
+
+Standard normals use the 256-layer ziggurat (Marsaglia & Tsang 2000, in the formulation of
+Doornik 2005, "An improved ziggurat method"): exact, not an approximation.
+"""
+
+import math
+
+import numpy as np
+from numba import njit, uint64
+
+GAMMA = np.uint64(0x9E3779B97F4A7C15)
+STREAM_STRIDE = np.uint64(1 << 40)
+_TO_UNIT = 1.0 / 9007199254740992.0  # 2**-53
+
+_ZIG_LAYERS = 256
+_ZIG_R = 3.6541528853610088
+_ZIG_V = 4.92867323399e-3
+
+
+@njit(cache=True)
+def mix64(z):
+    """SplitMix64 output function: a bijection of 64-bit words."""
+    z = (z ^ (z >> uint64(30))) * uint64(0xBF58476D1CE4E5B9)
+    z = (z ^ (z >> uint64(27))) * uint64(0x94D049BB133111EB)
+    return z ^ (z >> uint64(31))
+
+
+@njit(cache=True)
+def next_u64(word):
+    """Next 64-bit output and the advanced stream word."""
+    word = word + uint64(0x9E3779B97F4A7C15)
+    return mix64(word), word
+
+
+@njit(cache=True)
+def next_uniform(word):
+    """Uniform double in [0, 1) from the top 53 bits of the next output."""
+    out, word = next_u64(word)
+    return (out >> uint64(11)) * _TO_UNIT, word
+
+
+@njit(cache=True)
+def next_index(word, n):
+    """Uniform integer in [0, n) (bias below n * 2**-53)."""
+    u, word = next_uniform(word)
+    return int(u * n), word
+
+
+@njit(cache=True)
+def _normal_tail(word, r, negative):
+    """Normal beyond |x| > r by Marsaglia's (1964) exponential rejection."""
+    while True:
+        a, word = next_uniform(word)
+        b, word = next_uniform(word)
+        xt = math.log(1.0 - a) / r
+        yt = math.log(1.0 - b)
+        if -2.0 * yt >= xt * xt:
+            return (xt - r if negative else r - xt), word
+
+
+@njit(cache=True)
+def next_normal(word, zig_x, zig_ratio):
+    """Standard normal by the ziggurat; ``zig_x``/``zig_ratio`` from ``ziggurat_tables``."""
+    while True:
+        out, word = next_u64(word)
+        layer = int(out & uint64(0xFF))
+        u = 2.0 * ((out >> uint64(11)) * _TO_UNIT) - 1.0
+        if abs(u) < zig_ratio[layer]:
+            return u * zig_x[layer], word
+        if layer == 0:
+            return _normal_tail(word, zig_x[1], u < 0.0)
+        x = u * zig_x[layer]
+        f0 = math.exp(-0.5 * (zig_x[layer] * zig_x[layer] - x * x))
+        f1 = math.exp(-0.5 * (zig_x[layer + 1] * zig_x[layer + 1] - x * x))
+        v, word = next_uniform(word)
+        if f1 + v * (f0 - f1) < 1.0:
+            return x, word
+
+
+def ziggurat_tables():
+    """Layer edges ``x`` (257 values, decreasing to 0) and ratios ``x[i+1]/x[i]`` (256 values)."""
+    x = np.zeros(_ZIG_LAYERS + 1)
+    f = math.exp(-0.5 * _ZIG_R * _ZIG_R)
+    x[0] = _ZIG_V / f
+    x[1] = _ZIG_R
+    for i in range(2, _ZIG_LAYERS):
+        x[i] = math.sqrt(-2.0 * math.log(_ZIG_V / x[i - 1] + f))
+        f = math.exp(-0.5 * x[i] * x[i])
+    return x, x[1:] / x[:-1]
+
+
+ZIG_X, ZIG_RATIO = ziggurat_tables()
+
+
+def seed_word(seed, salt=0):
+    """A well-mixed 64-bit starting word from a user seed and a salt naming the purpose."""
+    with np.errstate(over="ignore"):
+        z = np.uint64(seed) * GAMMA + np.uint64(salt) * np.uint64(0xD1B54A32D192ED03)
+    return np.uint64(mix64(z))
+
+
+def single_stream(seed, salt=0):
+    """State array of one stream."""
+    return np.array([seed_word(seed, salt)], dtype=np.uint64)
+
+
+def neuron_streams(seed, neuron_indices, salt=0):
+    """One disjoint stream per neuron, fixed by (seed, salt, global neuron index)."""
+    idx = np.asarray(neuron_indices, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        return seed_word(seed, salt) + idx * STREAM_STRIDE * GAMMA
+
+
+def poisson_inverse_table(mean, tail=1e-16):
+    """Cumulative probabilities of Poisson(mean) up to where the upper tail is below ``tail``.
+
+    Sampling by inversion against this table (``sample_table``) is exact except for the truncated
+    tail (probability below ``tail``).
+    """
+    from scipy.stats import poisson
+
+    if not mean >= 0:
+        raise ValueError(f"Poisson mean must be >= 0, got {mean}")
+    top = int(poisson.isf(tail, mean)) + 2 if mean > 0 else 1
+    cdf = poisson.cdf(np.arange(top), mean)
+    cdf[-1] = 1.0
+    return cdf
+
+
+@njit(cache=True)
+def sample_table(word, cdf):
+    """Inversion sampling: smallest j with u < cdf[j], u uniform (binary search)."""
+    u, word = next_uniform(word)
+    lo = 0
+    hi = cdf.shape[0] - 1
+    while lo < hi:
+        mid = (lo + hi) >> 1
+        if u < cdf[mid]:
+            hi = mid
+        else:
+            lo = mid + 1
+    return lo, word
