@@ -232,6 +232,21 @@ def generate_connectivity(params: ConnectivityParams) -> Network:
     delay_ms[is_exc_pre] += params.exc_extra_delay_ms
     delay = np.rint(delay_ms / params.dt_ms).astype(np.int16)
     exc_alpha = rng.standard_normal(n_exc)
+    return network_from_synapses(
+        n_exc, n_inh, pre, post, weight, delay, pattern_indptr, pattern_members, exc_alpha,
+        dt_ms=params.dt_ms, pattern_sparsity=params.pattern_sparsity, seed=params.seed,
+    )  # fmt: skip
+
+
+def network_from_synapses(
+    n_exc, n_inh, pre, post, weight_nS, delay_steps, pattern_indptr=None, pattern_members=None,
+    exc_alpha=None, *, dt_ms=0.1, pattern_sparsity=0.0, seed=0,
+):  # fmt: skip
+    """A ``Network`` from synapse lists in any order (sorted here by pre, delay, post)."""
+    pre = np.asarray(pre, dtype=np.int64)
+    post = np.asarray(post, dtype=np.int64)
+    delay = np.asarray(delay_steps, dtype=np.int16)
+    n_total = n_exc + n_inh
     order = np.lexsort((post, delay, pre))
     indptr = np.zeros(n_total + 1, dtype=np.int64)
     np.cumsum(np.bincount(pre, minlength=n_total), out=indptr[1:])
@@ -240,14 +255,14 @@ def generate_connectivity(params: ConnectivityParams) -> Network:
         n_inh=n_inh,
         indptr=indptr,
         post=post[order].astype(np.int32),
-        weight_nS=weight[order].astype(np.float32),
+        weight_nS=np.asarray(weight_nS, dtype=np.float32)[order],
         delay_steps=delay[order],
-        pattern_indptr=pattern_indptr,
-        pattern_members=pattern_members,
-        exc_alpha=exc_alpha,
-        dt_ms=params.dt_ms,
-        pattern_sparsity=params.pattern_sparsity,
-        seed=params.seed,
+        pattern_indptr=np.zeros(1, np.int64) if pattern_indptr is None else pattern_indptr,
+        pattern_members=np.zeros(0, np.int32) if pattern_members is None else pattern_members,
+        exc_alpha=np.zeros(n_exc) if exc_alpha is None else exc_alpha,
+        dt_ms=dt_ms,
+        pattern_sparsity=pattern_sparsity,
+        seed=seed,
     )
 
 

@@ -51,7 +51,7 @@ def open_checked(path, kind, datasets=()):
     try:
         f = h5py.File(path, "r")
     except OSError as err:
-        raise DataFileError(f"{path}: not a readable HDF5 file (truncated or corrupt?): {err}") from None
+        raise DataFileError(f"{path}: not a readable HDF5 file (truncated?): {err}") from None
     found = f.attrs.get("format")
     if isinstance(found, bytes):
         found = found.decode()

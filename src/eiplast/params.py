@@ -190,5 +190,9 @@ class RunParams:
         _check(self.chunk_s > 0, "chunk_s", self.chunk_s, "must be positive")
         _check(self.learning_rate >= 0, "learning_rate", self.learning_rate, "must be >= 0")
         _check(self.state_interval_ms > 0, "state_interval_ms", self.state_interval_ms, "> 0")
-        _check(isinstance(self.seed, int | np.integer) and self.seed >= 0, "seed", self.seed,
-               "must be a non-negative integer")
+        _check(
+            isinstance(self.seed, int | np.integer) and self.seed >= 0,
+            "seed",
+            self.seed,
+            "must be a non-negative integer",
+        )

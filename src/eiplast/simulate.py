@@ -113,8 +113,13 @@ def _stimulus_arrays(stimuli, dt_ms, n_exc):
 def _signature(network, neuron, background, plasticity, run):
     """Hash of everything that determines the output (not the chunk length)."""
     h = hashlib.sha256()
-    for arr in (network.indptr, network.post, network.weight_nS, network.delay_steps,
-                network.exc_alpha):
+    for arr in (
+        network.indptr,
+        network.post,
+        network.weight_nS,
+        network.delay_steps,
+        network.exc_alpha,
+    ):
         h.update(np.ascontiguousarray(arr).tobytes())
     settings = {
         "neuron": asdict(neuron),
@@ -125,37 +130,6 @@ def _signature(network, neuron, background, plasticity, run):
     }
     h.update(json.dumps(settings, sort_keys=True, default=str).encode())
     return h.hexdigest()
-
-
-def _write_checkpoint(path, signature, step, state, hist_neuron, hist_count, weight, totals):
-    with atomic_h5(path, CHECKPOINT_KIND) as f:
-        f.attrs["signature"] = signature
-        f.attrs["step"] = step
-        f.attrs["exc_spikes"], f.attrs["inh_spikes"] = totals
-        for name in _DYNAMIC:
-            f.create_dataset(f"state/{name}", data=state[name])
-        f.create_dataset("state/hist_neuron", data=hist_neuron)
-        f.create_dataset("state/hist_count", data=hist_count)
-        f.create_dataset("state/weight_nS", data=weight)
-
-
-def _read_checkpoint(path, signature):
-    """State saved at ``path`` if it belongs to this run, else None."""
-    try:
-        with h5py.File(path, "r") as f:
-            if f.attrs.get("signature") != signature:
-                return None
-            state = {name: f[f"state/{name}"][:] for name in _DYNAMIC}
-            return (
-                int(f.attrs["step"]),
-                state,
-                f["state/hist_neuron"][:],
-                f["state/hist_count"][:],
-                f["state/weight_nS"][:],
-                (int(f.attrs["exc_spikes"]), int(f.attrs["inh_spikes"])),
-            )
-    except (OSError, KeyError):
-        return None
 
 
 def _write_segment(parts_dir, step_begin, step_end, neurons, steps, state_ge, state_gi, every):
@@ -181,18 +155,22 @@ def _merge_segments(parts_dir, output_path, n_steps, attrs, every, n_total, extr
             with h5py.File(seg, "r") as f:
                 sizes.append(len(f["neuron"]))
         total = int(sum(sizes))
-        d_neuron = out.create_dataset("spikes/neuron", (total,), dtype=np.int32,
-                                      chunks=(min(max(total, 1), 2**20),))
-        d_step = out.create_dataset("spikes/step", (total,), dtype=np.int64,
-                                    chunks=(min(max(total, 1), 2**20),))
+        d_neuron = out.create_dataset(
+            "spikes/neuron", (total,), dtype=np.int32, chunks=(min(max(total, 1), 2**20),)
+        )
+        d_step = out.create_dataset(
+            "spikes/step", (total,), dtype=np.int64, chunks=(min(max(total, 1), 2**20),)
+        )
         if every:
             rows = n_steps // every + (1 if n_steps % every else 0)
             grp = out.create_group("state")
             grp.attrs["interval_steps"] = every
-            d_ge = grp.create_dataset("g_e_nS", (rows, n_total), dtype=np.float32,
-                                      chunks=(min(rows, 256), n_total))
-            d_gi = grp.create_dataset("g_i_nS", (rows, n_total), dtype=np.float32,
-                                      chunks=(min(rows, 256), n_total))
+            d_ge = grp.create_dataset(
+                "g_e_nS", (rows, n_total), dtype=np.float32, chunks=(min(rows, 256), n_total)
+            )
+            d_gi = grp.create_dataset(
+                "g_i_nS", (rows, n_total), dtype=np.float32, chunks=(min(rows, 256), n_total)
+            )
         offset = 0
         row = 0
         for seg, size in zip(segments, sizes, strict=True):
@@ -207,6 +185,118 @@ def _merge_segments(parts_dir, output_path, n_steps, attrs, every, n_total, extr
             offset += size
         for name, data in extra.items():
             out.create_dataset(name, data=data)
+
+
+class NetworkSimulator:
+    """The connected network, its dynamic state and the step kernel's fixed inputs.
+
+    ``advance(step_end)`` simulates up to ``step_end`` and returns the spikes; the dynamic state
+    (``state``, ``hist_neuron``, ``hist_count``, ``weight_nS``, ``step``) can be read, saved and
+    restored, which is all a checkpoint needs.
+    """
+
+    def __init__(self, network, neuron, background, plasticity, run):
+        self.network = network
+        self.run = run
+        dt_ms = network.dt_ms
+        n, n_exc = network.n_total, network.n_exc
+        self.rule = _rule_code(plasticity, run.learning_rate)
+        self.consts = _constants(neuron, background, plasticity, run, n_exc, dt_ms)
+        self.a1_mV = np.full(n, neuron.a1_mV)
+        self.a1_mV[:n_exc] += neuron.a1_alpha_scale_mV * network.exc_alpha
+        self.alpha_hebb = np.full(
+            n_exc, 2.0 * plasticity.target_rate_hz * plasticity.tau_stdp_ms / 1000.0
+        )
+        n_delays = int(network.delay_steps.max()) + 1 if network.n_synapses else 1
+        self.delay_ptr = delay_pointers(network.indptr, network.delay_steps, n_delays)
+        self.ei_ptr, self.ei_syn, self.ei_pre = incoming_ei(network.indptr, network.post, n_exc)
+        bg_mean = n * background.n_sources * background.rate_hz * dt_ms / 1000.0
+        self.bg_cdf = rng.poisson_inverse_table(bg_mean)
+        self.stimulus = _stimulus_arrays(run.stimuli, dt_ms, n_exc)
+        self.weight_nS = network.weight_nS.copy()
+        if run.shuffle_ei:
+            mask = network.ei_mask()
+            shuffler = np.random.default_rng([run.seed, _SALT_SHUFFLE])
+            self.weight_nS[mask] = shuffler.permutation(self.weight_nS[mask])
+        self.state = _initial_state(network, neuron, run.seed)
+        self.hist_neuron = np.zeros((n_delays, n), dtype=np.int32)
+        self.hist_count = np.zeros(n_delays, dtype=np.int32)
+        self.step = 0
+        self._spike_neuron = np.empty(0, dtype=np.int32)
+        self._spike_step = np.empty(0, dtype=np.int64)
+
+    def advance(self, step_end, state_every=0):
+        """Simulate steps ``self.step`` … ``step_end − 1``.
+
+        Returns (spike neurons, spike steps, E spike count, I spike count, g_e rows, g_i rows);
+        with ``state_every`` > 0, g_e and g_i of all neurons are sampled at the start of every
+        step that is a multiple of ``state_every`` (float32, nS).
+        """
+        n = self.network.n_total
+        span = step_end - self.step
+        capacity = max(4 * n, min(2**22, int(span * n * 0.002) + 2 * n))
+        if len(self._spike_neuron) < capacity:
+            self._spike_neuron = np.empty(capacity, dtype=np.int32)
+            self._spike_step = np.empty(capacity, dtype=np.int64)
+        first_row = -(-self.step // state_every) if state_every else 0
+        n_rows = (-(-step_end // state_every) - first_row) if state_every else 0
+        state_ge = np.empty((n_rows, n), dtype=np.float32)
+        state_gi = np.empty((n_rows, n), dtype=np.float32)
+        neurons, steps = [], []
+        n_exc_spikes = n_inh_spikes = 0
+        st = self.state
+        while self.step < step_end:
+            self.step, n_rec, n_e, n_i = run_steps(
+                self.step, step_end, self.network.n_exc, self.consts, self.a1_mV,
+                self.alpha_hebb, self.delay_ptr, self.network.post, self.weight_nS,
+                self.ei_ptr, self.ei_syn, self.ei_pre, st["v"], st["g_e"], st["g_i"],
+                st["h1"], st["h2"], st["trace"], st["last_spike"], st["rate_unit"],
+                st["rng_state"], self.hist_neuron, self.hist_count, self.bg_cdf,
+                *self.stimulus, self.rule, self._spike_neuron, self._spike_step, 0,
+                state_every, first_row, state_ge, state_gi,
+            )  # fmt: skip
+            neurons.append(self._spike_neuron[:n_rec].copy())
+            steps.append(self._spike_step[:n_rec].copy())
+            n_exc_spikes += n_e
+            n_inh_spikes += n_i
+        return (
+            np.concatenate(neurons) if neurons else np.zeros(0, np.int32),
+            np.concatenate(steps) if steps else np.zeros(0, np.int64),
+            n_exc_spikes,
+            n_inh_spikes,
+            state_ge,
+            state_gi,
+        )
+
+    def save(self, path, signature, totals):
+        """Write the dynamic state to ``path`` atomically."""
+        with atomic_h5(path, CHECKPOINT_KIND) as f:
+            f.attrs["signature"] = signature
+            f.attrs["step"] = self.step
+            f.attrs["exc_spikes"], f.attrs["inh_spikes"] = totals
+            for name in _DYNAMIC:
+                f.create_dataset(f"state/{name}", data=self.state[name])
+            f.create_dataset("state/hist_neuron", data=self.hist_neuron)
+            f.create_dataset("state/hist_count", data=self.hist_count)
+            f.create_dataset("state/weight_nS", data=self.weight_nS)
+
+    def restore(self, path, signature):
+        """Load the state saved at ``path`` if it belongs to this run; return spike totals."""
+        try:
+            with h5py.File(path, "r") as f:
+                if f.attrs.get("signature") != signature:
+                    return None
+                state = {name: f[f"state/{name}"][:] for name in _DYNAMIC}
+                hist_neuron = f["state/hist_neuron"][:]
+                hist_count = f["state/hist_count"][:]
+                weight = f["state/weight_nS"][:]
+                step = int(f.attrs["step"])
+                totals = (int(f.attrs["exc_spikes"]), int(f.attrs["inh_spikes"]))
+        except (OSError, KeyError):
+            return None
+        self.state, self.hist_neuron, self.hist_count = state, hist_neuron, hist_count
+        self.weight_nS, self.step = weight, step
+        return totals
 
 
 def simulate_network(
@@ -227,47 +317,25 @@ def simulate_network(
     ``trained_network_path``: if given, the network with its final weights is written there as a
     connectivity file (training). ``stop_after_chunks`` ends the call early, leaving the
     checkpoint in place (used by tests to emulate an interrupted run).
-    Returns a dict of summary figures (mean rates, wall time).
+    Returns a dict of summary figures (mean rates, wall time), or None when stopped early.
     """
     output_path = Path(output_path)
     dt_ms = network.dt_ms
     n, n_exc = network.n_total, network.n_exc
     n_steps = round(run.duration_s * 1000.0 / dt_ms)
     every = round(run.state_interval_ms / dt_ms) if run.record_state else 0
-    rule = _rule_code(plasticity, run.learning_rate)
-    consts = _constants(neuron, background, plasticity, run, n_exc, dt_ms)
-    a1 = np.full(n, neuron.a1_mV)
-    a1[:n_exc] += neuron.a1_alpha_scale_mV * network.exc_alpha
-    alpha_hebb = np.full(n_exc, 2.0 * plasticity.target_rate_hz * plasticity.tau_stdp_ms / 1000.0)
-    n_delays = int(network.delay_steps.max()) + 1 if network.n_synapses else 1
-    delay_ptr = delay_pointers(network.indptr, network.delay_steps, n_delays)
-    ei_ptr, ei_syn, ei_pre = incoming_ei(network.indptr, network.post, n_exc)
-    bg_mean = n * background.n_sources * background.rate_hz * dt_ms / 1000.0
-    bg_cdf = rng.poisson_inverse_table(bg_mean)
-    stim = _stimulus_arrays(run.stimuli, dt_ms, n_exc)
-
-    weight = network.weight_nS.copy()
-    if run.shuffle_ei:
-        mask = network.ei_mask()
-        shuffler = np.random.default_rng([run.seed, _SALT_SHUFFLE])
-        weight[mask] = shuffler.permutation(weight[mask])
-
+    sim = NetworkSimulator(network, neuron, background, plasticity, run)
     signature = _signature(network, neuron, background, plasticity, run)
     ckpt_path = output_path.with_name(output_path.name + ".ckpt")
     parts_dir = output_path.with_name(output_path.name + ".parts")
-    resumed = _read_checkpoint(ckpt_path, signature) if ckpt_path.exists() else None
-    if resumed is None:
+    totals = sim.restore(ckpt_path, signature) if ckpt_path.exists() else None
+    if totals is None:
         if parts_dir.exists():
             shutil.rmtree(parts_dir)
-        step = 0
-        state = _initial_state(network, neuron, run.seed)
-        hist_neuron = np.zeros((n_delays, n), dtype=np.int32)
-        hist_count = np.zeros(n_delays, dtype=np.int32)
         totals = (0, 0)
     else:
-        step, state, hist_neuron, hist_count, weight, totals = resumed
         for seg in parts_dir.glob("steps_*.h5"):
-            if int(seg.stem.split("_")[1]) >= step:
+            if int(seg.stem.split("_")[1]) >= sim.step:
                 seg.unlink()
     parts_dir.mkdir(parents=True, exist_ok=True)
 
@@ -276,57 +344,31 @@ def simulate_network(
         rows_fit = max(1, _STATE_BUFFER_BYTES // (8 * n))
         chunk_steps = min(chunk_steps, rows_fit * every)
         chunk_steps = max(every, chunk_steps - chunk_steps % every)
-    capacity = max(4 * n, min(2**22, int(chunk_steps * n * 0.002) + 2 * n))
-    spike_neuron = np.empty(capacity, dtype=np.int32)
-    spike_step = np.empty(capacity, dtype=np.int64)
 
     wall_start = time.perf_counter()
     bar = tqdm(
         total=round(n_steps * dt_ms / 1000.0, 3),
-        initial=round(step * dt_ms / 1000.0, 3),
+        initial=round(sim.step * dt_ms / 1000.0, 3),
         unit="s",
         desc=f"{stage or 'simulate'} (simulated s)",
         disable=not progress,
         mininterval=5.0,
     )
     chunks_done = 0
-    while step < n_steps:
-        chunk_end = min(step + chunk_steps, n_steps)
-        first_row = -(-step // every) if every else 0
-        n_rows = (-(-chunk_end // every) - first_row) if every else 0
-        state_ge = np.empty((n_rows, n), dtype=np.float32)
-        state_gi = np.empty((n_rows, n), dtype=np.float32)
-        seg_neurons, seg_steps = [], []
-        chunk_exc = chunk_inh = 0
-        cursor = step
-        while cursor < chunk_end:
-            cursor, n_rec, n_e, n_i = run_steps(
-                cursor, chunk_end, n_exc, consts, a1, alpha_hebb, delay_ptr, network.post,
-                weight, ei_ptr, ei_syn, ei_pre, state["v"], state["g_e"], state["g_i"],
-                state["h1"], state["h2"], state["trace"], state["last_spike"],
-                state["rate_unit"], state["rng_state"], hist_neuron, hist_count, bg_cdf,
-                *stim, rule, spike_neuron, spike_step, 0, every, first_row, state_ge, state_gi,
-            )  # fmt: skip
-            seg_neurons.append(spike_neuron[:n_rec].copy())
-            seg_steps.append(spike_step[:n_rec].copy())
-            chunk_exc += n_e
-            chunk_inh += n_i
-        _write_segment(
-            parts_dir, step, chunk_end, np.concatenate(seg_neurons), np.concatenate(seg_steps),
-            state_ge, state_gi, every,
-        )  # fmt: skip
-        totals = (totals[0] + chunk_exc, totals[1] + chunk_inh)
-        chunk_s = (chunk_end - step) * dt_ms / 1000.0
-        step = chunk_end
-        _write_checkpoint(ckpt_path, signature, step, state, hist_neuron, hist_count, weight,
-                          totals)
+    while sim.step < n_steps:
+        begin = sim.step
+        end = min(begin + chunk_steps, n_steps)
+        neurons, steps, n_e, n_i, state_ge, state_gi = sim.advance(end, every)
+        _write_segment(parts_dir, begin, end, neurons, steps, state_ge, state_gi, every)
+        totals = (totals[0] + n_e, totals[1] + n_i)
+        sim.save(ckpt_path, signature, totals)
+        chunk_s = (end - begin) * dt_ms / 1000.0
         bar.update(round(chunk_s, 3))
         bar.set_postfix(
-            E_hz=f"{chunk_exc / (n_exc * chunk_s):.2f}",
-            I_hz=f"{chunk_inh / (network.n_inh * chunk_s):.2f}",
+            E_hz=f"{n_e / (n_exc * chunk_s):.2f}", I_hz=f"{n_i / (network.n_inh * chunk_s):.2f}"
         )
         chunks_done += 1
-        if stop_after_chunks is not None and chunks_done >= stop_after_chunks and step < n_steps:
+        if stop_after_chunks is not None and chunks_done >= stop_after_chunks and end < n_steps:
             bar.close()
             return None
     bar.close()
@@ -342,17 +384,16 @@ def simulate_network(
     }
     extra = {}
     if run.save_weights or trained_network_path is not None:
-        extra["weights/ei_weight_nS"] = weight[network.ei_mask()]
+        extra["weights/ei_weight_nS"] = sim.weight_nS[network.ei_mask()]
     if trained_network_path is not None:
-        trained = Network(**{**network.__dict__, "weight_nS": weight})
+        trained = Network(**{**network.__dict__, "weight_nS": sim.weight_nS})
         save_connectivity(trained, trained_network_path, {"trained_by": stage})
     _merge_segments(parts_dir, output_path, n_steps, attrs, every, n, extra)
     ckpt_path.unlink()
     shutil.rmtree(parts_dir)
-    summary = {
+    return {
         "rate_exc_hz": totals[0] / (n_exc * duration_s),
         "rate_inh_hz": totals[1] / (network.n_inh * duration_s),
         "wall_s": time.perf_counter() - wall_start,
         "simulated_s": duration_s,
     }
-    return summary

@@ -1,0 +1,36 @@
+# Two entry points on a fresh machine with Python 3.11:
+#   make run   – full reproduction (Snakemake, all cores)
+#   make test  – linters + test suite (what CI runs)
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+CORES ?= all
+SNAKE_ARGS ?=
+
+.PHONY: run test lint pytest bench clean
+
+$(STAMP): pyproject.toml requirements/lock.txt
+	command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON) on PATH (or PYTHON=...)"; exit 1; }
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -r requirements/lock.txt
+	$(BIN)/python -m pip install -q --no-deps -e .
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/snakemake --profile profiles/default --cores $(CORES) $(SNAKE_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff format --check .
+	$(BIN)/ruff check .
+	if [ -f Snakefile ]; then $(BIN)/snakefmt --check Snakefile workflow/rules; fi
+	if [ -f Snakefile ]; then $(BIN)/snakemake --lint --cores 1 --configfile config/test.yaml; fi
+
+pytest: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+test: lint pytest
+
+clean:
+	rm -rf $(VENV) .snakemake results

@@ -1,0 +1,255 @@
+"""Unit tests of the connected-network kernel against independent computations."""
+
+import dataclasses
+
+import h5py
+import numpy as np
+import pytest
+from scipy.integrate import solve_ivp
+
+from eiplast.connectivity import load_connectivity, network_from_synapses
+from eiplast.params import (
+    BackgroundParams,
+    NeuronParams,
+    PlasticityParams,
+    RunParams,
+    Stimulus,
+)
+from eiplast.simulate import NetworkSimulator, simulate_network
+
+DT = 0.1
+QUIET = BackgroundParams(n_sources=0)
+
+
+def _sim(net, neuron=None, background=QUIET, plasticity=None, run=None):
+    return NetworkSimulator(
+        net,
+        neuron or NeuronParams(),
+        background,
+        plasticity or PlasticityParams(kind="static"),
+        run or RunParams(duration_s=1.0),
+    )
+
+
+def _empty(n_exc, n_inh):
+    return network_from_synapses(n_exc, n_inh, [], [], [], [])
+
+
+def test_membrane_matches_ode_solution():
+    sim = _sim(_empty(1, 1), NeuronParams(theta0_mV=100.0, theta_max_mV=100.0))
+    p = NeuronParams()
+    sim.state["v"][0] = -70.0
+    sim.state["g_e"][0] = 30.0
+    sim.state["g_i"][0] = 10.0
+    steps = 300
+    v = np.empty(steps + 1)
+    v[0] = -70.0
+    for k in range(steps):
+        sim.advance(k + 1)
+        v[k + 1] = sim.state["v"][0]
+
+    def rhs(t, y):
+        ge = 30.0 * np.exp(-t / p.tau_exc_ms)
+        gi = 10.0 * np.exp(-t / p.tau_inh_ms)
+        i_syn = -p.g_leak_nS * (y[0] - p.e_leak_mV) - ge * (y[0] - p.e_exc_mV)
+        return [(i_syn - gi * (y[0] - p.e_inh_mV)) / p.c_pF]
+
+    t = np.arange(steps + 1) * DT
+    exact = solve_ivp(rhs, (0, t[-1]), [-70.0], t_eval=t, rtol=1e-10, atol=1e-10).y[0]
+    # exponential Euler (the reference's method) freezes g over a step: a first-order error of
+    # about dt/2 of conductance lag, here ~0.14 mV at its largest, shrinking as g decays
+    err = np.abs(v - exact)
+    assert err.max() < 0.2
+    assert err[-1] < 0.08
+
+    # the same scheme written out independently: equal to rounding
+    ref = np.empty(steps + 1)
+    ref[0] = -70.0
+    for k in range(steps):
+        ge = 30.0 * np.exp(-k * DT / p.tau_exc_ms)
+        gi = 10.0 * np.exp(-k * DT / p.tau_inh_ms)
+        g_tot = p.g_leak_nS + ge + gi
+        v_inf = (p.g_leak_nS * p.e_leak_mV + ge * p.e_exc_mV + gi * p.e_inh_mV) / g_tot
+        ref[k + 1] = v_inf + (ref[k] - v_inf) * np.exp(-DT * g_tot / p.c_pF)
+    assert np.allclose(v, ref, rtol=0, atol=1e-9)
+
+
+def test_spike_reset_threshold_jumps_and_refractoriness():
+    net = network_from_synapses(1, 1, [], [], [], [], exc_alpha=np.array([1.2]))
+    sim = _sim(net)
+    sim.state["v"][0] = -50.0  # above theta0 = -55 mV
+    neurons, steps, *_ = sim.advance(1)
+    assert list(neurons) == [0] and list(steps) == [0]
+    assert sim.state["v"][0] == -80.0
+    assert np.isclose(sim.state["h1"][0], 2.0 + 0.25 * 1.2)
+    assert np.isclose(sim.state["h2"][0], 0.3)
+    assert sim.state["trace"][0] == 1.0
+    # strong drive during the 2 ms refractory period: v held at E_L, no spike
+    for k in range(1, 20):
+        sim.state["g_e"][0] = 500.0
+        neurons, *_ = sim.advance(k + 1)
+        assert len(neurons) == 0
+        assert sim.state["v"][0] == -80.0
+    sim.state["g_e"][0] = 500.0
+    sim.advance(21)
+    assert sim.state["v"][0] > -80.0
+
+
+@pytest.mark.parametrize(("delay", "source"), [(13, 0), (0, 1), (20, 1), (30, 0)])
+def test_delayed_transmission_timing(delay, source):
+    target = 1 - source
+    net = network_from_synapses(1, 1, [source], [target], [2.0], [delay])
+    sim = _sim(net)
+    sim.state["v"][source] = -50.0
+    *_, ge, gi = sim.advance(delay + 5, state_every=1)
+    g = ge if source == 0 else gi
+    trace = g[:, target]
+    # the spike of step 0 arrives in step `delay`, visible from the start of step delay + 1
+    assert np.all(trace[: delay + 1] == 0.0)
+    assert np.isclose(trace[delay + 1], 2.0)
+    assert np.isclose(trace[delay + 2], 2.0 * np.exp(-DT / 6.0))
+
+
+def test_background_is_independent_poisson_per_neuron():
+    neuron = NeuronParams(theta0_mV=100.0, theta_max_mV=100.0)
+    sim = _sim(_empty(150, 50), neuron, BackgroundParams())
+    *_, ge, _ = sim.advance(4001, state_every=1)
+    decay = np.exp(-DT / 6.0)
+    counts = (ge[1:].astype(np.float64) - ge[:-1] * decay) / 0.3
+    assert np.allclose(counts, np.round(counts), atol=1e-3)
+    counts = np.round(counts)
+    lam = 1000 * 2.0 * DT / 1000.0  # 0.2 events per neuron and step
+    n = counts.size
+    assert abs(counts.mean() - lam) < 5 * np.sqrt(lam / n)
+    assert abs(counts.var() / lam - 1) < 0.03
+    per_neuron = counts.mean(axis=0)
+    assert abs(per_neuron[:150].mean() - per_neuron[150:].mean()) < 0.01
+    corr = np.corrcoef(counts[:, :20].T)
+    assert np.max(np.abs(corr[np.triu_indices(20, 1)])) < 0.1
+
+
+def _expected_trace(spike_steps, n, tau_ms):
+    """Trace value at step n after the decay, before that step's resets."""
+    return sum(np.exp(-(n - k) * DT / tau_ms) for k in spike_steps if k < n)
+
+
+def _drive(sim, forced, n_steps):
+    """Force spikes at the given {step: [neurons]} by lifting v above threshold."""
+    for step in range(n_steps):
+        for i in forced.get(step, []):
+            sim.state["v"][i] = -50.0
+        sim.advance(step + 1)
+
+
+@pytest.mark.parametrize("kind", ["hebb", "rate"])
+def test_ie_plasticity_on_handmade_spike_trains(kind):
+    delay, w0, eta, tau = 3, 1.0, 0.01, 20.0
+    net = network_from_synapses(1, 1, [1], [0], [w0], [delay])
+    plasticity = PlasticityParams(kind=kind, tau_stdp_ms=tau, target_rate_hz=3.0, tau_rate_s=0.05)
+    sim = _sim(net, plasticity=plasticity, run=RunParams(duration_s=1.0, learning_rate=eta))
+    inh_spikes = [10, 50, 100, 300]
+    exc_spikes = [20, 53, 305]  # 53: the I spike of step 50 arrives in the same step
+    forced = {}
+    for s in inh_spikes:
+        forced.setdefault(s, []).append(1)
+    for s in exc_spikes:
+        forced.setdefault(s, []).append(0)
+    _drive(sim, forced, 400)
+
+    k_hebb, alpha = 20.0 / tau, 2 * 3.0 * tau / 1000.0
+    r_inc, tau_rate_ms = 1.0 / (0.05 * 1), 50.0
+    w = w0
+    for n in range(400):
+        x_post = _expected_trace(exc_spikes, n, tau)
+        x_pre = _expected_trace(inh_spikes, n, tau)
+        r = r_inc * _expected_trace(exc_spikes, n, tau_rate_ms)
+        if n - delay in inh_spikes:
+            if kind == "hebb":
+                w = min(max(w + eta * k_hebb * (x_post - alpha), 0.0), 100.0)
+            else:
+                w += eta * (r - 3.0) * (x_post + 1.0)
+        if n in exc_spikes:
+            if kind == "hebb":
+                w = min(max(w + eta * k_hebb * x_pre, 0.0), 100.0)
+            else:
+                w += eta * (r - 3.0) * x_pre
+    assert w != w0
+    assert np.isclose(sim.weight_nS[0], w, rtol=1e-5, atol=1e-6)
+
+
+def test_hebb_weights_are_clipped_at_zero():
+    net = network_from_synapses(1, 1, [1], [0], [0.01], [0])
+    plasticity = PlasticityParams(kind="hebb")
+    sim = _sim(net, plasticity=plasticity, run=RunParams(duration_s=1.0, learning_rate=1.0))
+    _drive(sim, {5: [1]}, 10)  # no postsynaptic activity: w += eta*(0 - alpha) < 0
+    assert sim.weight_nS[0] == 0.0
+
+
+def _stage(net, path, stop_after_chunks=None, **run):
+    run = RunParams(**{"duration_s": 1.0, "learning_rate": 1e-3, "seed": 5, **run})
+    return simulate_network(
+        net, NeuronParams(), BackgroundParams(), PlasticityParams(kind="hebb"), run, path,
+        path.with_suffix(".trained.h5"), progress=False, stop_after_chunks=stop_after_chunks,
+    )  # fmt: skip
+
+
+def _read(path):
+    with h5py.File(path, "r") as f:
+        return f["spikes/neuron"][:], f["spikes/step"][:]
+
+
+def test_interrupted_run_resumes_bit_identical(small_network, tmp_path):
+    ref = tmp_path / "ref.h5"
+    _stage(small_network, ref, chunk_s=0.25)
+    cut = tmp_path / "cut.h5"
+    assert _stage(small_network, cut, chunk_s=0.15, stop_after_chunks=3) is None
+    assert not cut.exists()
+    assert cut.with_name("cut.h5.ckpt").exists()
+    _stage(small_network, cut, chunk_s=0.4)  # resumes, with yet another chunk length
+    assert not cut.with_name("cut.h5.ckpt").exists()
+    assert not cut.with_name("cut.h5.parts").exists()
+    for a, b in zip(_read(ref), _read(cut), strict=True):
+        assert len(a) > 1000
+        assert np.array_equal(a, b)
+    w_ref = load_connectivity(ref.with_suffix(".trained.h5")).weight_nS
+    w_cut = load_connectivity(cut.with_suffix(".trained.h5")).weight_nS
+    assert np.array_equal(w_ref, w_cut)
+    assert not np.array_equal(w_ref, small_network.weight_nS)
+
+
+def test_changed_parameters_do_not_resume_a_foreign_checkpoint(small_network, tmp_path):
+    out = tmp_path / "x.h5"
+    _stage(small_network, out, chunk_s=0.2, stop_after_chunks=1)
+    _stage(small_network, out, chunk_s=0.2, seed=6)
+    fresh = tmp_path / "fresh.h5"
+    _stage(small_network, fresh, chunk_s=0.5, seed=6)
+    for a, b in zip(_read(out), _read(fresh), strict=True):
+        assert np.array_equal(a, b)
+
+
+def test_static_run_keeps_weights_and_shuffle_permutes_ei(small_network):
+    ei = small_network.ei_mask()
+    weights = small_network.weight_nS.copy()
+    weights[ei] = np.random.default_rng(0).uniform(0.1, 3.0, ei.sum())
+    net = dataclasses.replace(small_network, weight_nS=weights)
+    run = RunParams(duration_s=0.2, shuffle_ei=True, seed=2)
+    sim = NetworkSimulator(net, NeuronParams(), BackgroundParams(),
+                           PlasticityParams(kind="hebb"), run)  # fmt: skip
+    before = sim.weight_nS.copy()
+    sim.advance(2000)
+    assert np.array_equal(sim.weight_nS, before)  # learning rate 0: static
+    assert np.array_equal(before[~ei], weights[~ei])
+    assert not np.array_equal(before[ei], weights[ei])
+    assert np.array_equal(np.sort(before[ei]), np.sort(weights[ei]))
+
+
+def test_stimulus_drives_chosen_neurons(small_network):
+    chosen = tuple(range(40))
+    run = RunParams(duration_s=0.5, stimuli=(Stimulus(0.1, 0.3, chosen),))
+    sim = NetworkSimulator(small_network, NeuronParams(), BackgroundParams(),
+                           PlasticityParams(kind="static"), run)  # fmt: skip
+    neurons, steps, *_ = sim.advance(5000)
+    inside = (steps >= 1000) & (steps < 3000)
+    stim_rate = np.isin(neurons[inside], chosen).sum() / (40 * 0.2)
+    other_rate = (~np.isin(neurons[inside], chosen) & (neurons[inside] < 800)).sum() / (760 * 0.2)
+    assert stim_rate > 5 * max(other_rate, 1.0)
