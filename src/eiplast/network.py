@@ -25,8 +25,6 @@ Poisson(n_sources·λ·dt) counts per neuron. (Brian2's PoissonInput draws Binom
 λ·dt) per neuron; the two differ by a variance factor 1 − λ·dt = 0.9998.)
 """
 
-import math
-
 import numpy as np
 from numba import njit
 
@@ -35,6 +33,19 @@ from .rng import next_index, sample_table
 RULE_STATIC = 0
 RULE_HEBB = 1
 RULE_RATE = 2
+
+
+@njit(cache=True, inline="always")
+def exp_neg(x):
+    """exp(−x) as (Taylor₆(x/8))⁸, with no libm call so the neuron loop vectorises.
+
+    x = dt·g_tot/C is 0.005 at rest and 0.05 at g_tot = 100 nS; the relative error is below
+    1e-11 for x ≤ 0.5 (g_tot ≤ 1000 nS), 1e-9 for x ≤ 1 and 1.2e-7 at x = 2."""
+    y = 0.125 * x
+    p = 1.0 - y * (1.0 - y * (0.5 - y * (1.0 / 6.0 - y * (1.0 / 24.0 - y * (1.0 / 120.0 - y / 720.0)))))
+    p = p * p
+    p = p * p
+    return p * p
 
 
 @njit(cache=True)
@@ -76,7 +87,7 @@ def incoming_ei(indptr, post, n_exc):
     return count, syn, pre_of
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def run_steps(
     step_begin,
     step_end,
@@ -152,6 +163,7 @@ def run_steps(
     capacity = spike_neuron.shape[0]
     word = rng_state[0]
     r = rate_unit[0]
+    crossed = np.zeros(n_total, dtype=np.bool_)
     n_exc_spikes = 0
     n_inh_spikes = 0
     n = step_begin
@@ -164,25 +176,28 @@ def run_steps(
                 state_ge[row, i] = g_e[i]
                 state_gi[row, i] = g_i[i]
         slot = n % n_slots
-        n_spikes = 0
-        # 1. integrate and threshold
+        # 1. integrate (branch-free, vectorisable), then collect threshold crossings
         for i in range(n_total):
             ge = g_e[i]
             gi = g_i[i]
+            g_tot = g_leak + ge + gi
+            v_inf = (gl_el + ge * e_exc + gi * e_inh) / g_tot
+            v_old = v[i]
+            v_new = v_inf + (v_old - v_inf) * exp_neg(dt_over_c * g_tot)
             free = n - last_spike[i] >= ref_steps
-            if free:
-                g_tot = g_leak + ge + gi
-                v_inf = (gl_el + ge * e_exc + gi * e_inh) / g_tot
-                v[i] = v_inf + (v[i] - v_inf) * math.exp(-dt_over_c * g_tot)
+            v_new = v_new if free else v_old
+            v[i] = v_new
             g_e[i] = ge * dec_ge
             g_i[i] = gi * dec_gi
-            h1[i] *= dec_h1
-            h2[i] *= dec_h2
+            th1 = h1[i] * dec_h1
+            th2 = h2[i] * dec_h2
+            h1[i] = th1
+            h2[i] = th2
             trace[i] *= dec_x
-            theta = theta0 + h1[i] + h2[i]
-            if theta > theta_max:
-                theta = theta_max
-            if free and v[i] > theta:
+            crossed[i] = free & (v_new > min(theta0 + th1 + th2, theta_max))
+        n_spikes = 0
+        for i in range(n_total):
+            if crossed[i]:
                 hist_neuron[slot, n_spikes] = i
                 n_spikes += 1
         hist_count[slot] = n_spikes
