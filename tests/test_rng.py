@@ -59,3 +59,30 @@ def test_poisson_table_matches_poisson():
         stats.chisquare(observed[:4], expected[:4] * observed[:4].sum() / expected[:4].sum()).pvalue
         > 1e-3
     )
+
+
+def test_box_muller_block_matches_libm_and_is_normal():
+    n = 4096
+    words = rng.neuron_streams(11, np.arange(n))
+    start = words.copy()
+    u1, u2, z1, z2 = (np.empty(n) for _ in range(4))
+    rng.box_muller_block(words, u1, u2, z1, z2)
+    # the same uniforms, transformed with numpy's libm functions
+    gamma = np.uint64(0x9E3779B97F4A7C15)
+    with np.errstate(over="ignore"):
+        w1, w2 = start + gamma, start + gamma + gamma
+    bits1 = np.array([rng.mix64(w) for w in w1], dtype=np.uint64)
+    bits2 = np.array([rng.mix64(w) for w in w2], dtype=np.uint64)
+    a = ((bits1 >> np.uint64(11)) + np.uint64(1)) * 2.0**-53
+    b = (bits2 >> np.uint64(11)) * 2.0**-53
+    radius = np.sqrt(-2 * np.log(a))
+    assert np.max(np.abs(z1 - radius * np.cos(2 * np.pi * b))) < 1e-12
+    assert np.max(np.abs(z2 - radius * np.sin(2 * np.pi * b))) < 1e-12
+    draws = []
+    for _ in range(200):
+        rng.box_muller_block(words, u1, u2, z1, z2)
+        draws += [z1.copy(), z2.copy()]
+    x = np.concatenate(draws)
+    assert stats.kstest(x, "norm").pvalue > 1e-3
+    assert abs(x.std() - 1) < 3e-3
+    assert abs(np.corrcoef(draws[0], draws[1])[0, 1]) < 0.05

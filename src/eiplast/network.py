@@ -42,7 +42,9 @@ def exp_neg(x):
     x = dt·g_tot/C is 0.005 at rest and 0.05 at g_tot = 100 nS; the relative error is below
     1e-11 for x ≤ 0.5 (g_tot ≤ 1000 nS), 1e-9 for x ≤ 1 and 1.2e-7 at x = 2."""
     y = 0.125 * x
-    p = 1.0 - y * (1.0 - y * (0.5 - y * (1.0 / 6.0 - y * (1.0 / 24.0 - y * (1.0 / 120.0 - y / 720.0)))))
+    p = 1.0 - y * (
+        1.0 - y * (0.5 - y * (1.0 / 6.0 - y * (1.0 / 24.0 - y * (1.0 / 120.0 - y / 720.0))))
+    )
     p = p * p
     p = p * p
     return p * p

@@ -1,32 +1,21 @@
-"""Run a stage of the connected network: chunks, recording, checkpoints, progress.
+"""Run a stage of the connected network (train, spontaneous, shuffle control, conductances).
 
-``simulate_network`` drives ``network.run_steps`` chunk by chunk. After every chunk it writes the
-chunk's spikes (and sampled conductances) to a segment file and then the complete dynamic state to
-a checkpoint, each atomically. A run that is killed at any moment and started again with the same
-inputs resumes from the last checkpoint; because the state (including the random stream and the
-spikes still in flight) is saved exactly, its output is bit-identical to an uninterrupted run, and
-the chunk length never changes results.
+``NetworkSimulator`` holds the network's fixed kernel inputs and its dynamic state;
+``simulate_network`` runs it chunk by chunk with checkpoints (``chunked.run_chunked``).
 """
 
 import hashlib
 import json
-import shutil
-import time
 from dataclasses import asdict
-from pathlib import Path
 
-import h5py
 import numpy as np
-from tqdm import tqdm
 
 from . import rng
+from .chunked import run_chunked
 from .connectivity import Network, save_connectivity
-from .h5io import atomic_h5
 from .network import RULE_HEBB, RULE_RATE, RULE_STATIC, delay_pointers, incoming_ei, run_steps
 from .params import BackgroundParams, NeuronParams, PlasticityParams, RunParams
 
-SPIKES_KIND = "eiplast.spikes"
-CHECKPOINT_KIND = "eiplast.checkpoint"
 _STATE_BUFFER_BYTES = 128 * 2**20
 _SALT_BACKGROUND = 1
 _SALT_INITIAL = 2
@@ -132,61 +121,6 @@ def _signature(network, neuron, background, plasticity, run):
     return h.hexdigest()
 
 
-def _write_segment(parts_dir, step_begin, step_end, neurons, steps, state_ge, state_gi, every):
-    path = parts_dir / f"steps_{step_begin:013d}.h5"
-    with atomic_h5(path, "eiplast.segment") as f:
-        f.attrs["step_begin"] = step_begin
-        f.attrs["step_end"] = step_end
-        f.create_dataset("neuron", data=neurons)
-        f.create_dataset("step", data=steps)
-        if every:
-            f.create_dataset("g_e_nS", data=state_ge)
-            f.create_dataset("g_i_nS", data=state_gi)
-
-
-def _merge_segments(parts_dir, output_path, n_steps, attrs, every, n_total, extra):
-    segments = sorted(parts_dir.glob("steps_*.h5"))
-    with atomic_h5(output_path, SPIKES_KIND) as out:
-        for key, value in attrs.items():
-            out.attrs[key] = value
-        out.attrs["n_steps"] = n_steps
-        sizes = []
-        for seg in segments:
-            with h5py.File(seg, "r") as f:
-                sizes.append(len(f["neuron"]))
-        total = int(sum(sizes))
-        d_neuron = out.create_dataset(
-            "spikes/neuron", (total,), dtype=np.int32, chunks=(min(max(total, 1), 2**20),)
-        )
-        d_step = out.create_dataset(
-            "spikes/step", (total,), dtype=np.int64, chunks=(min(max(total, 1), 2**20),)
-        )
-        if every:
-            rows = n_steps // every + (1 if n_steps % every else 0)
-            grp = out.create_group("state")
-            grp.attrs["interval_steps"] = every
-            d_ge = grp.create_dataset(
-                "g_e_nS", (rows, n_total), dtype=np.float32, chunks=(min(rows, 256), n_total)
-            )
-            d_gi = grp.create_dataset(
-                "g_i_nS", (rows, n_total), dtype=np.float32, chunks=(min(rows, 256), n_total)
-            )
-        offset = 0
-        row = 0
-        for seg, size in zip(segments, sizes, strict=True):
-            with h5py.File(seg, "r") as f:
-                d_neuron[offset : offset + size] = f["neuron"][:]
-                d_step[offset : offset + size] = f["step"][:]
-                if every:
-                    n_rows = f["g_e_nS"].shape[0]
-                    d_ge[row : row + n_rows] = f["g_e_nS"][:]
-                    d_gi[row : row + n_rows] = f["g_i_nS"][:]
-                    row += n_rows
-            offset += size
-        for name, data in extra.items():
-            out.create_dataset(name, data=data)
-
-
 class NetworkSimulator:
     """The connected network, its dynamic state and the step kernel's fixed inputs.
 
@@ -268,35 +202,21 @@ class NetworkSimulator:
             state_gi,
         )
 
-    def save(self, path, signature, totals):
-        """Write the dynamic state to ``path`` atomically."""
-        with atomic_h5(path, CHECKPOINT_KIND) as f:
-            f.attrs["signature"] = signature
-            f.attrs["step"] = self.step
-            f.attrs["exc_spikes"], f.attrs["inh_spikes"] = totals
-            for name in _DYNAMIC:
-                f.create_dataset(f"state/{name}", data=self.state[name])
-            f.create_dataset("state/hist_neuron", data=self.hist_neuron)
-            f.create_dataset("state/hist_count", data=self.hist_count)
-            f.create_dataset("state/weight_nS", data=self.weight_nS)
+    def dynamic(self):
+        """Every array that changes during a run (what a checkpoint saves)."""
+        return {
+            **self.state,
+            "hist_neuron": self.hist_neuron,
+            "hist_count": self.hist_count,
+            "weight_nS": self.weight_nS,
+        }
 
-    def restore(self, path, signature):
-        """Load the state saved at ``path`` if it belongs to this run; return spike totals."""
-        try:
-            with h5py.File(path, "r") as f:
-                if f.attrs.get("signature") != signature:
-                    return None
-                state = {name: f[f"state/{name}"][:] for name in _DYNAMIC}
-                hist_neuron = f["state/hist_neuron"][:]
-                hist_count = f["state/hist_count"][:]
-                weight = f["state/weight_nS"][:]
-                step = int(f.attrs["step"])
-                totals = (int(f.attrs["exc_spikes"]), int(f.attrs["inh_spikes"]))
-        except (OSError, KeyError):
-            return None
-        self.state, self.hist_neuron, self.hist_count = state, hist_neuron, hist_count
-        self.weight_nS, self.step = weight, step
-        return totals
+    def load_dynamic(self, arrays):
+        """Restore the arrays returned by ``dynamic``."""
+        self.state = {name: arrays[name] for name in _DYNAMIC}
+        self.hist_neuron = arrays["hist_neuron"]
+        self.hist_count = arrays["hist_count"]
+        self.weight_nS = arrays["weight_nS"]
 
 
 def simulate_network(
@@ -319,81 +239,57 @@ def simulate_network(
     checkpoint in place (used by tests to emulate an interrupted run).
     Returns a dict of summary figures (mean rates, wall time), or None when stopped early.
     """
-    output_path = Path(output_path)
     dt_ms = network.dt_ms
-    n, n_exc = network.n_total, network.n_exc
     n_steps = round(run.duration_s * 1000.0 / dt_ms)
     every = round(run.state_interval_ms / dt_ms) if run.record_state else 0
     sim = NetworkSimulator(network, neuron, background, plasticity, run)
-    signature = _signature(network, neuron, background, plasticity, run)
-    ckpt_path = output_path.with_name(output_path.name + ".ckpt")
-    parts_dir = output_path.with_name(output_path.name + ".parts")
-    totals = sim.restore(ckpt_path, signature) if ckpt_path.exists() else None
-    if totals is None:
-        if parts_dir.exists():
-            shutil.rmtree(parts_dir)
-        totals = (0, 0)
-    else:
-        for seg in parts_dir.glob("steps_*.h5"):
-            if int(seg.stem.split("_")[1]) >= sim.step:
-                seg.unlink()
-    parts_dir.mkdir(parents=True, exist_ok=True)
-
     chunk_steps = max(1, round(run.chunk_s * 1000.0 / dt_ms))
     if every:
-        rows_fit = max(1, _STATE_BUFFER_BYTES // (8 * n))
+        rows_fit = max(1, _STATE_BUFFER_BYTES // (8 * network.n_total))
         chunk_steps = min(chunk_steps, rows_fit * every)
         chunk_steps = max(every, chunk_steps - chunk_steps % every)
-
-    wall_start = time.perf_counter()
-    bar = tqdm(
-        total=round(n_steps * dt_ms / 1000.0, 3),
-        initial=round(sim.step * dt_ms / 1000.0, 3),
-        unit="s",
-        desc=f"{stage or 'simulate'} (simulated s)",
-        disable=not progress,
-        mininterval=5.0,
-    )
-    chunks_done = 0
-    while sim.step < n_steps:
-        begin = sim.step
-        end = min(begin + chunk_steps, n_steps)
-        neurons, steps, n_e, n_i, state_ge, state_gi = sim.advance(end, every)
-        _write_segment(parts_dir, begin, end, neurons, steps, state_ge, state_gi, every)
-        totals = (totals[0] + n_e, totals[1] + n_i)
-        sim.save(ckpt_path, signature, totals)
-        chunk_s = (end - begin) * dt_ms / 1000.0
-        bar.update(round(chunk_s, 3))
-        bar.set_postfix(
-            E_hz=f"{n_e / (n_exc * chunk_s):.2f}", I_hz=f"{n_i / (network.n_inh * chunk_s):.2f}"
-        )
-        chunks_done += 1
-        if stop_after_chunks is not None and chunks_done >= stop_after_chunks and end < n_steps:
-            bar.close()
-            return None
-    bar.close()
-
-    duration_s = n_steps * dt_ms / 1000.0
+    signature = _signature(network, neuron, background, plasticity, run)
     attrs = {
-        "n_exc": n_exc,
+        "n_exc": network.n_exc,
         "n_inh": network.n_inh,
         "dt_ms": dt_ms,
         "seed": run.seed,
         "stage": stage,
         "signature": signature,
     }
-    extra = {}
-    if run.save_weights or trained_network_path is not None:
-        extra["weights/ei_weight_nS"] = sim.weight_nS[network.ei_mask()]
-    if trained_network_path is not None:
-        trained = Network(**{**network.__dict__, "weight_nS": sim.weight_nS})
-        save_connectivity(trained, trained_network_path, {"trained_by": stage})
-    _merge_segments(parts_dir, output_path, n_steps, attrs, every, n, extra)
-    ckpt_path.unlink()
-    shutil.rmtree(parts_dir)
+
+    def finish():
+        extra = {}
+        if run.save_weights or trained_network_path is not None:
+            extra["weights/ei_weight_nS"] = sim.weight_nS[network.ei_mask()]
+        if trained_network_path is not None:
+            trained = Network(**{**network.__dict__, "weight_nS": sim.weight_nS})
+            save_connectivity(trained, trained_network_path, {"trained_by": stage})
+        return extra
+
+    totals = run_chunked(
+        sim,
+        n_steps=n_steps,
+        chunk_steps=chunk_steps,
+        output_path=output_path,
+        signature=signature,
+        attrs=attrs,
+        n_exc=network.n_exc,
+        n_inh=network.n_inh,
+        n_total=network.n_total,
+        state_every=every,
+        stage=stage,
+        progress=progress,
+        stop_after_chunks=stop_after_chunks,
+        dt_ms=dt_ms,
+        on_finish=finish,
+    )
+    if totals is None:
+        return None
+    duration_s = n_steps * dt_ms / 1000.0
     return {
-        "rate_exc_hz": totals[0] / (n_exc * duration_s),
+        "rate_exc_hz": totals[0] / (network.n_exc * duration_s),
         "rate_inh_hz": totals[1] / (network.n_inh * duration_s),
-        "wall_s": time.perf_counter() - wall_start,
+        "wall_s": attrs["wall_s"],
         "simulated_s": duration_s,
     }

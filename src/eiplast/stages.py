@@ -59,3 +59,62 @@ def run_network_stage(
         stage=stage,
         progress=progress,
     )
+
+
+def run_perturbation(
+    stats_csv,
+    output,
+    *,
+    network_file,
+    schedule,
+    seed,
+    neuron_start=0,
+    neuron_stop=None,
+    neuron=None,
+    chunk_s=100.0,
+    progress=True,
+):
+    """Isolation-mode perturbation run (A6) for neurons ``neuron_start … neuron_stop − 1``.
+
+    ``stats_csv``: per-neuron robust conductance statistics (columns neuron, mean_e, mean_i,
+    std_e, std_i, pearson_r) covering at least that range; ``network_file``: the trained network
+    (for population sizes and each E neuron's threshold jump); ``schedule``: keyword arguments of
+    ``perturbation_schedule`` (n_repetitions, amplitudes, step_s, stim_steps, inh_factor).
+    Writes a spike file with global neuron indices.
+    """
+    import numpy as np
+    import pandas as pd
+
+    from .analysis.sensitivity import perturbation_schedule
+    from .isolation import simulate_isolated
+
+    neuron_params = NeuronParams.from_dict(neuron)
+    g_ext = perturbation_schedule(**schedule)
+    network = load_connectivity(network_file)
+    stop = network.n_total if neuron_stop is None else min(neuron_stop, network.n_total)
+    if not 0 <= neuron_start < stop:
+        raise ValueError(f"empty neuron range [{neuron_start}, {stop}) for {network_file}")
+    stats = pd.read_csv(stats_csv).set_index("neuron")
+    wanted = np.arange(neuron_start, stop)
+    missing = np.setdiff1d(wanted, stats.index.to_numpy())
+    if len(missing):
+        raise ValueError(f"{stats_csv}: no statistics for neurons {missing[:5].tolist()} …")
+    rows = stats.loc[wanted]
+    return simulate_isolated(
+        wanted,
+        network.n_exc,
+        network.n_inh,
+        network.exc_alpha,
+        {
+            name: rows[name].to_numpy()
+            for name in ("mean_e", "mean_i", "std_e", "std_i", "pearson_r")
+        },
+        g_ext,
+        output,
+        seed=seed,
+        neuron=neuron_params,
+        chunk_s=chunk_s,
+        dt_ms=network.dt_ms,
+        step_s=schedule.get("step_s", 0.1),
+        progress=progress,
+    )

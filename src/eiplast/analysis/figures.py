@@ -1,0 +1,292 @@
+"""Figures of the Barta & Fukai reproduction (matplotlib, Agg backend).
+
+Every function takes arrays/DataFrames and returns a ``Figure``; :func:`save_figure` writes
+it as PNG and PDF, each under a temporary name first. Styling lives in ``STYLE``,
+``RULE_LABELS`` and ``RULE_COLORS`` only.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Mapping
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+from eiplast.h5io import atomic_path  # noqa: E402
+
+STYLE = {
+    "figure.dpi": 100,
+    "savefig.dpi": 200,
+    "font.size": 8,
+    "axes.titlesize": 9,
+    "axes.labelsize": 8,
+    "legend.fontsize": 7,
+    "legend.frameon": False,
+    "xtick.labelsize": 7,
+    "ytick.labelsize": 7,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "lines.linewidth": 1.2,
+    "pdf.fonttype": 42,
+}
+
+# rule names as in the configs → names used in the paper
+RULE_LABELS = {
+    "hebb": "fLHP",
+    "hebb_smooth_rate": "sLHP",
+    "rate": "GHP",
+    "shuffle": "shuffle",
+}
+RULE_COLORS = {
+    "hebb": "#1f77b4",
+    "hebb_smooth_rate": "#2ca02c",
+    "rate": "#d62728",
+    "shuffle": "#7f7f7f",
+}
+EXC_COLOR = "#c0392b"
+INH_COLOR = "#2e86c1"
+NEUTRAL = "0.35"
+# assemblies in the raster: tab10 without its blue (I spikes) and grey (E spikes)
+ASSEMBLY_COLORS = ("#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#bcbd22")
+
+
+def _label(rule: str) -> str:
+    return RULE_LABELS.get(rule, rule)
+
+
+def _color(rule: str, i: int) -> str:
+    return RULE_COLORS.get(rule, f"C{i % 10}")
+
+
+def _styled(func):
+    """Run a figure function inside the project style (fonts are fixed at artist creation)."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        with plt.rc_context(STYLE):
+            return func(*args, **kwargs)
+
+    return wrapper
+
+
+def _figure(nrows: int = 1, ncols: int = 1, *, width: float = 3.4, height: float = 2.6):
+    # a bare Figure (no pyplot state): nothing to close, safe in long workflow processes
+    fig = Figure(figsize=(width * ncols, height * nrows), layout="constrained")
+    axes = fig.subplots(nrows, ncols, squeeze=False)
+    return fig, axes
+
+
+def save_figure(fig: Figure, path_without_ext: str | os.PathLike) -> list[str]:
+    """Write ``<path>.png`` and ``<path>.pdf`` (each via a temporary name + rename)."""
+    base = os.fspath(path_without_ext)
+    written = []
+    with plt.rc_context(STYLE):
+        for ext in ("png", "pdf"):
+            target = f"{base}.{ext}"
+            with atomic_path(target) as tmp:
+                fig.savefig(tmp, format=ext)
+            written.append(target)
+    return written
+
+
+@_styled
+def raster_figure(
+    neuron,
+    step,
+    *,
+    n_exc: int,
+    dt_ms: float = 0.1,
+    t_start_s: float,
+    t_stop_s: float,
+    events: pd.DataFrame | None = None,
+    pattern_indptr=None,
+    pattern_members=None,
+    skip_s: float = 10.0,
+    step_ms: float = 10.0,
+    window_ms: float = 100.0,
+    max_events: int = 12,
+) -> Figure:
+    """Spike raster of ``[t_start_s, t_stop_s)``; E neurons below, I neurons above.
+
+    If ``events`` (from ``detect_activations``) and the pattern CSR are given, the spikes of
+    the members of each activated pattern during its event span are drawn in colour and the
+    span is marked with a bar above the raster (at most ``max_events`` events).
+    """
+    neuron = np.asarray(neuron)
+    step = np.asarray(step)
+    t = step * dt_ms / 1000.0
+    sel = (t >= t_start_s) & (t < t_stop_s)
+    t, nrn = t[sel], neuron[sel]
+    fig, axes = _figure(width=6.0, height=3.2)
+    ax = axes[0, 0]
+    is_e = nrn < n_exc
+    ax.scatter(t[is_e], nrn[is_e], s=0.3, c=NEUTRAL, marker=".", linewidths=0, rasterized=True)
+    ax.scatter(t[~is_e], nrn[~is_e], s=0.3, c=INH_COLOR, marker=".", linewidths=0, rasterized=True)
+    n_max = int(nrn.max()) + 1 if nrn.size else n_exc
+    if events is not None and len(events) and pattern_indptr is not None:
+        from eiplast.analysis.activations import event_spans_s
+
+        t_on, t_off = event_spans_s(events, skip_s=skip_s, step_ms=step_ms, window_ms=window_ms)
+        inside = np.flatnonzero((t_off > t_start_s) & (t_on < t_stop_s))[:max_events]
+        indptr = np.asarray(pattern_indptr)
+        members = np.asarray(pattern_members)
+        for j, k in enumerate(inside):
+            p = int(events["pattern"].iloc[k])
+            mem = members[indptr[p] : indptr[p + 1]]
+            m = np.isin(nrn, mem) & (t >= t_on[k]) & (t < t_off[k])
+            color = ASSEMBLY_COLORS[j % len(ASSEMBLY_COLORS)]
+            ax.scatter(t[m], nrn[m], s=2.0, c=color, marker=".", linewidths=0)
+            y = n_max * (1.02 + 0.015 * (j % 4))
+            ax.plot([max(t_on[k], t_start_s), min(t_off[k], t_stop_s)], [y, y], color=color, lw=2)
+    ax.set_xlim(t_start_s, t_stop_s)
+    ax.set_xlabel("time (s)")
+    ax.set_ylabel("neuron")
+    ax.set_title("spike raster (E grey, I blue; coloured: activated assemblies)")
+    return fig
+
+
+@_styled
+def rate_histograms_figure(
+    rates: Mapping[str, tuple[np.ndarray, np.ndarray]], *, bins: int = 50
+) -> Figure:
+    """Histograms of per-neuron rates (Hz), E and I panels, one curve per rule.
+
+    ``rates``: rule → (E rates, I rates).
+    """
+    fig, axes = _figure(1, 2)
+    for col, (name, color_pop) in enumerate((("E", EXC_COLOR), ("I", INH_COLOR))):
+        ax = axes[0, col]
+        all_vals = [np.asarray(v[col], float) for v in rates.values()]
+        all_vals = [v[np.isfinite(v)] for v in all_vals]
+        nonempty = [v for v in all_vals if v.size]
+        hi = max((v.max() for v in nonempty), default=1.0)
+        edges = np.linspace(0.0, hi if hi > 0 else 1.0, bins + 1)
+        for i, (rule, vals) in enumerate(zip(rates.keys(), all_vals, strict=True)):
+            ax.hist(
+                vals,
+                bins=edges,
+                histtype="step",
+                density=True,
+                color=_color(rule, i),
+                label=f"{_label(rule)} (mean {vals.mean():.2f} Hz)" if vals.size else _label(rule),
+            )
+        ax.set_xlabel(f"{name} firing rate (Hz)")
+        ax.set_ylabel("density")
+        ax.set_title(f"{name} neurons", color=color_pop)
+        ax.legend()
+    return fig
+
+
+@_styled
+def weight_distribution_figure(
+    weights: Mapping[str, np.ndarray], *, bins: int = 60, log_y: bool = True
+) -> Figure:
+    """Distribution of trained I→E weights (nS), one curve per rule."""
+    fig, axes = _figure(width=3.8)
+    ax = axes[0, 0]
+    vals = {r: np.asarray(w, float)[np.isfinite(np.asarray(w, float))] for r, w in weights.items()}
+    nonempty = [v for v in vals.values() if v.size]
+    lo = min((v.min() for v in nonempty), default=0.0)
+    hi = max((v.max() for v in nonempty), default=1.0)
+    if hi <= lo:
+        hi = lo + 1.0
+    edges = np.linspace(lo, hi, bins + 1)
+    for i, (rule, w) in enumerate(vals.items()):
+        ax.hist(w, bins=edges, histtype="step", color=_color(rule, i), label=_label(rule))
+    if log_y:
+        ax.set_yscale("log")
+    ax.set_xlabel("I→E weight (nS)")
+    ax.set_ylabel("synapses")
+    ax.set_title("trained inhibitory weights")
+    ax.legend()
+    return fig
+
+
+@_styled
+def replay_diversity_figure(
+    table: pd.DataFrame,
+    *,
+    rule_col: str = "rule",
+    npat_col: str = "n_patterns",
+) -> Figure:
+    """nunique, exp(H) and mean_freq against the number of patterns, one line per rule.
+
+    ``table``: one row per run with columns ``rule``, ``n_patterns``, ``nunique``,
+    ``entropy``, ``mean_freq`` (as from ``replay_row``); rows with the same rule and P (seeds)
+    are averaged. The shuffle control is the rule named ``"shuffle"`` (dashed).
+    """
+    needed = [rule_col, npat_col, "nunique", "entropy", "mean_freq"]
+    missing = [c for c in needed if c not in table.columns]
+    if missing:
+        raise ValueError(f"replay table lacks columns {missing}")
+    fig, axes = _figure(1, 3, width=2.8)
+    panels = (
+        ("nunique", "distinct assemblies replayed"),
+        ("entropy", "exp(entropy) (bias-corrected)"),
+        ("mean_freq", "replay frequency (events/s)"),
+    )
+    grouped = table.groupby([rule_col, npat_col], sort=True)[
+        ["nunique", "entropy", "mean_freq"]
+    ].mean()
+    rules = list(dict.fromkeys(table[rule_col]))
+    for ax, (col, ylabel) in zip(axes[0], panels, strict=True):
+        for i, rule in enumerate(rules):
+            sub = grouped.loc[rule]
+            ax.plot(
+                sub.index.to_numpy(),
+                sub[col].to_numpy(),
+                marker="o",
+                ms=3,
+                ls="--" if rule == "shuffle" else "-",
+                color=_color(rule, i),
+                label=_label(rule),
+            )
+        ax.set_xlabel("number of patterns P")
+        ax.set_ylabel(ylabel)
+    axes[0, 0].legend()
+    return fig
+
+
+@_styled
+def sensitivity_scatter_figure(
+    sens: pd.DataFrame | Mapping[str, pd.DataFrame], *, max_points: int = 20000, seed: int = 0
+) -> Figure:
+    """activation_exc vs activation_inh per neuron (E red, I blue), one panel per rule.
+
+    ``sens``: a frame from ``linear_sensitivity`` or rule → frame. At most ``max_points``
+    neurons per panel (random subset, fixed ``seed``) are drawn.
+    """
+    frames = {"": sens} if isinstance(sens, pd.DataFrame) else dict(sens)
+    fig, axes = _figure(1, max(1, len(frames)), width=3.0, height=2.8)
+    rng = np.random.default_rng(seed)
+    for ax, (rule, df) in zip(axes[0], frames.items(), strict=False):
+        for pop, color in (("E", EXC_COLOR), ("I", INH_COLOR)):
+            sub = df[df["population"] == pop]
+            if len(sub) > max_points:
+                sub = sub.iloc[np.sort(rng.choice(len(sub), max_points, replace=False))]
+            ax.scatter(
+                sub["activation_exc"],
+                sub["activation_inh"],
+                s=2,
+                c=color,
+                alpha=0.5,
+                linewidths=0,
+                label=pop,
+                rasterized=True,
+            )
+        ax.axhline(0, color="0.7", lw=0.5)
+        ax.axvline(0, color="0.7", lw=0.5)
+        ax.set_xlabel("activation_exc (spikes/bin/nS)")
+        ax.set_ylabel("activation_inh (spikes/bin/nS)")
+        if rule:
+            ax.set_title(_label(rule))
+        ax.legend(markerscale=4)
+    return fig

@@ -1,0 +1,180 @@
+"""Chunked execution shared by every simulator: segments, checkpoints, progress, final file.
+
+A simulator object provides ``step`` (next step to simulate), ``advance(step_end, state_every)``
+returning ``(neurons, steps, n_exc_spikes, n_inh_spikes, g_e_rows, g_i_rows)``, and
+``dynamic()``/``load_dynamic(arrays)`` exposing every array that changes during a run.
+
+After every chunk the runner writes the chunk's spikes (and sampled conductances) to a segment
+file, then the dynamic state to a checkpoint, each atomically. A run killed at any moment and
+started again with the same inputs resumes from the last checkpoint; the state (random streams and
+spikes in flight included) is saved exactly, so the output is bit-identical to an uninterrupted
+run, and the chunk length never changes results. The final file appears only when complete.
+"""
+
+import shutil
+import time
+from pathlib import Path
+
+import h5py
+import numpy as np
+from tqdm import tqdm
+
+from .h5io import atomic_h5
+
+SPIKES_KIND = "eiplast.spikes"
+CHECKPOINT_KIND = "eiplast.checkpoint"
+SEGMENT_KIND = "eiplast.segment"
+
+
+def save_checkpoint(path, signature, step, totals, arrays):
+    """Write the dynamic ``arrays`` (name → ndarray) at ``step`` to ``path`` atomically."""
+    with atomic_h5(path, CHECKPOINT_KIND) as f:
+        f.attrs["signature"] = signature
+        f.attrs["step"] = step
+        f.attrs["exc_spikes"], f.attrs["inh_spikes"] = totals
+        for name, data in arrays.items():
+            f.create_dataset(f"state/{name}", data=data)
+
+
+def load_checkpoint(path, signature):
+    """(step, totals, arrays) saved at ``path`` if it belongs to ``signature``, else None."""
+    try:
+        with h5py.File(path, "r") as f:
+            if f.attrs.get("signature") != signature:
+                return None
+            arrays = {name: ds[:] for name, ds in f["state"].items()}
+            totals = (int(f.attrs["exc_spikes"]), int(f.attrs["inh_spikes"]))
+            return int(f.attrs["step"]), totals, arrays
+    except (OSError, KeyError):
+        return None
+
+
+def _write_segment(parts_dir, step_begin, step_end, neurons, steps, state_ge, state_gi, every):
+    path = parts_dir / f"steps_{step_begin:013d}.h5"
+    with atomic_h5(path, SEGMENT_KIND) as f:
+        f.attrs["step_begin"] = step_begin
+        f.attrs["step_end"] = step_end
+        f.create_dataset("neuron", data=neurons)
+        f.create_dataset("step", data=steps)
+        if every:
+            f.create_dataset("g_e_nS", data=state_ge)
+            f.create_dataset("g_i_nS", data=state_gi)
+
+
+def _merge_segments(parts_dir, output_path, n_steps, attrs, every, n_total, extra):
+    segments = sorted(parts_dir.glob("steps_*.h5"))
+    with atomic_h5(output_path, SPIKES_KIND) as out:
+        for key, value in attrs.items():
+            out.attrs[key] = value
+        out.attrs["n_steps"] = n_steps
+        sizes = []
+        for seg in segments:
+            with h5py.File(seg, "r") as f:
+                sizes.append(len(f["neuron"]))
+        total = int(sum(sizes))
+        d_neuron = out.create_dataset(
+            "spikes/neuron", (total,), dtype=np.int32, chunks=(min(max(total, 1), 2**20),)
+        )
+        d_step = out.create_dataset(
+            "spikes/step", (total,), dtype=np.int64, chunks=(min(max(total, 1), 2**20),)
+        )
+        if every:
+            rows = n_steps // every + (1 if n_steps % every else 0)
+            grp = out.create_group("state")
+            grp.attrs["interval_steps"] = every
+            d_ge = grp.create_dataset(
+                "g_e_nS", (rows, n_total), dtype=np.float32, chunks=(min(rows, 256), n_total)
+            )
+            d_gi = grp.create_dataset(
+                "g_i_nS", (rows, n_total), dtype=np.float32, chunks=(min(rows, 256), n_total)
+            )
+        offset = 0
+        row = 0
+        for seg, size in zip(segments, sizes, strict=True):
+            with h5py.File(seg, "r") as f:
+                d_neuron[offset : offset + size] = f["neuron"][:]
+                d_step[offset : offset + size] = f["step"][:]
+                if every:
+                    n_rows = f["g_e_nS"].shape[0]
+                    d_ge[row : row + n_rows] = f["g_e_nS"][:]
+                    d_gi[row : row + n_rows] = f["g_i_nS"][:]
+                    row += n_rows
+            offset += size
+        for name, data in extra.items():
+            out.create_dataset(name, data=data)
+
+
+def run_chunked(
+    sim,
+    *,
+    n_steps,
+    chunk_steps,
+    output_path,
+    signature,
+    attrs,
+    n_exc,
+    n_inh,
+    n_total,
+    state_every=0,
+    stage="",
+    progress=True,
+    stop_after_chunks=None,
+    dt_ms=0.1,
+    on_finish=None,
+):
+    """Run ``sim`` to ``n_steps`` in chunks and write the spike file ``output_path``.
+
+    ``on_finish()`` may return extra datasets {name: array} for the final file and write other
+    outputs; it runs after the last chunk, before the final file appears. Returns (E, I) spike
+    totals, or None when stopped early by ``stop_after_chunks``.
+    """
+    output_path = Path(output_path)
+    ckpt_path = output_path.with_name(output_path.name + ".ckpt")
+    parts_dir = output_path.with_name(output_path.name + ".parts")
+    resumed = load_checkpoint(ckpt_path, signature) if ckpt_path.exists() else None
+    if resumed is None:
+        if parts_dir.exists():
+            shutil.rmtree(parts_dir)
+        totals = (0, 0)
+    else:
+        sim.step, totals, arrays = resumed
+        sim.load_dynamic(arrays)
+        for seg in parts_dir.glob("steps_*.h5"):
+            if int(seg.stem.split("_")[1]) >= sim.step:
+                seg.unlink()
+    parts_dir.mkdir(parents=True, exist_ok=True)
+
+    wall_start = time.perf_counter()
+    bar = tqdm(
+        total=round(n_steps * dt_ms / 1000.0, 3),
+        initial=round(sim.step * dt_ms / 1000.0, 3),
+        unit="s",
+        desc=f"{stage or 'simulate'} (simulated s)",
+        disable=not progress,
+        mininterval=5.0,
+    )
+    chunks_done = 0
+    while sim.step < n_steps:
+        begin = sim.step
+        end = min(begin + chunk_steps, n_steps)
+        neurons, steps, n_e, n_i, state_ge, state_gi = sim.advance(end, state_every)
+        _write_segment(parts_dir, begin, end, neurons, steps, state_ge, state_gi, state_every)
+        totals = (totals[0] + n_e, totals[1] + n_i)
+        save_checkpoint(ckpt_path, signature, sim.step, totals, sim.dynamic())
+        chunk_s = (end - begin) * dt_ms / 1000.0
+        bar.update(round(chunk_s, 3))
+        bar.set_postfix(
+            E_hz=f"{n_e / (max(n_exc, 1) * chunk_s):.2f}",
+            I_hz=f"{n_i / (max(n_inh, 1) * chunk_s):.2f}",
+        )
+        chunks_done += 1
+        if stop_after_chunks is not None and chunks_done >= stop_after_chunks and end < n_steps:
+            bar.close()
+            return None
+    bar.close()
+    extra = on_finish() if on_finish is not None else {}
+    _merge_segments(parts_dir, output_path, n_steps, attrs, state_every, n_total, extra or {})
+    ckpt_path.unlink()
+    shutil.rmtree(parts_dir)
+    attrs["wall_s"] = time.perf_counter() - wall_start
+    return totals

@@ -1,0 +1,95 @@
+"""Figure functions (eiplast.analysis.figures) write non-empty PNG and PDF files."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.figure import Figure
+
+from eiplast.analysis import figures
+
+
+def check_saved(fig, path):
+    assert isinstance(fig, Figure)
+    written = figures.save_figure(fig, path)
+    assert written == [f"{path}.png", f"{path}.pdf"]
+    with open(f"{path}.png", "rb") as f:
+        png = f.read()
+    with open(f"{path}.pdf", "rb") as f:
+        pdf = f.read()
+    assert png.startswith(b"\x89PNG") and len(png) > 2000
+    assert pdf.startswith(b"%PDF") and len(pdf) > 1000
+    # no temporary files left beside the outputs
+    assert sorted(p.name for p in path.parent.iterdir() if p.name.startswith(".")) == []
+
+
+def test_raster(tmp_path):
+    rng = np.random.default_rng(0)
+    n_exc, n_inh = 200, 50
+    neuron = rng.integers(0, n_exc + n_inh, 4000)
+    step = np.sort(rng.integers(100_000, 130_000, 4000))
+    # an assembly burst at 11.005 s
+    members = np.arange(20, 40)
+    neuron = np.concatenate([neuron, members])
+    step = np.concatenate([step, np.full(20, 110_050)])
+    events = pd.DataFrame({"start": [99], "duration": [10], "pattern": [1]})
+    fig = figures.raster_figure(
+        neuron,
+        step,
+        n_exc=n_exc,
+        t_start_s=10.5,
+        t_stop_s=12.5,
+        events=events,
+        pattern_indptr=np.array([0, 20, 40]),
+        pattern_members=np.arange(40),
+    )
+    check_saved(fig, tmp_path / "raster")
+
+
+def test_rate_and_weight_histograms(tmp_path):
+    rng = np.random.default_rng(1)
+    rates = {
+        rule: (rng.gamma(2, 1.5, 800), rng.gamma(3, 4, 200))
+        for rule in ("hebb", "hebb_smooth_rate", "rate")
+    }
+    check_saved(figures.rate_histograms_figure(rates), tmp_path / "rates")
+    weights = {rule: rng.lognormal(0, 0.6, 5000) for rule in ("hebb", "rate")}
+    weights["empty"] = np.array([])
+    check_saved(figures.weight_distribution_figure(weights), tmp_path / "weights")
+
+
+def test_replay_diversity(tmp_path):
+    rows = []
+    for rule in ("hebb", "hebb_smooth_rate", "rate", "shuffle"):
+        for p in (800, 1000, 1200):
+            for seed in (0, 1):
+                rows.append(
+                    dict(
+                        rule=rule,
+                        n_patterns=p,
+                        seed=seed,
+                        nunique=p * 0.5 + seed,
+                        entropy=p * 0.3,
+                        mean_freq=2.0 + seed,
+                    )
+                )
+    check_saved(figures.replay_diversity_figure(pd.DataFrame(rows)), tmp_path / "replay")
+    with pytest.raises(ValueError, match="lacks columns"):
+        figures.replay_diversity_figure(pd.DataFrame({"rule": ["hebb"]}))
+
+
+def test_sensitivity_scatter(tmp_path):
+    rng = np.random.default_rng(2)
+    n = 300
+    df = pd.DataFrame(
+        {
+            "neuron": np.arange(n),
+            "population": np.where(np.arange(n) < 240, "E", "I"),
+            "activation_exc": rng.normal(1, 0.3, n),
+            "activation_inh": rng.normal(-1, 0.3, n),
+        }
+    )
+    check_saved(figures.sensitivity_scatter_figure(df), tmp_path / "sens1")
+    check_saved(
+        figures.sensitivity_scatter_figure({"hebb": df, "rate": df}, max_points=50),
+        tmp_path / "sens2",
+    )

@@ -1,0 +1,223 @@
+"""Replay statistics (eiplast.analysis.replay)."""
+
+import math
+
+import h5py
+import numpy as np
+import pandas as pd
+import pytest
+
+from eiplast.analysis.activations import save_activations
+from eiplast.analysis.replay import (
+    bias_corrected_entropy,
+    event_statistics,
+    firing_statistics,
+    plugin_entropy,
+    replay_row,
+)
+
+DT = 0.1
+
+
+def write_spikes(path, neuron, step, *, n_exc, n_inh, n_steps, dt_ms=DT):
+    neuron = np.asarray(neuron, np.int64)
+    step = np.asarray(step, np.int64)
+    order = np.lexsort((neuron, step))
+    with h5py.File(path, "w") as f:
+        f.attrs.update(format="eiplast.spikes", format_version=1, n_exc=n_exc, n_inh=n_inh)
+        f.attrs.update(dt_ms=dt_ms, n_steps=np.int64(n_steps), seed=0, stage="test")
+        f.create_dataset("spikes/neuron", data=neuron[order].astype(np.int32))
+        f.create_dataset("spikes/step", data=step[order])
+    return path
+
+
+def sample_events(probs, n_events, seed, measure=100_000):
+    rng = np.random.default_rng(seed)
+    start = np.sort(rng.integers(0, measure, n_events))
+    pattern = rng.choice(len(probs), size=n_events, p=probs)
+    return start, np.ones(n_events, np.int64), pattern
+
+
+# ----------------------------------------------------------------------------- entropy
+def test_plugin_entropy_known_values():
+    assert plugin_entropy([5, 5, 5, 5]) == pytest.approx(math.log(4))
+    assert plugin_entropy([7, 0, 0]) == 0.0
+    assert math.isnan(plugin_entropy([0, 0]))
+
+
+def test_single_vector_fit_is_plugin():
+    counts = np.array([3, 1, 4, 1, 5, 9, 2, 6])
+    h_hat, h_last = bias_corrected_entropy(counts)
+    assert h_hat == pytest.approx(plugin_entropy(counts))
+    assert h_last == pytest.approx(plugin_entropy(counts))
+
+
+def test_fit_design_and_signs():
+    # H_k = H - a/k - b/k^2 with (H, a, b) >= 0, fitted by nnls; entropies that grow with k
+    # are extrapolated above the last plug-in value
+    from scipy.optimize import nnls
+
+    vecs = [np.array(v) for v in ([3, 1, 0, 0], [4, 3, 1, 0], [5, 4, 2, 1], [6, 5, 3, 2])]
+    ks = np.array([v.sum() for v in vecs], float)
+    hs = np.array([plugin_entropy(v) for v in vecs])
+    coef, _ = nnls(np.column_stack([np.ones(4), -1 / ks, -1 / ks**2]), hs)
+    h_hat, h_last = bias_corrected_entropy(*vecs)
+    assert h_hat == pytest.approx(coef[0]) and h_last == pytest.approx(hs[-1])
+    assert h_hat > h_last
+    with pytest.raises(ValueError, match="at least one event"):
+        bias_corrected_entropy(np.zeros(3))
+
+
+@pytest.mark.parametrize(
+    ("n_patterns", "n_events", "tol"),
+    [(50, 2000, 0.02), (20, 500, 0.05), (1000, 5000, 0.05)],
+)
+def test_uniform_entropy_gives_number_of_patterns(n_patterns, n_events, tol):
+    start, dur, pattern = sample_events(np.full(n_patterns, 1 / n_patterns), n_events, seed=3)
+    res = event_statistics(start, dur, pattern, n_patterns=n_patterns, measure_windows=100_000)
+    assert res["entropy"] == pytest.approx(n_patterns, rel=tol)
+    # the correction moves the estimate up from the (downward-biased) plug-in value
+    assert res["entropy"] >= res["entropy_plugin"]
+    if n_events / n_patterns <= 5:
+        # sparse sampling: the plug-in estimate is clearly biased, the corrected one is not
+        assert res["entropy_plugin"] < 0.93 * n_patterns
+
+
+def test_zipf_entropy():
+    p = 1.0 / np.arange(1, 101)
+    p /= p.sum()
+    true = math.exp(-(p * np.log(p)).sum())
+    start, dur, pattern = sample_events(p, 20_000, seed=11)
+    res = event_statistics(start, dur, pattern, n_patterns=100, measure_windows=100_000)
+    assert res["entropy"] == pytest.approx(true, rel=0.02)
+
+
+def test_entropy_cuts_are_by_time():
+    # all events in the last quarter: the first cut is empty -> fit on the full run only,
+    # which equals the plug-in entropy (reference fallback)
+    start = np.array([80_000, 80_001, 90_000, 95_000])
+    pattern = np.array([0, 1, 2, 3])
+    res = event_statistics(start, np.ones(4), pattern, n_patterns=4, measure_windows=100_000)
+    assert res["entropy"] == pytest.approx(4.0)
+    # events only after the measurement end: H = 0 -> exp(0) = 1
+    res = event_statistics(start, np.ones(4), pattern, n_patterns=4, measure_windows=50_000)
+    assert res["entropy"] == 1.0
+
+
+# ------------------------------------------------------------ nunique, mean_freq, mean_dur
+def test_handmade_events():
+    # (start, duration, pattern)
+    ev = np.array(
+        [
+            (0, 4, 0),
+            (10, 6, 1),
+            (20, 5, 1),  # same pattern as the previous event: interval left out
+            (50, 9, 0),
+            (50, 3, 2),  # same start as the previous event, another pattern
+            (70, 3, 3),
+        ]
+    )
+    res = event_statistics(ev[:, 0], ev[:, 1], ev[:, 2], n_patterns=5, measure_windows=1000)
+    # sorted by (start, pattern): 0:p0, 10:p1, 20:p1, 50:p0, 50:p2, 70:p3
+    # different-pattern intervals: 10, 30, 0, 20 -> mean 15 -> 100/15 events per second
+    assert res["mean_freq"] == pytest.approx(100 / 15)
+    assert res["mean_dur"] == pytest.approx(30 / 6)
+    assert res["mean_dur_ms"] == pytest.approx(50.0)
+    # first activations 0, 10, 50, 70 (4 patterns); reference index-of-last = 3
+    assert res["n_patterns_replayed"] == 4
+    assert res["nunique"] == 3
+    assert res["n_events"] == 6
+
+
+def test_nunique_reference_quirks():
+    # equal first-activation times collapse; times at/after the measurement end are left out
+    start = np.array([5, 5, 9, 30, 120])
+    pattern = np.array([0, 1, 2, 3, 4])
+    res = event_statistics(start, np.ones(5), pattern, n_patterns=5, measure_windows=100)
+    assert res["n_patterns_replayed"] == 5
+    assert res["nunique"] == 2  # distinct first times before 100: {5, 9, 30} -> index 2
+
+
+def test_no_events_documented_values():
+    res = event_statistics([], [], [], n_patterns=10, measure_windows=100)
+    assert res["nunique"] == 0 and res["n_patterns_replayed"] == 0 and res["n_events"] == 0
+    assert res["mean_freq"] == 0.0 and res["entropy"] == 0.0
+    assert math.isnan(res["mean_dur"]) and math.isnan(res["entropy_plugin"])
+
+
+def test_single_pattern_mean_freq_is_nan():
+    res = event_statistics([1, 5, 9], [2, 2, 2], [4, 4, 4], n_patterns=5, measure_windows=100)
+    assert math.isnan(res["mean_freq"])
+    assert res["entropy"] == pytest.approx(1.0)
+
+
+def test_event_pattern_out_of_range():
+    with pytest.raises(ValueError, match="outside 0..2"):
+        event_statistics([1], [1], [3], n_patterns=3, measure_windows=100)
+
+
+# -------------------------------------------------------------------- rates and Fano
+def fano_file(tmp_path, name="s.h5"):
+    n_exc, n_inh, n_bins = 4, 2, 40
+    n_steps = n_bins * 1000  # 4 s
+    sp = []
+    for b in range(n_bins):
+        sp.append((0, b * 1000 + 500))  # neuron 0: one spike per 100 ms bin -> Fano 0
+        if b % 2 == 0:  # neuron 1: 2, 0, 2, 0, ... -> mean 1, var 1 -> Fano 1
+            sp += [(1, b * 1000 + 10), (1, b * 1000 + 990)]
+        sp += [(4, b * 1000 + 3), (4, b * 1000 + 7), (5, b * 1000 + 1)]  # I: 20 Hz, 10 Hz
+    sp.append((2, 12_345))  # neuron 2: one spike -> mean 1/40, var 1/40 - 1/1600
+    # neuron 3 silent -> Fano NaN (left out)
+    sp = np.array(sp)
+    return write_spikes(
+        tmp_path / name, sp[:, 0], sp[:, 1], n_exc=n_exc, n_inh=n_inh, n_steps=n_steps
+    )
+
+
+def test_firing_statistics_exact(tmp_path):
+    path = fano_file(tmp_path)
+    expected_fano = [0.0, 1.0, 1 - 1 / 40]
+    for chunk_s in (0.1, 0.3, 1.0, 100.0):
+        st = firing_statistics(path, chunk_s=chunk_s)
+        assert st["duration_s"] == pytest.approx(4.0)
+        # E rates: 10, 10, 0.25, 0 Hz
+        assert st["rate_e_mean_hz"] == pytest.approx((10 + 10 + 0.25 + 0) / 4)
+        assert st["rate_e_median_hz"] == pytest.approx((10 + 0.25) / 2)
+        assert st["rate_i_mean_hz"] == pytest.approx(15.0)
+        assert st["fano_e_mean"] == pytest.approx(np.mean(expected_fano))
+        assert st["fano_e_median"] == pytest.approx(np.median(expected_fano))
+        assert st["n_spikes_e"] == 40 + 40 + 1 and st["n_spikes_i"] == 120
+
+
+def test_firing_statistics_empty_and_bad(tmp_path):
+    empty = write_spikes(tmp_path / "e.h5", [], [], n_exc=3, n_inh=2, n_steps=5000)
+    st = firing_statistics(empty)
+    assert st["rate_e_mean_hz"] == 0.0 and st["rate_i_median_hz"] == 0.0
+    assert math.isnan(st["fano_e_mean"])
+    zero = write_spikes(tmp_path / "z.h5", [], [], n_exc=3, n_inh=2, n_steps=0)
+    with pytest.raises(ValueError, match=r"z\.h5.*not longer than"):
+        firing_statistics(zero)
+    with pytest.raises(ValueError, match=r"x\.h5.*not found"):
+        firing_statistics(tmp_path / "x.h5")
+
+
+def test_replay_row(tmp_path):
+    spikes = fano_file(tmp_path)
+    df = pd.DataFrame({"start": [10, 40, 41], "duration": [5, 7, 6], "pattern": [1, 0, 2]})
+    df.attrs.update(n_patterns=3, n_windows=400, step_steps=100, dt_ms=0.1)
+    row = replay_row(df, spikes, labels={"rule": "hebb", "n_patterns": 3})
+    assert row["rule"] == "hebb" and row["n_events"] == 3
+    assert row["mean_freq"] == pytest.approx(100 / 15.5)
+    assert row["mean_dur"] == pytest.approx(6.0)
+    assert row["rate_i_mean_hz"] == pytest.approx(15.0)
+    save_activations(df, tmp_path / "act.h5")
+    row2 = replay_row(tmp_path / "act.h5", spikes, labels={"rule": "hebb", "n_patterns": 3})
+    assert row2.keys() == row.keys()
+    for k, v in row.items():
+        if isinstance(v, float) and math.isnan(v):
+            assert math.isnan(row2[k])
+        else:
+            assert row2[k] == v
+    bare = pd.DataFrame({"start": [1], "duration": [1], "pattern": [0]})
+    with pytest.raises(ValueError, match="n_patterns"):
+        replay_row(bare, spikes)
