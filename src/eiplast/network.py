@@ -51,17 +51,25 @@ def exp_neg(x):
 
 
 @njit(cache=True)
-def delay_pointers(indptr, delay_steps, n_delays):
-    """Start of each (pre, delay) segment: synapses of ``i`` with delay ``d`` are
-    ``ptr[i, d]:ptr[i, d + 1]``; ``ptr[i, n_delays] = indptr[i + 1]``."""
+def delay_pointers(indptr, post, delay_steps, n_delays, n_exc):
+    """Segment starts within every neuron's synapses (sorted by delay, then post).
+
+    For neuron ``i`` and delay ``d``: E targets are ``ptr[i, 2d]:ptr[i, 2d+1]``, I targets
+    ``ptr[i, 2d+1]:ptr[i, 2d+2]``; ``ptr[i, 2·n_delays] = indptr[i + 1]``.
+    """
     n = len(indptr) - 1
-    ptr = np.empty((n, n_delays + 1), dtype=np.int64)
+    ptr = np.empty((n, 2 * n_delays + 1), dtype=np.int64)
     for i in range(n):
         s = indptr[i]
-        for d in range(n_delays + 1):
-            while s < indptr[i + 1] and delay_steps[s] < d:
+        end = indptr[i + 1]
+        for d in range(n_delays):
+            while s < end and delay_steps[s] < d:
                 s += 1
-            ptr[i, d] = s
+            ptr[i, 2 * d] = s
+            while s < end and delay_steps[s] == d and post[s] < n_exc:
+                s += 1
+            ptr[i, 2 * d + 1] = s
+        ptr[i, 2 * n_delays] = end
     return ptr
 
 
@@ -77,7 +85,7 @@ def incoming_ei(indptr, post, n_exc):
     for i in range(n_exc):
         count[i + 1] += count[i]
     fill = count[:-1].copy()
-    syn = np.empty(count[-1], dtype=np.int64)
+    syn = np.empty(count[-1], dtype=np.int32)
     pre_of = np.empty(count[-1], dtype=np.int32)
     for pre in range(n_exc, n):
         for s in range(indptr[pre], indptr[pre + 1]):
@@ -161,7 +169,7 @@ def run_steps(
 
     n_total = v.shape[0]
     n_slots = hist_count.shape[0]
-    n_delays = delay_ptr.shape[1] - 1
+    n_delays = (delay_ptr.shape[1] - 1) // 2
     capacity = spike_neuron.shape[0]
     word = rng_state[0]
     r = rate_unit[0]
@@ -214,43 +222,55 @@ def run_steps(
                 for k in range(stim_ptr[w], stim_ptr[w + 1]):
                     n_stim, word = sample_table(word, stim_cdf)
                     g_e[stim_neurons[k]] += n_stim * bg_weight
-        # 3. delayed arrivals
+        # 3. delayed arrivals: segment [e0, i0) reaches E neurons, [i0, end) I neurons
         rate_error = r - rho
+        hebb_step = eta * k_hebb
+        rate_step = eta * rate_error
         for d in range(n_delays):
             past = (slot - d + n_slots) % n_slots
             for k in range(hist_count[past]):
                 pre = hist_neuron[past, k]
-                begin = delay_ptr[pre, d]
-                end = delay_ptr[pre, d + 1]
+                e0 = delay_ptr[pre, 2 * d]
+                i0 = delay_ptr[pre, 2 * d + 1]
+                end = delay_ptr[pre, 2 * d + 2]
                 if pre < n_exc:
-                    for s in range(begin, end):
+                    for s in range(e0, end):
                         g_e[post[s]] += weight_nS[s]
-                elif rule == 0:
-                    for s in range(begin, end):
-                        g_i[post[s]] += weight_nS[s]
-                else:
-                    for s in range(begin, end):
+                    continue
+                if rule == 1:
+                    for s in range(e0, i0):
+                        q = post[s]
+                        w = weight_nS[s]
+                        g_i[q] += w
+                        w = w + hebb_step * (trace[q] - alpha_hebb[q])
+                        weight_nS[s] = min(max(w, 0.0), w_max)
+                elif rule == 2:
+                    for s in range(e0, i0):
                         q = post[s]
                         g_i[q] += weight_nS[s]
-                        if q < n_exc:
-                            if rule == 1:
-                                w_new = weight_nS[s] + eta * k_hebb * (trace[q] - alpha_hebb[q])
-                                weight_nS[s] = min(max(w_new, 0.0), w_max)
-                            else:
-                                weight_nS[s] += eta * rate_error * (trace[q] + 1.0)
-        # 4. postsynaptic updates of I→E weights
-        if rule != 0:
+                        weight_nS[s] += rate_step * (trace[q] + 1.0)
+                else:
+                    for s in range(e0, i0):
+                        g_i[post[s]] += weight_nS[s]
+                for s in range(i0, end):
+                    g_i[post[s]] += weight_nS[s]
+        # 4. postsynaptic updates of I→E weights (E spikers come first in the spike list)
+        if rule == 1:
             for k in range(n_spikes):
                 i = hist_neuron[slot, k]
                 if i >= n_exc:
                     break
                 for a in range(ei_ptr[i], ei_ptr[i + 1]):
                     s = ei_syn[a]
-                    if rule == 1:
-                        w_new = weight_nS[s] + eta * k_hebb * trace[ei_pre[a]]
-                        weight_nS[s] = min(max(w_new, 0.0), w_max)
-                    else:
-                        weight_nS[s] += eta * rate_error * trace[ei_pre[a]]
+                    w = weight_nS[s] + hebb_step * trace[ei_pre[a]]
+                    weight_nS[s] = min(max(w, 0.0), w_max)
+        elif rule == 2:
+            for k in range(n_spikes):
+                i = hist_neuron[slot, k]
+                if i >= n_exc:
+                    break
+                for a in range(ei_ptr[i], ei_ptr[i + 1]):
+                    weight_nS[ei_syn[a]] += rate_step * trace[ei_pre[a]]
         # 5. resets and recording
         for k in range(n_spikes):
             i = hist_neuron[slot, k]

@@ -142,7 +142,9 @@ class NetworkSimulator:
             n_exc, 2.0 * plasticity.target_rate_hz * plasticity.tau_stdp_ms / 1000.0
         )
         n_delays = int(network.delay_steps.max()) + 1 if network.n_synapses else 1
-        self.delay_ptr = delay_pointers(network.indptr, network.delay_steps, n_delays)
+        self.delay_ptr = delay_pointers(
+            network.indptr, network.post, network.delay_steps, n_delays, n_exc
+        )
         self.ei_ptr, self.ei_syn, self.ei_pre = incoming_ei(network.indptr, network.post, n_exc)
         bg_mean = n * background.n_sources * background.rate_hz * dt_ms / 1000.0
         self.bg_cdf = rng.poisson_inverse_table(bg_mean)

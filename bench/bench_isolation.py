@@ -1,0 +1,151 @@
+"""Isolation (perturbation) mode: eiplast vs Brian2 on the same isolated neurons.
+
+Both engines run the reference's isolation-mode equations (MODEL.md A6; Brian2 method
+``euler`` with the reference's equations, runtime/cython target) for the same neurons and the
+same conductance statistics over a shortened schedule, and report nanoseconds of wall time per
+neuron-step. eiplast is measured with 1 thread and with all cores; the full default schedule
+(10 000 neurons × 8004 s = 8.0e11 neuron-steps) is extrapolated from the all-core figure.
+Writes ``bench/results/isolation_vs_brian2.json``.
+
+    python bench/bench_isolation.py --neurons 10000 --seconds 8 --brian2-neurons 2000
+"""
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BRIAN2_PY = ROOT / ".venv-brian2" / "bin" / "python"
+
+STATS = """
+import numpy as np
+def stats(n):
+    rng = np.random.default_rng(0)
+    return {"mean_e": rng.uniform(8, 14, n), "mean_i": rng.uniform(20, 35, n),
+            "std_e": rng.uniform(1.5, 3.0, n), "std_i": rng.uniform(3, 6, n),
+            "pearson_r": rng.uniform(0.2, 0.6, n)}
+"""
+
+OURS = (
+    STATS
+    + """
+import json, time, resource, numba
+from eiplast.isolation import IsolationSimulator
+from eiplast.analysis.sensitivity import perturbation_schedule
+n, seconds, threads = {n}, {seconds}, {threads}
+numba.set_num_threads(threads)
+sched = perturbation_schedule(n_repetitions=2)
+s = stats(n)
+sim = IsolationSimulator(np.arange(n), int(0.8 * n), np.zeros(int(0.8 * n)), s, sched, seed=1)
+t = time.perf_counter(); sim.advance(10); compile_s = time.perf_counter() - t
+steps = int(seconds * 10000)
+t = time.perf_counter(); out = sim.advance(10 + steps); wall = time.perf_counter() - t
+print(json.dumps({{"ns_per_neuron_step": wall / (n * steps) * 1e9, "wall_s": wall,
+                   "compile_s": compile_s, "rate_hz": len(out[0]) / n / seconds,
+                   "threads": threads,
+                   "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}}))
+"""
+)
+
+BRIAN2 = (
+    STATS
+    + """
+import json, time, resource
+import brian2 as b2
+from brian2 import ms, mV, nS, pF, second
+from eiplast.analysis.sensitivity import perturbation_schedule
+n, seconds = {n}, {seconds}
+b2.prefs.codegen.target = "cython"
+b2.defaultclock.dt = 0.1 * ms
+ge_ext, gi_ext = perturbation_schedule(n_repetitions=2)
+gext = b2.TimedArray(ge_ext * nS, dt=0.1 * second)
+gext_inh = b2.TimedArray(gi_ext * nS, dt=0.1 * second)
+eqs = '''
+dv/dt = (-gL*(v-EL) + Isyn) / C : volt (unless refractory)
+Isyn = -(ge + gext(t))*(v-Ee) - (gi + gext_inh(t))*(v-Ei) : amp
+dge/dt = (mu_e - ge) / taue + sigma_e * sqrt(2 / taue) * xi_e : siemens
+dgi/dt = (mu_i - gi) / taue + sigma_i * sqrt(2 / taue) * (rho*xi_e+sqrt(1-rho**2)*xi_i) : siemens
+dH1/dt = -H1/tau_th1 : volt
+dH2/dt = -H2/tau_th2 : volt
+theta = basethr + H1 + H2 : volt
+a1 : volt
+mu_e : siemens
+mu_i : siemens
+sigma_e : siemens
+sigma_i : siemens
+rho : 1
+'''
+ns = dict(gL=10*nS, EL=-80*mV, C=200*pF, Ee=0*mV, Ei=-80*mV, taue=6*ms, tau_th1=10*ms,
+          tau_th2=200*ms, basethr=-55*mV, gext=gext, gext_inh=gext_inh)
+g = b2.NeuronGroup(n, eqs, threshold='v > clip(theta, -100*mV, 0*mV)',
+                   reset='v = EL\\nH1 += a1\\nH2 += 0.3*mV', refractory=2*ms, method='euler',
+                   namespace=ns)
+s = stats(n)
+g.mu_e = s["mean_e"] * nS; g.mu_i = s["mean_i"] * nS
+g.sigma_e = s["std_e"] * nS; g.sigma_i = s["std_i"] * nS; g.rho = s["pearson_r"]
+g.a1 = 2 * mV
+g.v = -80 * mV + np.random.rand(n) * 10 * mV
+mon = b2.SpikeMonitor(g)
+net = b2.Network(g, mon)
+t = time.perf_counter(); net.run(1 * ms); compile_s = time.perf_counter() - t
+t = time.perf_counter(); net.run(seconds * second); wall = time.perf_counter() - t
+steps = int(seconds * 10000)
+print(json.dumps({{"ns_per_neuron_step": wall / (n * steps) * 1e9, "wall_s": wall,
+                   "compile_s": compile_s, "rate_hz": mon.num_spikes / n / seconds,
+                   "threads": 1,
+                   "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}}))
+"""
+)
+
+
+def child(python, code):
+    out = subprocess.run([str(python), "-c", code], capture_output=True, text=True, cwd=ROOT)
+    if out.returncode:
+        raise RuntimeError(out.stderr[-3000:])
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--neurons", type=int, default=10000)
+    parser.add_argument("--seconds", type=float, default=8.0)
+    parser.add_argument("--brian2-neurons", type=int, default=2000)
+    parser.add_argument("--brian2-seconds", type=float, default=4.0)
+    args = parser.parse_args()
+    cores = os.cpu_count()
+    engines = {
+        "eiplast_1_thread": child(
+            sys.executable, OURS.format(n=args.neurons, seconds=args.seconds, threads=1)
+        ),
+        f"eiplast_{cores}_threads": child(
+            sys.executable, OURS.format(n=args.neurons, seconds=args.seconds, threads=cores)
+        ),
+    }
+    if BRIAN2_PY.exists():
+        engines["brian2_runtime"] = child(
+            BRIAN2_PY, BRIAN2.format(n=args.brian2_neurons, seconds=args.brian2_seconds)
+        )
+    full_steps = 10000 * 8004 * 10000
+    ours_all = engines[f"eiplast_{cores}_threads"]["ns_per_neuron_step"]
+    result = {
+        "command": "python bench/bench_isolation.py " + " ".join(sys.argv[1:]),
+        "engines": engines,
+        "full_schedule_minutes_all_cores": ours_all * full_steps * 1e-9 / 60,
+        "machine": {"platform": platform.platform(), "cpus": cores},
+    }
+    if "brian2_runtime" in engines:
+        b2 = engines["brian2_runtime"]["ns_per_neuron_step"]
+        result["speedup_1_thread"] = b2 / engines["eiplast_1_thread"]["ns_per_neuron_step"]
+        result["speedup_all_cores"] = b2 / ours_all
+        result["brian2_full_schedule_hours_1_core"] = b2 * full_steps * 1e-9 / 3600
+    Path("bench/results").mkdir(parents=True, exist_ok=True)
+    Path("bench/results/isolation_vs_brian2.json").write_text(json.dumps(result, indent=1))
+    print(json.dumps(result, indent=1))
+
+
+if __name__ == "__main__":
+    main()
