@@ -25,9 +25,9 @@ STATS = """
 import numpy as np
 def stats(n):
     rng = np.random.default_rng(0)
-    return {"mean_e": rng.uniform(8, 14, n), "mean_i": rng.uniform(20, 35, n),
-            "std_e": rng.uniform(1.5, 3.0, n), "std_i": rng.uniform(3, 6, n),
-            "pearson_r": rng.uniform(0.2, 0.6, n)}
+    return dict(mean_e=rng.uniform(8, 14, n), mean_i=rng.uniform(20, 35, n),
+                std_e=rng.uniform(1.5, 3.0, n), std_i=rng.uniform(3, 6, n),
+                pearson_r=rng.uniform(0.2, 0.6, n))
 """
 
 OURS = (

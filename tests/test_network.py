@@ -162,7 +162,8 @@ def test_ie_plasticity_on_handmade_spike_trains(kind):
     for n in range(400):
         x_post = _expected_trace(exc_spikes, n, tau)
         x_pre = _expected_trace(inh_spikes, n, tau)
-        r = r_inc * _expected_trace(exc_spikes, n, tau_rate_ms)
+        # the rule reads r as it stood at the start of step n (before its decay in step n)
+        r = r_inc * _expected_trace(exc_spikes, n, tau_rate_ms) * np.exp(DT / tau_rate_ms)
         if n - delay in inh_spikes:
             if kind == "hebb":
                 w = min(max(w + eta * k_hebb * (x_post - alpha), 0.0), 100.0)
@@ -253,3 +254,14 @@ def test_stimulus_drives_chosen_neurons(small_network):
     stim_rate = np.isin(neurons[inside], chosen).sum() / (40 * 0.2)
     other_rate = (~np.isin(neurons[inside], chosen) & (neurons[inside] < 800)).sum() / (760 * 0.2)
     assert stim_rate > 5 * max(other_rate, 1.0)
+
+
+def test_silent_run_writes_an_empty_spike_file(tmp_path):
+    out = tmp_path / "silent.h5"
+    net = _empty(4, 2)
+    run = RunParams(duration_s=0.05)
+    simulate_network(net, NeuronParams(), QUIET, PlasticityParams(kind="static"), run, out,
+                     progress=False)  # fmt: skip
+    with h5py.File(out) as f:
+        assert f["spikes/neuron"].shape == (0,)
+        assert f.attrs["n_steps"] == 500

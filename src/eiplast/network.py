@@ -211,6 +211,9 @@ def run_steps(
                 hist_neuron[slot, n_spikes] = i
                 n_spikes += 1
         hist_count[slot] = n_spikes
+        # the rate rule sees r as it was at the start of the step (Brian2 copies the summed
+        # variable before the state update), then r decays
+        rate_error = r - rho
         r *= dec_r
         # 2. background and stimulus input onto g_e
         n_events, word = sample_table(word, bg_cdf)
@@ -223,7 +226,6 @@ def run_steps(
                     n_stim, word = sample_table(word, stim_cdf)
                     g_e[stim_neurons[k]] += n_stim * bg_weight
         # 3. delayed arrivals: segment [e0, i0) reaches E neurons, [i0, end) I neurons
-        rate_error = r - rho
         hebb_step = eta * k_hebb
         rate_step = eta * rate_error
         for d in range(n_delays):
