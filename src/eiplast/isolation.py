@@ -196,9 +196,9 @@ class IsolationSimulator:
         )
         self.a1_mV = np.full(n, neuron.a1_mV)
         is_exc = self.neuron_ids < n_exc
-        self.a1_mV[is_exc] += neuron.a1_alpha_scale_mV * np.asarray(exc_alpha)[
-            self.neuron_ids[is_exc]
-        ]
+        self.a1_mV[is_exc] += (
+            neuron.a1_alpha_scale_mV * np.asarray(exc_alpha)[self.neuron_ids[is_exc]]
+        )
         self.mu_e, self.mu_i, self.noise_e, self.noise_i_common, self.noise_i_private = (
             _stats_arrays(stats, self.neuron_ids, dt_ms, tau_ou_ms)
         )
