@@ -118,3 +118,50 @@ def run_perturbation(
         step_s=schedule.get("step_s", 0.1),
         progress=progress,
     )
+
+
+def conductance_statistics(
+    state_file, output_csv, *, skip_s=1.0, seed=0, neuron_start=0, neuron_stop=None
+):
+    """Robust (MCD) statistics of (g_e, g_i) per neuron from a conductance run (A6).
+
+    Samples before ``skip_s`` are dropped. Writes a CSV (atomically) with one row per neuron of
+    ``neuron_start … neuron_stop − 1``: neuron (global index), population (E/I), mean_e, mean_i,
+    std_e, std_i (nS), pearson_r. Each neuron's random starts come from a stream keyed by its
+    global index, so shards give the same numbers as one pass over all neurons.
+    """
+    import numpy as np
+    import pandas as pd
+
+    from .analysis.mcd import robust_conductance_stats
+    from .h5io import DataFileError, atomic_path, open_checked
+
+    with open_checked(state_file, "eiplast.spikes", ("state/g_e_nS", "state/g_i_nS")) as f:
+        n_exc = int(f.attrs["n_exc"])
+        n_total = n_exc + int(f.attrs["n_inh"])
+        every = int(f["state"].attrs["interval_steps"])
+        dt_ms = float(f.attrs["dt_ms"])
+        first_row = int(np.ceil(skip_s * 1000.0 / (dt_ms * every) - 1e-9))
+        n_rows = f["state/g_e_nS"].shape[0]
+        stop = n_total if neuron_stop is None else min(neuron_stop, n_total)
+        if not 0 <= neuron_start < stop:
+            raise ValueError(f"empty neuron range [{neuron_start}, {stop}) for {state_file}")
+        if n_rows - first_row < 3:
+            raise DataFileError(
+                f"{state_file}: {n_rows} conductance samples, fewer than 3 left after "
+                f"dropping the first {skip_s} s"
+            )
+        g_e = f["state/g_e_nS"][first_row:, neuron_start:stop]
+        g_i = f["state/g_i_nS"][first_row:, neuron_start:stop]
+    stats = robust_conductance_stats(g_e, g_i, seed=seed, first_neuron=neuron_start)
+    neurons = np.arange(neuron_start, stop)
+    table = pd.DataFrame(
+        {
+            "neuron": neurons,
+            "population": np.where(neurons < n_exc, "E", "I"),
+            **{k: stats[k] for k in ("mean_e", "mean_i", "std_e", "std_i", "pearson_r")},
+        }
+    )
+    with atomic_path(output_csv) as tmp:
+        table.to_csv(tmp, index=False)
+    return table

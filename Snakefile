@@ -1,0 +1,46 @@
+# eiplast: reproduction of Barta & Fukai 2025 (spiking E/I networks with memory assemblies,
+# inhibitory plasticity, replay) as one Snakemake workflow over the numba core in src/eiplast.
+#
+#   snakemake --profile profiles/default                            # the paper's defaults
+#   snakemake --profile profiles/default --configfile config/test.yaml   # tiny network, < 5 min
+#   snakemake --report results/report.html                          # self-contained report
+#
+# For every plasticity rule and pattern count P:
+#   connectivity(P) -> train(rule, P) -> spontaneous, spontaneous_shuffle -> activations -> replay
+#   train(rule, P) -> conductances -> robust statistics -> perturbation -> sensitivity
+# then one summary (tables under <output_dir>/summary, figures under <output_dir>/summary/figures).
+# Configuration: config/config.yaml, documented in config/README.md, schema in config/schema/.
+
+from pathlib import Path
+
+from snakemake.utils import min_version
+
+min_version("9.0")
+
+
+configfile: Path(workflow.basedir) / "config/config.yaml"
+
+
+report: "workflow/report/workflow.rst"
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/network.smk"
+include: "workflow/rules/replay.smk"
+include: "workflow/rules/sensitivity.smk"
+include: "workflow/rules/summary.smk"
+
+
+# cheap gathering steps run on the submitting host under a cluster executor
+localrules:
+    all,
+    conductance_stats,
+    sensitivity,
+    summary,
+    figure_replay_diversity,
+
+
+rule all:
+    default_target: True
+    input:
+        summary_outputs(),

@@ -1,0 +1,211 @@
+"""Gathering helpers of the workflow's summary stage: shard tables, the replay table, the
+per-neuron sensitivity table, and the few spike-file reads the summary figures need.
+
+Every table is written through a temporary sibling and a rename (``eiplast.h5io.atomic_path``),
+so a file under its final name is always complete.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping, Sequence
+
+import h5py
+import numpy as np
+import pandas as pd
+
+from .h5io import DataFileError, atomic_path
+
+# key columns of the replay table, then the headline statistics (MODEL.md A8); every other
+# column of ``eiplast.analysis.replay.replay_row`` follows
+REPLAY_KEYS = ["rule", "patterns", "run"]
+REPLAY_COLUMNS = REPLAY_KEYS + [
+    "nunique",
+    "entropy",
+    "mean_freq",
+    "mean_dur",
+    "rate_exc",
+    "rate_inh",
+]
+# replay_row names → replay table names
+_RENAMED = {"rate_e_mean_hz": "rate_exc", "rate_i_mean_hz": "rate_inh"}
+RUN_ORDER = ["spontaneous", "spontaneous_shuffle"]
+SPIKES_KIND = "eiplast.spikes"
+
+
+def write_csv(table: pd.DataFrame | Sequence[Mapping], path: str | os.PathLike) -> pd.DataFrame:
+    """Write a frame (or a list of row dicts) as CSV atomically; return the frame."""
+    df = table if isinstance(table, pd.DataFrame) else pd.DataFrame(list(table))
+    with atomic_path(path) as tmp:
+        df.to_csv(tmp, index=False)
+    return df
+
+
+def gather_shards(
+    paths: Iterable[str | os.PathLike], output: str | os.PathLike, *, n_neurons: int | None = None
+) -> pd.DataFrame:
+    """Concatenate per-shard tables with a ``neuron`` column, sorted by neuron.
+
+    Checks that no neuron appears twice and, with ``n_neurons``, that the shards cover
+    ``0 … n_neurons-1`` exactly; raises ``ValueError`` naming the shard files otherwise.
+    """
+    paths = [os.fspath(p) for p in paths]
+    frames = [pd.read_csv(p) for p in paths]
+    for p, df in zip(paths, frames, strict=True):
+        if "neuron" not in df.columns:
+            raise ValueError(f"{p}: shard table has no 'neuron' column")
+    table = pd.concat(frames, ignore_index=True).sort_values("neuron", kind="stable")
+    table = table.reset_index(drop=True)
+    neurons = table["neuron"].to_numpy()
+    if np.any(np.diff(neurons) == 0):
+        dup = int(neurons[np.flatnonzero(np.diff(neurons) == 0)[0]])
+        raise ValueError(f"neuron {dup} appears in more than one shard of {paths}")
+    if n_neurons is not None and not np.array_equal(neurons, np.arange(n_neurons)):
+        missing = np.setdiff1d(np.arange(n_neurons), neurons)
+        raise ValueError(
+            f"shards {paths} hold {len(neurons)} neurons, expected 0..{n_neurons - 1}"
+            + (f" (first missing: {int(missing[0])})" if missing.size else "")
+        )
+    write_csv(table, output)
+    return table
+
+
+def replay_table(
+    paths: Iterable[str | os.PathLike], rule_order: Sequence[str] = ()
+) -> pd.DataFrame:
+    """One row per rule × P × run from the one-row CSVs of the replay stage.
+
+    Columns: ``rule, patterns, run, nunique, entropy, mean_freq, mean_dur, rate_exc,
+    rate_inh`` first (rates are the mean over neurons, Hz), then every other statistic of
+    ``replay_row``. Rows sorted by run (spontaneous first), rule (``rule_order``), patterns.
+    """
+    frames = [pd.read_csv(p) for p in paths]
+    if not frames:
+        return pd.DataFrame(columns=REPLAY_COLUMNS)
+    table = pd.concat(frames, ignore_index=True).rename(columns=_RENAMED)
+    missing = [c for c in REPLAY_COLUMNS if c not in table.columns]
+    if missing:
+        raise ValueError(f"replay rows lack columns {missing}")
+    rules = list(dict.fromkeys([*rule_order, *sorted(table["rule"].unique())]))
+    runs = list(dict.fromkeys([*RUN_ORDER, *sorted(table["run"].unique())]))
+    order = pd.DataFrame(
+        {
+            "r": table["run"].map({r: i for i, r in enumerate(runs)}),
+            "u": table["rule"].map({r: i for i, r in enumerate(rules)}),
+            "p": table["patterns"],
+        }
+    )
+    table = table.loc[order.sort_values(["r", "u", "p"], kind="stable").index]
+    rest = [c for c in table.columns if c not in REPLAY_COLUMNS]
+    return table[REPLAY_COLUMNS + rest].reset_index(drop=True)
+
+
+def sensitivity_table(
+    runs: Sequence[Mapping], sensitivity: Sequence[str], stats: Sequence[str]
+) -> pd.DataFrame:
+    """Per-neuron table of every rule × P: sensitivity (``linear_sensitivity`` columns) joined
+    with the robust conductance statistics on ``neuron``; ``rule`` and ``patterns`` first."""
+    frames = []
+    for labels, sens_path, stats_path in zip(runs, sensitivity, stats, strict=True):
+        sens = pd.read_csv(sens_path)
+        st = pd.read_csv(stats_path)
+        st = st.drop(columns=[c for c in st.columns if c in sens.columns and c != "neuron"])
+        df = sens.merge(st, on="neuron", how="left", validate="one_to_one")
+        for key, value in reversed(list(labels.items())):
+            df.insert(0, key, value)
+        frames.append(df)
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def write_html_table(table: pd.DataFrame, path: str | os.PathLike, title: str) -> None:
+    """A small self-contained HTML page with the table (for the Snakemake report)."""
+    body = table.to_html(index=False, float_format=lambda x: f"{x:.4g}", na_rep="NaN", border=0)
+    html = (
+        "<!DOCTYPE html>\n<html><head><meta charset='utf-8'><title>"
+        f"{title}</title><style>"
+        "body{font-family:sans-serif;font-size:13px;margin:1em}"
+        "table{border-collapse:collapse}"
+        "th,td{padding:3px 8px;border-bottom:1px solid #ddd;text-align:right}"
+        "th{background:#f2f2f2}"
+        f"</style></head><body><h3>{title}</h3>\n{body}\n</body></html>\n"
+    )
+    with atomic_path(path) as tmp:
+        with open(tmp, "w", encoding="utf-8") as fh:
+            fh.write(html)
+
+
+def _open_spikes(path):
+    try:
+        f = h5py.File(path, "r")
+    except OSError as err:
+        raise DataFileError(f"{path}: not a readable HDF5 file: {err}") from None
+    kind = f.attrs.get("format")
+    if isinstance(kind, bytes):
+        kind = kind.decode()
+    if kind != SPIKES_KIND or "spikes/neuron" not in f or "spikes/step" not in f:
+        f.close()
+        raise DataFileError(f"{path}: not an {SPIKES_KIND} file with spikes/neuron, spikes/step")
+    return f
+
+
+def neuron_rates(
+    spike_file: str | os.PathLike, *, skip_s: float = 0.0, chunk: int = 2**22
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per-neuron firing rates (Hz) of a spike file after ``skip_s``: (E rates, I rates).
+
+    Reads the spikes ``chunk`` at a time, so memory does not grow with the run length.
+    """
+    with _open_spikes(spike_file) as f:
+        n_exc, n_inh = int(f.attrs["n_exc"]), int(f.attrs["n_inh"])
+        dt_ms, n_steps = float(f.attrs["dt_ms"]), int(f.attrs["n_steps"])
+        skip = round(skip_s * 1000.0 / dt_ms)
+        if n_steps <= skip:
+            raise ValueError(f"{spike_file}: run of {n_steps} steps is not longer than skip_s")
+        steps, neurons = f["spikes/step"], f["spikes/neuron"]
+        first = _bisect(steps, skip)
+        counts = np.zeros(n_exc + n_inh, np.int64)
+        for lo in range(first, steps.shape[0], chunk):
+            counts += np.bincount(neurons[lo : lo + chunk], minlength=n_exc + n_inh)
+    rates = counts / ((n_steps - skip) * dt_ms / 1000.0)
+    return rates[:n_exc], rates[n_exc:]
+
+
+def _bisect(ds, value: int) -> int:
+    """First index of the sorted 1-D dataset ``ds`` with ``ds[i] >= value``."""
+    lo, hi = 0, ds.shape[0]
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if int(ds[mid]) < value:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
+
+
+def spike_file_info(spike_file: str | os.PathLike) -> dict:
+    """Root attributes n_exc, n_inh, dt_ms, n_steps of a spike file, and its duration_s."""
+    with _open_spikes(spike_file) as f:
+        info = {k: f.attrs[k].item() for k in ("n_exc", "n_inh", "dt_ms", "n_steps")}
+    info["duration_s"] = info["n_steps"] * info["dt_ms"] / 1000.0
+    return info
+
+
+def spikes_between(
+    spike_file: str | os.PathLike, t_start_s: float, t_stop_s: float
+) -> tuple[np.ndarray, np.ndarray, dict]:
+    """Spikes in ``[t_start_s, t_stop_s)``: (neuron, step, root attributes)."""
+    with _open_spikes(spike_file) as f:
+        attrs = {k: f.attrs[k] for k in ("n_exc", "n_inh", "dt_ms", "n_steps")}
+        dt_ms = float(attrs["dt_ms"])
+        steps = f["spikes/step"]
+        lo = _bisect(steps, round(t_start_s * 1000.0 / dt_ms))
+        hi = _bisect(steps, round(t_stop_s * 1000.0 / dt_ms))
+        return f["spikes/neuron"][lo:hi], steps[lo:hi], attrs
+
+
+def ei_weights(train_file: str | os.PathLike) -> np.ndarray:
+    """Trained I→E weights (nS) stored by the training run (``weights/ei_weight_nS``)."""
+    with _open_spikes(train_file) as f:
+        if "weights/ei_weight_nS" not in f:
+            raise DataFileError(f"{train_file}: no weights/ei_weight_nS (not a training run?)")
+        return f["weights/ei_weight_nS"][()]

@@ -1,0 +1,348 @@
+# Shared definitions of the workflow: configuration validation (JSON schema, then the
+# cross-references a schema cannot express), output paths, wildcard constraints, the per-rule
+# parameter sets (params carry exactly the configuration a rule uses, so that editing one value
+# reruns that stage and what depends on it, nothing else) and resource estimates. No rules here.
+
+import math
+import sys
+from pathlib import Path
+
+from jsonschema import ValidationError
+from snakemake.exceptions import WorkflowError
+from snakemake.utils import validate
+
+# ---------------------------------------------------------------------------------------------
+# configuration checks; they run at parse time, so a bad configuration stops before any job
+# starts, with a message naming the key
+# ---------------------------------------------------------------------------------------------
+
+
+def config_error(key, reason):
+    """Stop the workflow with a message naming the configuration key."""
+    raise WorkflowError(f"Invalid configuration: key '{key}': {reason}")
+
+
+def check_config(cfg):
+    defined = sorted(cfg["plasticity_rules"])
+    for section in ("rules", "shuffle_rules"):
+        for i, name in enumerate(cfg[section]):
+            if name not in cfg["plasticity_rules"]:
+                config_error(
+                    f"{section}[{i}]",
+                    f"{name!r} is not defined under plasticity_rules (defined there: "
+                    f"{', '.join(defined)})",
+                )
+    pert = cfg["stages"]["perturbation"]
+    degree = cfg["analysis"]["sensitivity"]["degree"]
+    if pert["n_amplitudes"] < degree + 1:
+        config_error(
+            "stages.perturbation.n_amplitudes",
+            f"{pert['n_amplitudes']} amplitudes cannot be fitted by a polynomial of degree "
+            f"{degree} (analysis.sensitivity.degree); need at least {degree + 1}",
+        )
+    spont = cfg["stages"]["spontaneous"]["duration_s"]
+    skip = cfg["analysis"]["activations"]["skip_s"]
+    if spont <= skip:
+        config_error(
+            "analysis.activations.skip_s",
+            f"{skip} s is not shorter than stages.spontaneous.duration_s = {spont} s",
+        )
+    cond = cfg["stages"]["conductances"]
+    skip = cfg["analysis"]["conductance_stats"]["skip_s"]
+    samples = (cond["duration_s"] - skip) * 1000.0 / cond["state_interval_ms"]
+    if samples < 3:
+        config_error(
+            "analysis.conductance_stats.skip_s",
+            f"leaves {samples:g} conductance samples of stages.conductances "
+            f"(duration_s {cond['duration_s']}, state_interval_ms "
+            f"{cond['state_interval_ms']}); the MCD needs at least 3",
+        )
+    n_total = network_size(cfg)
+    if cfg["shards"] > n_total:
+        config_error("shards", f"{cfg['shards']} shards for only {n_total} neurons")
+    check_with_core(cfg)
+
+
+def key_path(path):
+    """Dotted name of a position in the configuration (list items as [i])."""
+    key = ""
+    for part in path:
+        key += (
+            f"[{part}]" if isinstance(part, int) else (f".{part}" if key else str(part))
+        )
+    return key
+
+
+def validate_config(cfg):
+    """Check ``cfg`` against config/schema/config.schema.yaml (filling in defaults), then the
+    cross-references; raise a WorkflowError naming the offending key."""
+    try:
+        validate(cfg, "../../config/schema/config.schema.yaml")
+    except WorkflowError as err:
+        cause = err.__context__
+        if not isinstance(cause, ValidationError):
+            raise
+        path = list(cause.absolute_path)
+        if cause.validator == "additionalProperties" and isinstance(
+            cause.instance, dict
+        ):
+            allowed = set(cause.schema.get("properties", {}))
+            unknown = sorted(k for k in cause.instance if k not in allowed)
+            config_error(
+                key_path(path + unknown[:1]),
+                f"unknown key (allowed here: {', '.join(sorted(allowed))})",
+            )
+        config_error(key_path(path) or "<top level>", cause.message)
+    check_config(cfg)
+
+
+def network_size(cfg):
+    net = cfg["network"]
+    return net.get("n_exc", 8000) + net.get("n_inh", 2000)
+
+
+def check_with_core(cfg):
+    """Build the core's parameter objects once, so that their own checks (e.g. assemblies of
+    at least 2 neurons) fail here, before any job, naming the key."""
+    src = Path(workflow.basedir) / "src"
+    if src.is_dir() and str(src) not in sys.path:
+        sys.path.insert(0, str(src))
+    try:
+        from eiplast import params as core
+    except ImportError:  # the core is only needed inside the jobs' environment
+        return
+    checks = [("neuron", core.NeuronParams, cfg["neuron"])]
+    checks.append(("background", core.BackgroundParams, cfg["background"]))
+    for name, rule_def in cfg["plasticity_rules"].items():
+        checks.append((f"plasticity_rules.{name}", core.PlasticityParams, rule_def))
+    for p in cfg["patterns"]:
+        network = {
+            **cfg["network"],
+            "n_patterns": int(p),
+            "seed": cfg["seeds"]["connectivity"],
+        }
+        checks.append(
+            (f"network (with patterns {p})", core.ConnectivityParams, network)
+        )
+    for stage, run in stage_runs(cfg).items():
+        checks.append((f"stages.{stage}", core.RunParams, run))
+    for key, cls, values in checks:
+        try:
+            cls.from_dict(values)
+        except (core.ParameterError, TypeError) as err:
+            config_error(key, str(err))
+
+
+def stage_runs(cfg):
+    """RunParams of every simulation stage (eiplast.params.RunParams fields)."""
+    stages, seeds = cfg["stages"], cfg["seeds"]
+    train = stages["train"]
+    spont = stages["spontaneous"]
+    cond = stages["conductances"]
+    return {
+        "train": {
+            "duration_s": train["duration_s"],
+            "learning_rate": train["learning_rate"],
+            "chunk_s": train["chunk_s"],
+            "seed": seeds["train"],
+            "save_weights": True,
+        },
+        "spontaneous": {
+            "duration_s": spont["duration_s"],
+            "chunk_s": spont["chunk_s"],
+            "seed": seeds["spontaneous"],
+        },
+        "spontaneous_shuffle": {
+            "duration_s": spont["duration_s"],
+            "chunk_s": spont["chunk_s"],
+            "seed": seeds["shuffle"],
+            "shuffle_ei": True,
+        },
+        "conductances": {
+            "duration_s": cond["duration_s"],
+            "chunk_s": cond["chunk_s"],
+            "record_state": cond["record_state"],
+            "state_interval_ms": cond["state_interval_ms"],
+            "seed": seeds["conductances"],
+        },
+    }
+
+
+validate_config(config)
+
+# ---------------------------------------------------------------------------------------------
+# output paths: everything below config["output_dir"]
+# ---------------------------------------------------------------------------------------------
+
+OUT = Path(config["output_dir"]).as_posix()
+RULES = list(config["rules"])
+SHUFFLE_RULES = list(config["shuffle_rules"])
+PATTERNS = [int(p) for p in config["patterns"]]
+N_TOTAL = network_size(config)
+SHARDS = int(config["shards"])
+
+CONNECTIVITY = f"{OUT}/networks/connectivity_P{{patterns}}.h5"
+TRAINED = f"{OUT}/networks/trained_{{rule}}_P{{patterns}}.h5"
+TRAIN = f"{OUT}/train/{{rule}}/P{{patterns}}.h5"
+SPONTANEOUS = f"{OUT}/spontaneous/{{rule}}/P{{patterns}}.h5"
+SHUFFLE = f"{OUT}/spontaneous_shuffle/{{rule}}/P{{patterns}}.h5"
+CONDUCTANCES = f"{OUT}/conductances/{{rule}}/P{{patterns}}.h5"
+ACTIVATIONS = f"{OUT}/activations/{{run}}/{{rule}}/P{{patterns}}.h5"
+REPLAY_ROW = f"{OUT}/replay/{{run}}/{{rule}}/P{{patterns}}.csv"
+STATS_SHARD = f"{OUT}/conductance_stats/{{rule}}/P{{patterns}}/{{scatteritem}}.csv"
+STATS = f"{OUT}/conductance_stats/{{rule}}/P{{patterns}}.csv"
+PERTURBATION_SHARD = f"{OUT}/perturbation/{{rule}}/P{{patterns}}/{{scatteritem}}.h5"
+SENSITIVITY_SHARD = f"{OUT}/sensitivity/{{rule}}/P{{patterns}}/{{scatteritem}}.csv"
+SENSITIVITY = f"{OUT}/sensitivity/{{rule}}/P{{patterns}}.csv"
+SUMMARY = f"{OUT}/summary"
+FIGURES = f"{OUT}/summary/figures"
+LOGS = f"{OUT}/logs"
+BENCHMARKS = f"{OUT}/benchmarks"
+
+
+def rule_pattern():
+    """Regular expression matching exactly the configured rule names."""
+    names = sorted(set(config["plasticity_rules"]), key=len, reverse=True)
+    return "|".join(names)
+
+
+wildcard_constraints:
+    rule=rule_pattern(),
+    patterns=r"[1-9][0-9]*",
+    run="spontaneous|spontaneous_shuffle",
+
+
+def replay_runs():
+    """(run, rule, patterns) of every replay analysis: spontaneous for every rule, the
+    shuffled control for the shuffle rules."""
+    runs = [("spontaneous", r, p) for r in RULES for p in PATTERNS]
+    runs += [("spontaneous_shuffle", r, p) for r in SHUFFLE_RULES for p in PATTERNS]
+    return runs
+
+
+# ---------------------------------------------------------------------------------------------
+# parameters of every stage, built from exactly the configuration that stage uses
+# ---------------------------------------------------------------------------------------------
+
+
+STAGE_RUNS = stage_runs(config)
+
+
+def plasticity_of(wildcards):
+    return dict(config["plasticity_rules"][wildcards.rule])
+
+
+def shard_bounds(wildcards):
+    """Neuron range [start, stop) of a shard "i-of-n" (global indices, E first)."""
+    i, n = (int(x) for x in wildcards.scatteritem.split("-of-"))
+    return (i - 1) * N_TOTAL // n, i * N_TOTAL // n
+
+
+def shard_start(wildcards):
+    return shard_bounds(wildcards)[0]
+
+
+def shard_stop(wildcards):
+    return shard_bounds(wildcards)[1]
+
+
+def perturbation_schedule():
+    """The isolation schedule as passed to eiplast.stages.run_perturbation (A6)."""
+    return dict(config["stages"]["perturbation"])
+
+
+def sensitivity_params():
+    """What the sensitivity fit needs of the schedule (inh_factor only shapes the run)."""
+    pert = config["stages"]["perturbation"]
+    keys = ("repetitions", "amplitude_min_nS", "amplitude_max_nS", "n_amplitudes")
+    fit = {k: pert[k] for k in keys + ("step_s", "stim_steps")}
+    fit.update(config["analysis"]["sensitivity"])
+    return fit
+
+
+def sensitivity_runs():
+    """(rule, patterns) of every conductance/perturbation/sensitivity chain."""
+    return [(r, p) for r in RULES for p in PATTERNS]
+
+
+def summary_outputs():
+    """Every final output: the summary tables and all figures (PNG; the PDFs come along)."""
+    tables = [f"{SUMMARY}/{name}" for name in ("replay_stats.csv", "sensitivity.csv")]
+    figures = [f"{FIGURES}/replay_diversity.png"]
+    for kind in ("rates", "weights", "sensitivity"):
+        figures += [f"{FIGURES}/{kind}_P{p}.png" for p in PATTERNS]
+    figures += [f"{FIGURES}/raster_{r}_P{p}.png" for r in RULES for p in PATTERNS]
+    return tables + figures
+
+
+def replay_label(run, rule):
+    """Label of a replay run in figures: the rule, or "shuffle" for the shuffled control (with
+    the rule appended when several rules get the control)."""
+    if run == "spontaneous":
+        return rule
+    return "shuffle" if len(SHUFFLE_RULES) == 1 else f"shuffle_{rule}"
+
+
+# ---------------------------------------------------------------------------------------------
+# resources: estimates for the full network, scaled by size and duration (override them with
+# --set-resources, see profiles/). The connected network takes about 0.5-1 wall s per
+# simulated s for 10 000 neurons on one core (static; plastic runs about twice that).
+# ---------------------------------------------------------------------------------------------
+
+SIZE = N_TOTAL / 10000.0
+
+
+def minutes(seconds, floor=10):
+    """Runtime request in minutes: twice the estimate plus 5 min, at least ``floor``."""
+    return max(floor, math.ceil(2.0 * seconds / 60.0) + 5)
+
+
+def simulation_runtime(stage):
+    plastic = stage == "train"
+    wall_per_sim_s = (2.0 if plastic else 1.0) * SIZE
+    return minutes(STAGE_RUNS[stage]["duration_s"] * wall_per_sim_s)
+
+
+def conductance_samples():
+    cond = config["stages"]["conductances"]
+    skip = config["analysis"]["conductance_stats"]["skip_s"]
+    return (cond["duration_s"] - skip) * 1000.0 / cond["state_interval_ms"]
+
+
+def conductance_mem_mb():
+    # the g_e/g_i matrices (float32) of the whole run, written through 128 MB chunks
+    rows = config["stages"]["conductances"]["duration_s"] * 1000.0
+    rows /= config["stages"]["conductances"]["state_interval_ms"]
+    return 2000 + math.ceil(rows * N_TOTAL * 8 / 2**20 * 0.1)
+
+
+def shard_size():
+    return math.ceil(N_TOTAL / SHARDS)
+
+
+def stats_mem_mb():
+    # g_e and g_i of the shard's neurons (float32), a float64 copy, and the working set
+    return 1000 + math.ceil(conductance_samples() * shard_size() * 8 * 3 / 2**20)
+
+
+def stats_runtime():
+    # FastMCD of ~2e4 samples: about 0.1 s per neuron on one core
+    return minutes(shard_size() * 0.1 * conductance_samples() / 2e4)
+
+
+def schedule_seconds():
+    pert = config["stages"]["perturbation"]
+    entries = pert["stim_steps"] * pert["n_amplitudes"] * (1 + 2 * pert["repetitions"])
+    return entries * pert["step_s"]
+
+
+def perturbation_runtime():
+    # ~30 ns per neuron-step of two correlated OU conductances
+    dt_ms = config["network"].get("dt_ms", 0.1)
+    steps = schedule_seconds() * 1000.0 / dt_ms
+    return minutes(steps * shard_size() * 30e-9)
+
+
+def analysis_runtime(seconds_of_data, per_100s=2.0):
+    """Streaming analyses: ``per_100s`` wall s per 100 s of data of the full network."""
+    return minutes(seconds_of_data / 100.0 * per_100s * SIZE)

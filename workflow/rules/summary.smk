@@ -1,0 +1,183 @@
+# Summary: the replay table (one row per rule x P x run), the per-neuron sensitivity table and
+# the figures, all under <output_dir>/summary and flagged for `snakemake --report`.
+
+
+rule summary:
+    input:
+        replay=[
+            REPLAY_ROW.format(run=run, rule=r, patterns=p)
+            for run, r, p in replay_runs()
+        ],
+        stats=[STATS.format(rule=r, patterns=p) for r, p in sensitivity_runs()],
+        sensitivity=[
+            SENSITIVITY.format(rule=r, patterns=p) for r, p in sensitivity_runs()
+        ],
+    output:
+        replay=report(
+            f"{SUMMARY}/replay_stats.csv",
+            caption="../report/replay_stats_csv.rst",
+            category="Tables",
+        ),
+        replay_html=report(
+            f"{SUMMARY}/replay_stats.html",
+            caption="../report/replay_stats.rst",
+            category="Tables",
+        ),
+        sensitivity=report(
+            f"{SUMMARY}/sensitivity.csv",
+            caption="../report/sensitivity_csv.rst",
+            category="Tables",
+        ),
+    log:
+        f"{LOGS}/summary/summary.log",
+    benchmark:
+        f"{BENCHMARKS}/summary/summary.tsv"
+    conda:
+        "../../envs/eiplast.yaml"
+    threads: 1
+    resources:
+        mem_mb=1000 + math.ceil(2000 * SIZE * len(PATTERNS) * len(RULES) / 3),
+        runtime=10,
+    params:
+        runs=[{"rule": r, "patterns": p} for r, p in sensitivity_runs()],
+        rule_order=RULES,
+    script:
+        "../scripts/summary.py"
+
+
+rule figure_replay_diversity:
+    input:
+        replay=f"{SUMMARY}/replay_stats.csv",
+    output:
+        png=report(
+            f"{FIGURES}/replay_diversity.png",
+            caption="../report/replay_diversity.rst",
+            category="Replay",
+        ),
+        pdf=f"{FIGURES}/replay_diversity.pdf",
+    log:
+        f"{LOGS}/figures/replay_diversity.log",
+    benchmark:
+        f"{BENCHMARKS}/figures/replay_diversity.tsv"
+    conda:
+        "../../envs/eiplast.yaml"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    script:
+        "../scripts/figure_replay_diversity.py"
+
+
+rule figure_rates:
+    input:
+        spikes=expand(SPONTANEOUS, rule=RULES, allow_missing=True),
+    output:
+        png=report(
+            f"{FIGURES}/rates_P{{patterns}}.png",
+            caption="../report/rates.rst",
+            category="Activity",
+            labels={"figure": "firing rates", "P": "{patterns}"},
+        ),
+        pdf=f"{FIGURES}/rates_P{{patterns}}.pdf",
+    log:
+        f"{LOGS}/figures/rates_P{{patterns}}.log",
+    benchmark:
+        f"{BENCHMARKS}/figures/rates_P{{patterns}}.tsv"
+    conda:
+        "../../envs/eiplast.yaml"
+    threads: 1
+    resources:
+        mem_mb=1000 + math.ceil(1000 * SIZE),
+        runtime=analysis_runtime(
+            len(RULES) * config["stages"]["spontaneous"]["duration_s"], per_100s=1.0
+        ),
+    params:
+        rules=RULES,
+        skip_s=config["analysis"]["figures"]["rate_skip_s"],
+    script:
+        "../scripts/figure_rates.py"
+
+
+rule figure_weights:
+    input:
+        train=expand(TRAIN, rule=RULES, allow_missing=True),
+    output:
+        png=report(
+            f"{FIGURES}/weights_P{{patterns}}.png",
+            caption="../report/weights.rst",
+            category="Activity",
+            labels={"figure": "I-to-E weights", "P": "{patterns}"},
+        ),
+        pdf=f"{FIGURES}/weights_P{{patterns}}.pdf",
+    log:
+        f"{LOGS}/figures/weights_P{{patterns}}.log",
+    benchmark:
+        f"{BENCHMARKS}/figures/weights_P{{patterns}}.tsv"
+    conda:
+        "../../envs/eiplast.yaml"
+    threads: 1
+    resources:
+        mem_mb=1000 + math.ceil(1000 * SIZE),
+        runtime=10,
+    params:
+        rules=RULES,
+    script:
+        "../scripts/figure_weights.py"
+
+
+rule figure_raster:
+    input:
+        spikes=SPONTANEOUS,
+        activations=ACTIVATIONS.replace("{run}", "spontaneous"),
+        network=TRAINED,
+    output:
+        png=report(
+            f"{FIGURES}/raster_{{rule}}_P{{patterns}}.png",
+            caption="../report/raster.rst",
+            category="Replay",
+            labels={"figure": "raster", "rule": "{rule}", "P": "{patterns}"},
+        ),
+        pdf=f"{FIGURES}/raster_{{rule}}_P{{patterns}}.pdf",
+    log:
+        f"{LOGS}/figures/raster_{{rule}}_P{{patterns}}.log",
+    benchmark:
+        f"{BENCHMARKS}/figures/raster_{{rule}}_P{{patterns}}.tsv"
+    conda:
+        "../../envs/eiplast.yaml"
+    threads: 1
+    resources:
+        mem_mb=1000 + math.ceil(1000 * SIZE),
+        runtime=10,
+    params:
+        start_s=config["analysis"]["figures"]["raster_start_s"],
+        length_s=config["analysis"]["figures"]["raster_length_s"],
+    script:
+        "../scripts/figure_raster.py"
+
+
+rule figure_sensitivity:
+    input:
+        sensitivity=expand(SENSITIVITY, rule=RULES, allow_missing=True),
+    output:
+        png=report(
+            f"{FIGURES}/sensitivity_P{{patterns}}.png",
+            caption="../report/sensitivity.rst",
+            category="Sensitivity",
+            labels={"figure": "linear sensitivity", "P": "{patterns}"},
+        ),
+        pdf=f"{FIGURES}/sensitivity_P{{patterns}}.pdf",
+    log:
+        f"{LOGS}/figures/sensitivity_P{{patterns}}.log",
+    benchmark:
+        f"{BENCHMARKS}/figures/sensitivity_P{{patterns}}.tsv"
+    conda:
+        "../../envs/eiplast.yaml"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    params:
+        rules=RULES,
+    script:
+        "../scripts/figure_sensitivity.py"

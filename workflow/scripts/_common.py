@@ -1,0 +1,82 @@
+"""Helpers shared by the workflow scripts (Snakemake puts this directory on ``sys.path``).
+
+Importing this module makes the checkout's ``src/`` importable (so the scripts use the same
+``eiplast`` whether or not it is installed in the job's environment).
+"""
+
+import contextlib
+import os
+import sys
+import time
+import traceback
+from pathlib import Path
+
+_SRC = Path(__file__).resolve().parents[2] / "src"
+if _SRC.is_dir() and str(_SRC) not in sys.path:
+    sys.path.insert(0, str(_SRC))
+
+
+def progress(message):
+    """One time-stamped line in the job's log."""
+    print(f"[{time.strftime('%Y-%m-%d %H:%M:%S')}] {message}", flush=True)
+
+
+@contextlib.contextmanager
+def logged(snakemake):
+    """Run the block with stdout and stderr (file descriptors 1 and 2, so also output of
+    compiled code and tqdm progress bars) appended to the job's log file; set the number of
+    numba threads to the job's ``threads``. A failure's traceback ends up in the log too."""
+    log = Path(snakemake.log[0])
+    log.parent.mkdir(parents=True, exist_ok=True)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    saved = os.dup(1), os.dup(2)
+    with open(log, "a", buffering=1) as fh:
+        os.dup2(fh.fileno(), 1)
+        os.dup2(fh.fileno(), 2)
+        start = time.perf_counter()
+        try:
+            _set_threads(snakemake.threads)
+            progress(f"rule {snakemake.rule}: start (threads {snakemake.threads})")
+            yield
+            progress(f"rule {snakemake.rule}: done in {time.perf_counter() - start:.1f} s")
+        except BaseException:
+            traceback.print_exc()
+            raise
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os.dup2(saved[0], 1)
+            os.dup2(saved[1], 2)
+            os.close(saved[0])
+            os.close(saved[1])
+
+
+def _set_threads(threads):
+    try:
+        import numba
+    except ImportError:
+        return
+    numba.set_num_threads(max(1, min(int(threads), numba.config.NUMBA_NUM_THREADS)))
+
+
+def report_checkpoint(output):
+    """Say in the log whether the core will find a checkpoint of ``output`` to resume from
+    (``<output>.ckpt``, written after every chunk; used only if the parameters match)."""
+    ckpt = Path(f"{output}.ckpt")
+    if ckpt.exists():
+        try:
+            import h5py
+
+            with h5py.File(ckpt, "r") as f:
+                step = int(f.attrs["step"])
+            progress(f"checkpoint {ckpt} found at step {step}: resuming if the parameters match")
+        except (OSError, KeyError):
+            progress(f"checkpoint {ckpt} unreadable: starting from the beginning")
+    else:
+        progress("no checkpoint: starting from the beginning")
+
+
+def shard_range(snakemake):
+    """Neuron range ``(start, stop)`` of the job's shard (global indices)."""
+    return int(snakemake.params.neuron_start), int(snakemake.params.neuron_stop)
