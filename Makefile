@@ -8,6 +8,8 @@ STAMP := $(VENV)/.installed
 CORES ?= all
 SNAKE_ARGS ?=
 
+BRIAN2_STAMP := .venv-brian2/.installed
+
 .PHONY: run test lint pytest bench clean
 
 $(STAMP): pyproject.toml requirements/lock.txt
@@ -27,10 +29,14 @@ lint: $(STAMP)
 	if [ -f Snakefile ]; then $(BIN)/snakefmt --check Snakefile workflow/rules; fi
 	if [ -f Snakefile ]; then $(BIN)/snakemake --lint --cores 1 --configfile config/test.yaml; fi
 
-pytest: $(STAMP)
+$(BRIAN2_STAMP): bench/setup_brian2_env.sh pyproject.toml
+	bash bench/setup_brian2_env.sh
+	touch $(BRIAN2_STAMP)
+
+pytest: $(STAMP) $(BRIAN2_STAMP)
 	$(BIN)/python -m pytest -q
 
 test: lint pytest
 
 clean:
-	rm -rf $(VENV) .snakemake results
+	rm -rf $(VENV) .venv-brian2 .snakemake results
