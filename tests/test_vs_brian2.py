@@ -41,9 +41,8 @@ from scipy.stats import ks_2samp, pearsonr
 pytestmark = pytest.mark.brian2
 
 ROOT = Path(__file__).resolve().parent.parent
-_CANDIDATES = (ROOT / ".venv-brian2" / "bin" / "python", Path("/work/main/.venv-brian2/bin/python"))
-BRIAN2_PYTHON = next((p for p in _CANDIDATES if p.exists()), None)
-if BRIAN2_PYTHON is None:
+BRIAN2_PYTHON = ROOT / ".venv-brian2" / "bin" / "python"
+if not BRIAN2_PYTHON.exists():
     pytest.skip(
         "Brian2 environment missing (.venv-brian2/bin/python): run bench/setup_brian2_env.sh",
         allow_module_level=True,
