@@ -97,34 +97,17 @@ def _shared_pattern_counts(n_exc, pattern_indptr, pattern_members):
     counts = np.zeros(n_exc, dtype=np.int32)
     touched = np.empty(n_exc, dtype=np.int32)
     row_ptr = np.zeros(n_exc + 1, dtype=np.int64)
-    # first pass: row sizes
-    for i in range(n_exc):
-        n_touched = 0
-        for a in range(per_neuron[i], per_neuron[i + 1]):
-            p = neuron_patterns[a]
-            for b in range(pattern_indptr[p], pattern_indptr[p + 1]):
-                j = pattern_members[b]
-                if j != i:
-                    if counts[j] == 0:
-                        touched[n_touched] = j
-                        n_touched += 1
-                    counts[j] += 1
+    for i in range(n_exc):  # first pass: row sizes
+        n_touched = _count_row(i, per_neuron, neuron_patterns, pattern_indptr, pattern_members,
+                               counts, touched)  # fmt: skip
         row_ptr[i + 1] = row_ptr[i] + n_touched
         for t in range(n_touched):
             counts[touched[t]] = 0
     cols = np.empty(row_ptr[-1], dtype=np.int32)
     vals = np.empty(row_ptr[-1], dtype=np.int32)
-    for i in range(n_exc):
-        n_touched = 0
-        for a in range(per_neuron[i], per_neuron[i + 1]):
-            p = neuron_patterns[a]
-            for b in range(pattern_indptr[p], pattern_indptr[p + 1]):
-                j = pattern_members[b]
-                if j != i:
-                    if counts[j] == 0:
-                        touched[n_touched] = j
-                        n_touched += 1
-                    counts[j] += 1
+    for i in range(n_exc):  # second pass: fill
+        n_touched = _count_row(i, per_neuron, neuron_patterns, pattern_indptr, pattern_members,
+                               counts, touched)  # fmt: skip
         base = row_ptr[i]
         for t in range(n_touched):
             j = touched[t]
@@ -132,6 +115,23 @@ def _shared_pattern_counts(n_exc, pattern_indptr, pattern_members):
             vals[base + t] = counts[j]
             counts[j] = 0
     return row_ptr, cols, vals
+
+
+@njit(cache=True)
+def _count_row(i, per_neuron, neuron_patterns, pattern_indptr, pattern_members, counts, touched):
+    """Shared-pattern counts of neuron ``i`` with every other E neuron, accumulated in ``counts``;
+    the neurons touched are listed in ``touched``, their number returned."""
+    n_touched = 0
+    for a in range(per_neuron[i], per_neuron[i + 1]):
+        p = neuron_patterns[a]
+        for b in range(pattern_indptr[p], pattern_indptr[p + 1]):
+            j = pattern_members[b]
+            if j != i:
+                if counts[j] == 0:
+                    touched[n_touched] = j
+                    n_touched += 1
+                counts[j] += 1
+    return n_touched
 
 
 def _sample_absent_pairs(rng, n_exc, count, present_linear):

@@ -43,27 +43,37 @@ def atomic_h5(path, kind):
             yield f
 
 
-def open_checked(path, kind, datasets=()):
-    """Open ``path`` read-only, checking its kind, version and the named datasets."""
+def open_checked(path, kind, datasets=(), attrs=()):
+    """Open ``path`` read-only after checking its kind, version, root ``attrs`` and ``datasets``.
+
+    Returns the open ``h5py.File`` (use it as a context manager); every failed check raises
+    ``DataFileError`` naming the file.
+    """
     path = Path(path)
     if not path.exists():
-        raise DataFileError(f"{path}: file not found")
+        raise DataFileError(f"{path}: file not found (expected a {kind} file)")
     try:
         f = h5py.File(path, "r")
     except OSError as err:
         raise DataFileError(f"{path}: not a readable HDF5 file (truncated?): {err}") from None
-    found = f.attrs.get("format")
-    if isinstance(found, bytes):
-        found = found.decode()
-    if found != kind:
-        f.close()
-        raise DataFileError(f"{path}: expected a file of kind {kind!r}, found {found!r}")
-    if f.attrs.get("format_version") != FORMAT_VERSION:
+    try:
+        found = f.attrs.get("format")
+        if isinstance(found, bytes):
+            found = found.decode()
+        if found != kind:
+            raise DataFileError(f"{path}: attribute format is {found!r}, expected {kind!r}")
         version = f.attrs.get("format_version")
+        if version is None or int(version) != FORMAT_VERSION:
+            raise DataFileError(
+                f"{path}: attribute format_version is {version!r}, expected {FORMAT_VERSION}"
+            )
+        for name in attrs:
+            if name not in f.attrs:
+                raise DataFileError(f"{path}: missing root attribute {name!r}")
+        for name in datasets:
+            if not isinstance(f.get(name), h5py.Dataset):
+                raise DataFileError(f"{path}: missing dataset {name!r}")
+    except BaseException:
         f.close()
-        raise DataFileError(f"{path}: format_version {version!r}, expected {FORMAT_VERSION}")
-    missing = [name for name in datasets if name not in f]
-    if missing:
-        f.close()
-        raise DataFileError(f"{path}: missing dataset(s) {', '.join(missing)}")
+        raise
     return f

@@ -10,10 +10,10 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Mapping, Sequence
 
-import h5py
 import numpy as np
 import pandas as pd
 
+from .analysis._io import bisect_step, open_spikes
 from .h5io import DataFileError, atomic_path
 
 # key columns of the replay table, then the headline statistics (MODEL.md A8); every other
@@ -134,20 +134,6 @@ def write_html_table(table: pd.DataFrame, path: str | os.PathLike, title: str) -
             fh.write(html)
 
 
-def _open_spikes(path):
-    try:
-        f = h5py.File(path, "r")
-    except OSError as err:
-        raise DataFileError(f"{path}: not a readable HDF5 file: {err}") from None
-    kind = f.attrs.get("format")
-    if isinstance(kind, bytes):
-        kind = kind.decode()
-    if kind != SPIKES_KIND or "spikes/neuron" not in f or "spikes/step" not in f:
-        f.close()
-        raise DataFileError(f"{path}: not an {SPIKES_KIND} file with spikes/neuron, spikes/step")
-    return f
-
-
 def neuron_rates(
     spike_file: str | os.PathLike, *, skip_s: float = 0.0, chunk: int = 2**22
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -155,14 +141,14 @@ def neuron_rates(
 
     Reads the spikes ``chunk`` at a time, so memory does not grow with the run length.
     """
-    with _open_spikes(spike_file) as f:
+    with open_spikes(spike_file) as f:
         n_exc, n_inh = int(f.attrs["n_exc"]), int(f.attrs["n_inh"])
         dt_ms, n_steps = float(f.attrs["dt_ms"]), int(f.attrs["n_steps"])
         skip = round(skip_s * 1000.0 / dt_ms)
         if n_steps <= skip:
             raise ValueError(f"{spike_file}: run of {n_steps} steps is not longer than skip_s")
         steps, neurons = f["spikes/step"], f["spikes/neuron"]
-        first = _bisect(steps, skip)
+        first = bisect_step(steps, skip)
         counts = np.zeros(n_exc + n_inh, np.int64)
         for lo in range(first, steps.shape[0], chunk):
             counts += np.bincount(neurons[lo : lo + chunk], minlength=n_exc + n_inh)
@@ -170,21 +156,9 @@ def neuron_rates(
     return rates[:n_exc], rates[n_exc:]
 
 
-def _bisect(ds, value: int) -> int:
-    """First index of the sorted 1-D dataset ``ds`` with ``ds[i] >= value``."""
-    lo, hi = 0, ds.shape[0]
-    while lo < hi:
-        mid = (lo + hi) // 2
-        if int(ds[mid]) < value:
-            lo = mid + 1
-        else:
-            hi = mid
-    return lo
-
-
 def spike_file_info(spike_file: str | os.PathLike) -> dict:
     """Root attributes n_exc, n_inh, dt_ms, n_steps of a spike file, and its duration_s."""
-    with _open_spikes(spike_file) as f:
+    with open_spikes(spike_file) as f:
         info = {k: f.attrs[k].item() for k in ("n_exc", "n_inh", "dt_ms", "n_steps")}
     info["duration_s"] = info["n_steps"] * info["dt_ms"] / 1000.0
     return info
@@ -194,18 +168,18 @@ def spikes_between(
     spike_file: str | os.PathLike, t_start_s: float, t_stop_s: float
 ) -> tuple[np.ndarray, np.ndarray, dict]:
     """Spikes in ``[t_start_s, t_stop_s)``: (neuron, step, root attributes)."""
-    with _open_spikes(spike_file) as f:
+    with open_spikes(spike_file) as f:
         attrs = {k: f.attrs[k] for k in ("n_exc", "n_inh", "dt_ms", "n_steps")}
         dt_ms = float(attrs["dt_ms"])
         steps = f["spikes/step"]
-        lo = _bisect(steps, round(t_start_s * 1000.0 / dt_ms))
-        hi = _bisect(steps, round(t_stop_s * 1000.0 / dt_ms))
+        lo = bisect_step(steps, round(t_start_s * 1000.0 / dt_ms))
+        hi = bisect_step(steps, round(t_stop_s * 1000.0 / dt_ms))
         return f["spikes/neuron"][lo:hi], steps[lo:hi], attrs
 
 
 def ei_weights(train_file: str | os.PathLike) -> np.ndarray:
     """Trained I→E weights (nS) stored by the training run (``weights/ei_weight_nS``)."""
-    with _open_spikes(train_file) as f:
+    with open_spikes(train_file) as f:
         if "weights/ei_weight_nS" not in f:
             raise DataFileError(f"{train_file}: no weights/ei_weight_nS (not a training run?)")
         return f["weights/ei_weight_nS"][()]

@@ -3,74 +3,24 @@
 Every reader here names the offending file and value in a single
 ``eiplast.h5io.DataFileError`` (a ``ValueError``), missing files included, instead of letting
 h5py/numpy fail deep inside.
-The core team may later move this module next to ``eiplast.h5io``.
+Opening and kind checks are ``eiplast.h5io.open_checked``; this module adds the analyses'
+readers on top.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 
 import h5py
 import numpy as np
 
-from eiplast.h5io import DataFileError
+from eiplast.h5io import DataFileError, open_checked
 
 SPIKES_FORMAT = "eiplast.spikes"
 CONNECTIVITY_FORMAT = "eiplast.connectivity"
 ACTIVATIONS_FORMAT = "eiplast.activations"
-FORMAT_VERSION = 1
-
-
-def _attr_str(value) -> str:
-    if isinstance(value, bytes):
-        return value.decode()
-    return str(value)
-
-
-@contextmanager
-def open_checked(
-    path: str | os.PathLike,
-    fmt: str,
-    *,
-    datasets: tuple[str, ...] = (),
-    attrs: tuple[str, ...] = (),
-) -> Iterator[h5py.File]:
-    """Open ``path`` read-only and check its kind before handing it out.
-
-    Checks the root attributes ``format == fmt`` and ``format_version == 1``, that every
-    name in ``attrs`` is a root attribute and every path in ``datasets`` is a dataset.
-    Raises ``DataFileError`` (a ``ValueError``) naming the file for a missing file or any
-    failed check.
-    """
-    path = os.fspath(path)
-    if not os.path.exists(path):
-        raise DataFileError(f"{path}: file not found (expected a {fmt} file)")
-    try:
-        f = h5py.File(path, "r")
-    except OSError as exc:
-        raise DataFileError(f"{path}: not a readable HDF5 file ({exc})") from None
-    try:
-        found = f.attrs.get("format")
-        if found is None or _attr_str(found) != fmt:
-            raise DataFileError(f"{path}: attribute format is {found!r}, expected {fmt!r}")
-        version = f.attrs.get("format_version")
-        if version is None or int(version) != FORMAT_VERSION:
-            raise DataFileError(
-                f"{path}: attribute format_version is {version!r}, expected {FORMAT_VERSION}"
-            )
-        for name in attrs:
-            if name not in f.attrs:
-                raise DataFileError(f"{path}: missing root attribute {name!r}")
-        for name in datasets:
-            obj = f.get(name)
-            if not isinstance(obj, h5py.Dataset):
-                raise DataFileError(f"{path}: missing dataset {name!r}")
-        yield f
-    finally:
-        f.close()
 
 
 @dataclass(frozen=True)
