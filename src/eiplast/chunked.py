@@ -72,9 +72,11 @@ def _merge_segments(parts_dir, output_path, n_steps, attrs, every, n_total, extr
             with h5py.File(seg, "r") as f:
                 sizes.append(len(f["neuron"]))
         total = int(sum(sizes))
-        chunks = (min(total, 2**20),) if total else None
-        d_neuron = out.create_dataset("spikes/neuron", (total,), dtype=np.int32, chunks=chunks)
-        d_step = out.create_dataset("spikes/step", (total,), dtype=np.int64, chunks=chunks)
+        # sorted steps and neuron ids compress 3-4x with byte shuffling + fast gzip
+        packing = dict(chunks=(min(total, 2**20),), compression="gzip", compression_opts=1,
+                       shuffle=True) if total else {}  # fmt: skip
+        d_neuron = out.create_dataset("spikes/neuron", (total,), dtype=np.int32, **packing)
+        d_step = out.create_dataset("spikes/step", (total,), dtype=np.int64, **packing)
         if every:
             rows = n_steps // every + (1 if n_steps % every else 0)
             grp = out.create_group("state")
