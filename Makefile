@@ -9,6 +9,7 @@ CORES ?= all
 SNAKE_ARGS ?=
 
 BRIAN2_STAMP := .venv-brian2/.installed
+PBN_STAMP := .venv-pbn/.installed
 
 .PHONY: run test lint pytest bench clean
 
@@ -33,10 +34,14 @@ $(BRIAN2_STAMP): bench/setup_brian2_env.sh pyproject.toml
 	bash bench/setup_brian2_env.sh
 	touch $(BRIAN2_STAMP)
 
-pytest: $(STAMP) $(BRIAN2_STAMP)
+$(PBN_STAMP): bench/setup_balanced_reference_env.sh
+	bash bench/setup_balanced_reference_env.sh
+	touch $(PBN_STAMP)
+
+pytest: $(STAMP) $(BRIAN2_STAMP) $(PBN_STAMP)
 	$(BIN)/python -m pytest -q
 
 test: lint pytest
 
 clean:
-	rm -rf $(VENV) .venv-brian2 .snakemake results
+	rm -rf $(VENV) .venv-brian2 .venv-pbn .snakemake results

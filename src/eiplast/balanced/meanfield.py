@@ -1,0 +1,180 @@
+"""Balanced-state mean-field predictions (Akil, Rosenbaum & Josić 2021; MODEL.md Part B).
+
+With weights J = j/√N, K = pN inputs per neuron and rates O(1), the mean input to population
+a ∈ {E, I} is √N [(W r)_a + (W_x)_a r_x + j_stim,a] with W_ab = p_ab q_b j_ab and
+(W_x)_a = p_ax q_x j_ax (q = population fractions). As N → ∞ the bracket must vanish (balance):
+
+    W r + W_x r_x + j_stim = 0   ⇒   r = −W⁻¹ (W_x r_x + j_stim)
+
+(rates in kHz inside, the reference's helper ``rBal = -inv(W)*Wx*rx`` in its MATLAB scripts).
+Plasticity adds one condition per plastic connection, from the zero of the mean weight drift
+at leading order (spike-time correlations neglected):
+
+* iSTDP on EI (same form on II and homeostatic IE): ⟨ΔJ⟩ ∝ r_pre (r_post τ − α) + r_post r_pre τ
+  = r_pre (2 τ r_post − α) = 0 ⇒ r_post = α/(2τ) = ρ: the *postsynaptic* rate is fixed at the
+  target (E at ρ_ei whatever the initial weights), and the balance equations give the weight;
+* EE Hebbian: −r_e (r_e τ) J + r_e (r_e τ) J_max = 0 ⇒ J = J_max (j_ee = jmax_ee); IE Hebbian
+  (multiplicative depression) likewise j_ie = jmax_ie_hebb;
+* EE Kohonen: r_e (β/√N) η r_e τ − η J r_e = 0 ⇒ j_ee = β τ r_e (quadratic balance).
+
+``fixed_point`` solves the two balance equations with these conditions for (r_e, r_i, j_ee,
+j_ie, j_ei, j_ii). The reference's theory values for EI+II iSTDP at c_x = 0 (its
+``ii_ei_iSTDP_Ninf.m``: j_ei = −139.99, j_ii = −292.49) are reproduced (tests).
+"""
+
+import numpy as np
+
+from .params import CONNECTIONS, BalancedParams
+
+
+class MeanFieldError(ValueError):
+    """No (unique, positive) balanced fixed point for these parameters."""
+
+
+def _fractions(p: BalancedParams):
+    return p.n_exc / p.n, p.n_inh / p.n, p.n_ext / p.n
+
+
+def mean_field_matrices(params: BalancedParams, weights=None):
+    """(W (2, 2), W_x (2,)) in the paper's units; ``weights`` overrides j_ee, j_ie, j_ei, j_ii
+    (dict keyed by connection name)."""
+    p = params
+    q_e, q_i, q_x = _fractions(p)
+    j = {c: getattr(p, f"j_{c}") for c in CONNECTIONS}
+    j.update(weights or {})
+    W = np.array(
+        [[p.p_ee * q_e * j["ee"], p.p_ei * q_i * j["ei"]],
+         [p.p_ie * q_e * j["ie"], p.p_ii * q_i * j["ii"]]]
+    )  # fmt: skip
+    Wx = np.array([p.p_ex * q_x * p.j_ex, p.p_ix * q_x * p.j_ix])
+    return W, Wx
+
+
+def balanced_rates(params: BalancedParams, weights=None):
+    """(r_E, r_I) in Hz of the static balanced state, r = −W⁻¹(W_x r_x + j_stim)."""
+    p = params
+    W, Wx = mean_field_matrices(p, weights)
+    drive = Wx * p.rate_x_hz / 1000.0 + np.array([p.j_stim_e, p.j_stim_i])
+    try:
+        r = -np.linalg.solve(W, drive)
+    except np.linalg.LinAlgError:
+        raise MeanFieldError(f"singular mean-field matrix W={W.tolist()}") from None
+    return float(r[0] * 1000.0), float(r[1] * 1000.0)
+
+
+def _conditions(p: BalancedParams):
+    """Per connection: ('weight', value) fixed weight, ('rate', pop, kHz) rate fixed by the
+    rule, or ('kohonen', β τ)."""
+    out = {}
+    for c in CONNECTIONS:
+        rule = p.rule(c)
+        if rule is None:
+            out[c] = ("weight", getattr(p, f"j_{c}"))
+        elif c == "ee" and rule == "hebb":
+            out[c] = ("weight", p.jmax_ee)
+        elif c == "ee":
+            out[c] = ("kohonen", p.beta * p.tau_stdp_ms)
+        elif c == "ie" and rule == "hebb":
+            if p.ie_hebb_depression != "multiplicative":
+                raise MeanFieldError(
+                    "IE Hebbian with additive depression (package 0.0.6 form) has no fixed "
+                    "point: its mean drift is η r_e r_i τ (J_max − 1), of one sign"
+                )
+            out[c] = ("weight", p.jmax_ie_hebb)
+        elif c == "ie":
+            out[c] = ("rate", 1, p.rho_ie_hz / 1000.0)
+        elif c == "ei":
+            out[c] = ("rate", 0, p.rho_ei_hz / 1000.0)
+        else:
+            out[c] = ("rate", 1, p.rho_ii_hz / 1000.0)
+    return out
+
+
+def fixed_point(params: BalancedParams):
+    """Balanced fixed point with plasticity at leading order in 1/√N (module docstring).
+
+    Returns dict rate_exc_hz, rate_inh_hz and j_ee, j_ie, j_ei, j_ii (paper's units). With no
+    plastic connection this is ``balanced_rates``. Raises ``MeanFieldError`` when the
+    conditions do not determine a unique positive solution (e.g. homeostatic IE and II both fix
+    the I rate).
+    """
+    from scipy.optimize import root
+
+    p = params
+    cond = _conditions(p)
+    q_e, q_i, q_x = _fractions(p)
+    prob = {"ee": p.p_ee * q_e, "ie": p.p_ie * q_e, "ei": p.p_ei * q_i, "ii": p.p_ii * q_i}
+    # rates in Hz inside the solver (all unknowns of order 1–100): balance rows ×1000
+    drive = np.array([p.p_ex * q_x * p.j_ex, p.p_ix * q_x * p.j_ix]) * p.rate_x_hz
+    drive = drive + 1000.0 * np.array([p.j_stim_e, p.j_stim_i])
+    fixed_pops = [c[1] for c in cond.values() if c[0] == "rate"]
+    if len(fixed_pops) != len(set(fixed_pops)):
+        raise MeanFieldError(
+            "two homeostatic rules fix the same population's rate; the weights are not "
+            "determined at leading order"
+        )
+
+    def unpack(u):
+        return u[0], u[1], dict(zip(CONNECTIONS, u[2:], strict=True))
+
+    def residual(u):
+        r_e, r_i, j = unpack(u)
+        res = [
+            prob["ee"] * j["ee"] * r_e + prob["ei"] * j["ei"] * r_i + drive[0],
+            prob["ie"] * j["ie"] * r_e + prob["ii"] * j["ii"] * r_i + drive[1],
+        ]
+        for c in CONNECTIONS:
+            kind = cond[c]
+            if kind[0] == "weight":
+                res.append(j[c] - kind[1])
+            elif kind[0] == "kohonen":
+                res.append(j[c] - kind[1] * r_e / 1000.0)
+            else:
+                res.append((r_e, r_i)[kind[1]] - 1000.0 * kind[2])
+        return np.array(res)
+
+    try:
+        r0 = np.array(balanced_rates(p))
+    except MeanFieldError:
+        r0 = np.array([5.0, 10.0])
+    u0 = np.concatenate([np.abs(r0), [getattr(p, f"j_{c}") for c in CONNECTIONS]])
+    sol = root(residual, u0, method="hybr")
+    scale = 1.0 + np.abs(sol.x).max()
+    if np.max(np.abs(residual(sol.x))) > 1e-10 * scale:
+        raise MeanFieldError(f"no balanced fixed point found ({sol.message})")
+    r_e, r_i, j = unpack(sol.x)
+    if r_e <= 0 or r_i <= 0:
+        raise MeanFieldError(
+            f"the balanced fixed point has non-positive rates r_e={r_e:.3g} Hz, "
+            f"r_i={r_i:.3g} Hz: no balanced state for these parameters"
+        )
+    out = {"rate_exc_hz": float(r_e), "rate_inh_hz": float(r_i)}
+    out.update({f"j_{c}": float(j[c]) for c in CONNECTIONS})
+    return out
+
+
+def istdp_fixed_point(params: BalancedParams):
+    """I→E iSTDP fixed point: the E rate goes to ρ_ei; (r_E, r_I) Hz and the mean j_ei.
+
+    The other connections keep their static weights (or their own rules' conditions)."""
+    p = params if params.eta_ei else params.replace(eta_ei=1e-5)
+    fp = fixed_point(p)
+    return fp["rate_exc_hz"], fp["rate_inh_hz"], fp["j_ei"]
+
+
+def spike_count_covariance(params: BalancedParams, window_ms, weights=None):
+    """Mean-field spike-count covariances [[C_ee, C_ei], [C_ei, C_ii]] (counts²) for windows
+    of ``window_ms``, as the reference's theory (``ii_ei_iSTDP_Ninf.m``):
+
+    c_x = 0: (T_win/N) W⁻¹ W_x W_xᵀ W⁻ᵀ r_x / q_x;  c_x > 0: T_win W⁻¹ W_x W_xᵀ W⁻ᵀ c_x r_x
+
+    (leading order in N; with plasticity pass the fixed-point weights, e.g.
+    ``fixed_point``'s j_*)."""
+    p = params
+    W, Wx = mean_field_matrices(p, weights)
+    Winv = np.linalg.inv(W)
+    outer = Winv @ np.outer(Wx, Wx) @ Winv.T
+    rx = p.rate_x_hz / 1000.0
+    if p.c_x < 1e-5:
+        return window_ms / p.n * outer * rx / (p.n_ext / p.n)
+    return window_ms * outer * p.c_x * rx
