@@ -11,6 +11,7 @@ from eiplast.connectivity import load_connectivity, network_from_synapses
 from eiplast.params import (
     BackgroundParams,
     NeuronParams,
+    ParameterError,
     PlasticityParams,
     RunParams,
     Stimulus,
@@ -265,3 +266,15 @@ def test_silent_run_writes_an_empty_spike_file(tmp_path):
     with h5py.File(out) as f:
         assert f["spikes/neuron"].shape == (0,)
         assert f.attrs["n_steps"] == 500
+
+
+def test_stimuli_from_config_dicts_and_bad_windows():
+    run = RunParams.from_dict(
+        {"duration_s": 1.0, "stimuli": [{"start_s": 0.1, "end_s": 0.2, "neurons": [1, 2]}]}
+    )
+    assert run.stimuli[0].neurons == (1, 2)
+    with pytest.raises(ParameterError, match="start_s"):
+        RunParams.from_dict({"duration_s": 1.0, "stimuli": [{"start_s": 0.3, "end_s": 0.2,
+                                                              "neurons": [1]}]})  # fmt: skip
+    with pytest.raises(ParameterError, match="unknown key"):
+        RunParams.from_dict({"duration_s": 1.0, "duration": 2})

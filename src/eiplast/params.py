@@ -166,6 +166,11 @@ class Stimulus:
     neurons: tuple
     rate_hz: float = 10000.0
 
+    def __post_init__(self):
+        _check(0 <= self.start_s < self.end_s, "stimuli.start_s/end_s", (self.start_s, self.end_s),
+               "need 0 <= start_s < end_s")  # fmt: skip
+        _check(self.rate_hz >= 0, "stimuli.rate_hz", self.rate_hz, "must be >= 0")
+
 
 @dataclass(frozen=True)
 class RunParams:
@@ -183,6 +188,13 @@ class RunParams:
 
     @classmethod
     def from_dict(cls, values):
+        """Stimuli may be given as dicts with start_s, end_s, neurons (and rate_hz)."""
+        values = dict(values or {})
+        stimuli = values.get("stimuli", ())
+        values["stimuli"] = tuple(
+            s if isinstance(s, Stimulus) else Stimulus(**{**s, "neurons": tuple(s["neurons"])})
+            for s in stimuli
+        )
         return _from_dict(cls, values, "run")
 
     def __post_init__(self):
