@@ -34,25 +34,9 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-OUR_PYTHON = ROOT / ".venv" / "bin" / "python"
+from _machine import OUR_PYTHON, ROOT, SINGLE_THREAD_ENV, cpu_model
+
 PBN_PYTHON = ROOT / ".venv-pbn" / "bin" / "python"
-SINGLE_THREAD_ENV = {
-    "NUMBA_NUM_THREADS": "1",
-    "OMP_NUM_THREADS": "1",
-    "OPENBLAS_NUM_THREADS": "1",
-    "MKL_NUM_THREADS": "1",
-}
-
-
-def _cpu_model():
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor()
 
 
 def run_eiplast_child(args):
@@ -169,7 +153,7 @@ def main():
         },
         "machine": {
             "platform": platform.platform(),
-            "cpu": _cpu_model(),
+            "cpu": cpu_model(),
             "n_cpus": os.cpu_count(),
             "python": platform.python_version(),
             "load_average_at_start": [round(x, 2) for x in load_before],

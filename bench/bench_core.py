@@ -34,26 +34,10 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-OUR_PYTHON = ROOT / ".venv" / "bin" / "python"
+from _machine import OUR_PYTHON, ROOT, SINGLE_THREAD_ENV, cpu_model
+
 BRIAN2_PYTHON = ROOT / ".venv-brian2" / "bin" / "python"
 ENGINES = ("eiplast", "brian2_runtime", "brian2_cpp_standalone")
-SINGLE_THREAD_ENV = {
-    "NUMBA_NUM_THREADS": "1",
-    "OMP_NUM_THREADS": "1",
-    "OPENBLAS_NUM_THREADS": "1",
-    "MKL_NUM_THREADS": "1",
-}
-
-
-def _cpu_model():
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor()
 
 
 def run_eiplast_child(args):
@@ -302,7 +286,7 @@ def main():
         "connectivity": rel,
         "machine": {
             "platform": platform.platform(),
-            "cpu": _cpu_model(),
+            "cpu": cpu_model(),
             "n_cpus": os.cpu_count(),
             "load_average_at_start": [round(x, 2) for x in load_before],
             "load_average_at_end": [round(x, 2) for x in os.getloadavg()],
