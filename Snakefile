@@ -29,6 +29,7 @@ include: "workflow/rules/network.smk"
 include: "workflow/rules/replay.smk"
 include: "workflow/rules/sensitivity.smk"
 include: "workflow/rules/summary.smk"
+include: "workflow/rules/balanced.smk"
 
 
 # cheap gathering steps run on the submitting host under a cluster executor
@@ -44,3 +45,4 @@ rule all:
     default_target: True
     input:
         summary_outputs(),
+        balanced_outputs(),

@@ -1,7 +1,8 @@
 """End-to-end tests of the Snakemake workflow on the tiny network of config/test.yaml.
 
-* the whole workflow runs (every stage, two rules, two pattern counts, two shards) and produces
-  every summary output with the expected replay table;
+* the whole workflow runs (every stage, two rules, two pattern counts, two shards, the tiny
+  balanced-network experiments) and produces every summary output with the expected replay
+  table;
 * editing one stage parameter reruns exactly that stage and what depends on it (dry run);
 * configurations that break the schema stop before any job, naming the key;
 * the per-neuron stages give identical tables with 1 and 2 neuron shards;
@@ -34,6 +35,8 @@ RULES = ["hebb", "rate"]
 SHUFFLE_RULES = ["hebb"]
 PATTERNS = [20, 30]
 N_NEURONS = 1000
+# balanced-network experiments of config/test.yaml: runs (values x seeds) of each
+BALANCED_EXPERIMENTS = {"size": 2, "istdp": 2, "correlation": 2}
 REPLAY_COLUMNS = [
     "rule",
     "patterns",
@@ -122,6 +125,12 @@ def test_end_to_end_outputs(e2e):
     figures += [f"{kind}_P{p}" for kind in ("rates", "weights", "sensitivity") for p in PATTERNS]
     figures += [f"raster_{r}_P{p}" for r in RULES for p in PATTERNS]
     expected += [summary / "figures" / f"{f}.{ext}" for f in figures for ext in ("png", "pdf")]
+    # the tiny balanced-network experiments (details: tests/test_balanced_workflow.py)
+    balanced = out / "balanced"
+    expected += [
+        balanced / f"{e}.{ext}" for e in BALANCED_EXPERIMENTS for ext in ("csv", "png", "pdf")
+    ]
+    expected.append(balanced / "istdp_timecourse.csv")
     for path in expected:
         assert path.is_file() and path.stat().st_size > 0, f"missing or empty: {path}"
 
@@ -141,9 +150,14 @@ def test_end_to_end_outputs(e2e):
     for (_, _), group in sens.groupby(["rule", "patterns"]):
         assert group["neuron"].tolist() == list(range(N_NEURONS))
 
+    for experiment, n_runs in BALANCED_EXPERIMENTS.items():
+        table = pd.read_csv(balanced / f"{experiment}.csv")
+        assert len(table) == n_runs and (table["rate_exc_hz"] > 0).all()
+
     # every stage logged and benchmarked
     assert any((out / "logs" / "train").iterdir())
     assert any((out / "benchmarks" / "perturbation").iterdir())
+    assert any((out / "benchmarks" / "balanced" / "run" / "istdp").iterdir())
 
 
 def test_report(e2e, tmp_path):
@@ -152,7 +166,7 @@ def test_report(e2e, tmp_path):
     result = snakemake(workdir, *output_args(out), "--report", report)
     assert result.returncode == 0, failure_message(result)
     html = report.read_text()
-    for name in ("replay_stats.html", "replay_diversity.png", "raster_hebb_P20.png"):
+    for name in ("replay_stats.html", "replay_diversity.png", "raster_hebb_P20.png", "istdp.png"):
         assert name in html
 
 

@@ -4,6 +4,7 @@
 # reruns that stage and what depends on it, nothing else) and resource estimates. No rules here.
 
 import math
+import re
 import sys
 from pathlib import Path
 
@@ -60,7 +61,9 @@ def check_config(cfg):
     n_total = network_size(cfg)
     if cfg["shards"] > n_total:
         config_error("shards", f"{cfg['shards']} shards for only {n_total} neurons")
+    check_balanced(cfg)
     check_with_core(cfg)
+    check_balanced_with_core(cfg)
 
 
 def key_path(path):
@@ -168,6 +171,131 @@ def stage_runs(cfg):
     }
 
 
+# ---------------------------------------------------------------------------------------------
+# balanced networks (Akil et al. 2021, section `balanced`, workflow/rules/balanced.smk): the
+# parameter points of every experiment and their checks
+# ---------------------------------------------------------------------------------------------
+
+BALANCED_EXPERIMENTS = ("size", "istdp", "correlation")
+# config key listing the scanned values -> the BalancedParams field it sets, point-name prefix
+BALANCED_SCAN = {
+    "size": ("n", "N"),
+    "istdp": ("j_ei", "jei"),
+    "correlation": ("c_x", "cx"),
+}
+# fields every experiment sets itself (not allowed in balanced.params or <experiment>.params)
+BALANCED_OWN_KEYS = ("n", "duration_s", "seed")
+
+
+def balanced_points(cfg):
+    """{experiment: {point name: BalancedParams config dict}} of the enabled experiments. A
+    point's configuration is balanced.params, then <experiment>.params, then the experiment's
+    n, duration_s, seed and scanned value on top."""
+    bal = cfg["balanced"]
+    if not bal["enabled"]:
+        return {}
+    points = {}
+    for exp in BALANCED_EXPERIMENTS:
+        section = bal[exp]
+        if not section["enabled"]:
+            continue
+        key, prefix = BALANCED_SCAN[exp]
+        for value in section[key]:
+            for seed in section["seeds"]:
+                conf = {**bal["params"], **section["params"]}
+                conf.update(duration_s=section["duration_s"], seed=seed)
+                if exp != "size":
+                    conf["n"] = section["n"]
+                conf[key] = value
+                name = f"{prefix}{float(value):.10g}_s{seed}"
+                points.setdefault(exp, {})[name] = conf
+    return points
+
+
+def check_balanced(cfg):
+    """Cross-checks of the balanced section (keys an experiment sets itself, burn-in and bins
+    against the durations); a WorkflowError names the key."""
+    bal = cfg["balanced"]
+    if not bal["enabled"]:
+        return
+    for key in BALANCED_OWN_KEYS:
+        if key in bal["params"]:
+            config_error(
+                f"balanced.params.{key}",
+                "set per experiment (balanced.<experiment>.n, duration_s, seeds)",
+            )
+    summary = bal["summary"]
+    for exp in BALANCED_EXPERIMENTS:
+        section = bal[exp]
+        if not section["enabled"]:
+            continue
+        scan_key = BALANCED_SCAN[exp][0]
+        for key in BALANCED_OWN_KEYS + (scan_key,):
+            if key in section["params"]:
+                own = "seeds" if key == "seed" else key
+                config_error(
+                    f"balanced.{exp}.params.{key}", f"set by balanced.{exp}.{own}"
+                )
+        names = [f"{float(v):.10g}" for v in section[scan_key]]
+        if len(set(names)) < len(names):
+            config_error(
+                f"balanced.{exp}.{scan_key}",
+                "values that differ only beyond 10 significant digits",
+            )
+        duration = section["duration_s"]
+        burn = summary["burn_in_s"]
+        if burn is not None and burn >= duration:
+            config_error(
+                "balanced.summary.burn_in_s",
+                f"{burn} s is not shorter than balanced.{exp}.duration_s = {duration} s",
+            )
+        if summary["bin_ms"] > duration * 1000.0:
+            config_error(
+                "balanced.summary.bin_ms",
+                f"{summary['bin_ms']} ms is longer than balanced.{exp}.duration_s = "
+                f"{duration} s",
+            )
+        measured_ms = (duration - (duration / 2 if burn is None else burn)) * 1000.0
+        if exp == "correlation" and measured_ms < 2 * summary["window_ms"]:
+            config_error(
+                "balanced.summary.window_ms",
+                f"fewer than two windows of {summary['window_ms']} ms after the burn-in "
+                f"of balanced.correlation (duration_s {duration}); the spike-count "
+                "correlations need at least two",
+            )
+
+
+def check_balanced_with_core(cfg):
+    """Build every point's BalancedParams once (the core's checks), naming the key that set
+    the offending parameter."""
+    try:
+        from eiplast.balanced.params import BalancedParams
+        from eiplast.params import ParameterError
+    except ImportError:  # the core is only needed inside the jobs' environment
+        return
+    bal = cfg["balanced"]
+    for exp, points in balanced_points(cfg).items():
+        section = bal[exp]
+        scan_key = BALANCED_SCAN[exp][0]
+        for conf in points.values():
+            try:
+                BalancedParams.from_dict(conf)
+            except (ParameterError, TypeError) as err:
+                found = re.search(r"parameters? (\w+)=", str(err))
+                name = found.group(1) if found else None
+                if name in section["params"]:
+                    key = f"balanced.{exp}.params.{name}"
+                elif name in bal["params"]:
+                    key = f"balanced.params.{name}"
+                elif name in (scan_key, "n", "duration_s"):
+                    key = f"balanced.{exp}.{name}"
+                elif name == "seed":
+                    key = f"balanced.{exp}.seeds"
+                else:
+                    key = f"balanced.{exp}"
+                config_error(key, str(err))
+
+
 validate_config(config)
 
 # ---------------------------------------------------------------------------------------------
@@ -266,7 +394,10 @@ def sensitivity_runs():
 
 
 def summary_outputs():
-    """Every final output: the summary tables and all figures (PNG; the PDFs come along)."""
+    """Every final output of the Barta & Fukai part: the summary tables and all figures (PNG;
+    the PDFs come along); none when barta_fukai.enabled is false."""
+    if not config["barta_fukai"]["enabled"]:
+        return []
     tables = [f"{SUMMARY}/{name}" for name in ("replay_stats.csv", "sensitivity.csv")]
     figures = [f"{FIGURES}/replay_diversity.png"]
     for kind in ("rates", "weights", "sensitivity"):
@@ -346,3 +477,81 @@ def perturbation_runtime():
 def analysis_runtime(seconds_of_data, per_100s=2.0):
     """Streaming analyses: ``per_100s`` wall s per 100 s of data of the full network."""
     return minutes(seconds_of_data / 100.0 * per_100s * SIZE)
+
+
+# ---------------------------------------------------------------------------------------------
+# balanced networks: output paths, parameters and resources of workflow/rules/balanced.smk
+# ---------------------------------------------------------------------------------------------
+
+BALANCED_POINTS = balanced_points(config)
+BALANCED = f"{OUT}/balanced"
+BALANCED_RUN = f"{BALANCED}/runs/{{experiment}}/{{point}}.h5"
+BALANCED_SUMMARY = f"{BALANCED}/summaries/{{experiment}}/{{point}}.json"
+BALANCED_TIMECOURSE = f"{BALANCED}/summaries/{{experiment}}/{{point}}_timecourse.csv"
+
+
+wildcard_constraints:
+    experiment="|".join(BALANCED_EXPERIMENTS),
+    point=r"(N|jei|cx)[-+0-9.e]+_s[0-9]+",
+
+
+def balanced_point_config(wildcards):
+    """The BalancedParams config dict of one point (params of balanced_run)."""
+    try:
+        return dict(BALANCED_POINTS[wildcards.experiment][wildcards.point])
+    except KeyError:
+        configured = sorted(BALANCED_POINTS.get(wildcards.experiment, {}))
+        raise WorkflowError(
+            f"balanced point {wildcards.experiment}/{wildcards.point} is not in the "
+            f"configuration (configured: {', '.join(configured) or 'none'})"
+        ) from None
+
+
+def balanced_files(pattern, experiment):
+    """``pattern`` for every point of ``experiment``."""
+    points = BALANCED_POINTS.get(experiment, {})
+    return [pattern.format(experiment=experiment, point=p) for p in points]
+
+
+def balanced_outputs():
+    """Final outputs of the enabled balanced experiments (PNGs; the PDFs come along)."""
+    outputs = []
+    for exp in BALANCED_EXPERIMENTS:
+        if exp in BALANCED_POINTS:
+            outputs += [f"{BALANCED}/{exp}.csv", f"{BALANCED}/{exp}.png"]
+    if "istdp" in BALANCED_POINTS:
+        outputs.append(f"{BALANCED}/istdp_timecourse.csv")
+    return outputs
+
+
+# resources: ~0.1 CPU s per simulated s at N = 5000 with two plastic connections on one core
+# (docs/balanced.md, benchmark); spike delivery and plasticity grow as N^2, the neuron pass as N
+
+
+def balanced_scale(wildcards):
+    conf = balanced_point_config(wildcards)
+    return conf["n"] / 5000.0, float(conf["duration_s"])
+
+
+def balanced_run_runtime(wildcards):
+    size, duration = balanced_scale(wildcards)
+    return minutes(duration * (0.05 * size + 0.15 * size**2))
+
+
+def balanced_run_mem_mb(wildcards):
+    # synapses (recurrent + external, ~32 bytes each with the incoming index) and every spike
+    # (~20 Hz, 16 bytes) when the spike file is assembled
+    size, duration = balanced_scale(wildcards)
+    n = size * 5000.0
+    return 1000 + math.ceil(0.12 * n**2 * 32 / 2**20 + n * 20 * duration * 16 / 2**20)
+
+
+def balanced_summary_mem_mb(wildcards):
+    size, duration = balanced_scale(wildcards)
+    return 1000 + math.ceil(size * 5000.0 * 20 * duration * 32 / 2**20)
+
+
+def balanced_summary_runtime(wildcards):
+    # reading and binning ~1e7 spikes per wall second
+    size, duration = balanced_scale(wildcards)
+    return minutes(size * 5000.0 * 20 * duration / 1e7 * 4)

@@ -1,0 +1,241 @@
+"""Workflow experiments on the plastic balanced network (Akil et al. 2021; MODEL.md Part B).
+
+Three experiments, each a set of independent parameter points (one simulation per point, via
+``simulate.run_balanced_stage``); the workflow (``workflow/rules/balanced.smk``) builds the
+points from the ``balanced`` section of the configuration, this module summarises the runs and
+gathers them into tables for ``figures``:
+
+* ``size``: rates and mean weights against the network size N, with the balanced-state
+  mean-field prediction (``meanfield.fixed_point``);
+* ``istdp``: I→E iSTDP from several initial I→E strengths j_ei; the E rate goes to ρ_ei;
+* ``correlation``: mean weights (and rates, spike-count correlations) against the input
+  correlation c_x.
+
+Per run: ``summarize_run`` → a JSON-ready summary (``stats.summarize_balanced`` plus the run's
+parameters and its experiment/point) and ``timecourse`` → population rates and recorded mean
+weights in bins. Per experiment: ``gather_summaries`` → one row per run (``summary_row``),
+``gather_timecourses`` → the time courses of every run, long format.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+
+import h5py
+import numpy as np
+import pandas as pd
+
+from ..h5io import atomic_path
+from .params import CONNECTIONS, BalancedParams
+from .stats import load_balanced, mean_weights_over_time, rate_timecourse, summarize_balanced
+
+EXPERIMENTS = ("size", "istdp", "correlation")
+# the column of the tables holding the value each experiment scans (N, initial j_ei, c_x)
+SCAN_COLUMN = {"size": "n", "istdp": "j_ei_init", "correlation": "c_x"}
+
+
+def plastic_connections(params: Mapping | BalancedParams) -> list[str]:
+    """Connections (of ``CONNECTIONS``) with a plasticity rule switched on."""
+    p = params if isinstance(params, BalancedParams) else BalancedParams.from_dict(params)
+    return [c for c in CONNECTIONS if p.rule(c)]
+
+
+def run_params(spike_file) -> dict:
+    """The ``BalancedParams`` fields a balanced spike file was simulated with."""
+    with h5py.File(spike_file, "r") as f:
+        return json.loads(f.attrs["balanced_params"])
+
+
+def _plain(value):
+    """JSON-ready copy: numpy scalars and arrays to Python numbers and lists."""
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | np.ndarray):
+        return [_plain(v) for v in value]
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.floating):
+        return float(value)
+    return value
+
+
+def summarize_run(
+    spike_file,
+    *,
+    experiment: str = "",
+    point: str = "",
+    burn_in_s: float | None = None,
+    window_ms: float = 250.0,
+    n_sample: int = 200,
+    seed: int = 0,
+) -> dict:
+    """``stats.summarize_balanced`` of one run plus ``experiment``, ``point`` and the run's
+    ``params`` (all ``BalancedParams`` fields), JSON-ready."""
+    out = summarize_balanced(
+        spike_file, burn_in_s=burn_in_s, window_ms=window_ms, n_sample=n_sample, seed=seed
+    )
+    out = {"experiment": experiment, "point": point, **_plain(out)}
+    out["params"] = run_params(spike_file)
+    out["recorded_mean_weights_after_burn_in"] = recorded_mean_weights(
+        spike_file, after_s=out["burn_in_s"]
+    )
+    return out
+
+
+def recorded_mean_weights(spike_file, *, after_s: float = 0.0) -> dict:
+    """Mean weight per connection (j units) over the sampled synapses and the record bins
+    ending after ``after_s`` (a time average, steadier than the final snapshot when single
+    weights fluctuate); None for a connection without sampled synapses or bins."""
+    out = {}
+    with h5py.File(spike_file, "r") as f:
+        if "balanced/records/time_ms" not in f:
+            return dict.fromkeys(CONNECTIONS)
+        time_s = f["balanced/records/time_ms"][:] / 1000.0
+        keep = time_s > after_s
+        for c in CONNECTIONS:
+            w = f[f"balanced/records/weight_{c}"][:]
+            sel = w[keep]
+            out[c] = float(sel.mean(dtype=np.float64)) if sel.size else None
+    return out
+
+
+def write_json(data: Mapping, path) -> None:
+    """Write ``data`` as indented JSON, atomically."""
+    with atomic_path(path) as tmp:
+        tmp.write_text(json.dumps(_plain(data), indent=2, sort_keys=True) + "\n")
+
+
+def timecourse(spike_file, *, bin_ms: float = 1000.0) -> pd.DataFrame:
+    """Population rates (Hz) in bins of ``bin_ms`` and the mean recorded weight per connection
+    (j units; the mean over the sampled synapses and the record bins ending inside each bin;
+    NaN where nothing was recorded). Columns ``time_s`` (bin end), ``rate_exc_hz``,
+    ``rate_inh_hz``, ``j_ee``, ``j_ie``, ``j_ei``, ``j_ii``."""
+    run = load_balanced(spike_file)
+    p = BalancedParams.from_dict(run["params"])
+    dt = float(run["attrs"]["dt_ms"])
+    duration_s = int(run["attrs"]["n_steps"]) * dt / 1000.0
+    t, r_e, r_i = rate_timecourse(run["neuron"], run["step"], p.n_exc, p.n_inh, dt, duration_s,
+                                  bin_ms=bin_ms)  # fmt: skip
+    table = pd.DataFrame({"time_s": t, "rate_exc_hz": r_e, "rate_inh_hz": r_i})
+    n_bins = len(t)
+    records = run["records"]
+    if records and len(records.get("time_ms", ())):
+        w = mean_weights_over_time(records)
+        # a record bin ending at time τ belongs to the rate bin containing (τ − ε)
+        idx = np.floor((np.asarray(records["time_ms"]) - 1e-9) / bin_ms).astype(np.int64)
+        idx = np.clip(idx, 0, n_bins - 1)
+        counts = np.bincount(idx, minlength=n_bins)
+        for c in CONNECTIONS:
+            values = np.asarray(w[c], dtype=np.float64)
+            ok = np.isfinite(values)
+            sums = np.bincount(idx[ok], weights=values[ok], minlength=n_bins)
+            n_ok = np.bincount(idx[ok], minlength=n_bins)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                table[f"j_{c}"] = np.where((counts > 0) & (n_ok > 0), sums / n_ok, np.nan)
+    else:
+        for c in CONNECTIONS:
+            table[f"j_{c}"] = np.nan
+    return table
+
+
+def _matrix_entries(matrix, name: str) -> dict:
+    """{name_ee, name_ei, name_ii} of a [[ee, ei], [ei, ii]] matrix (NaN when absent)."""
+    if not isinstance(matrix, list | tuple | np.ndarray):
+        return {f"{name}_{k}": np.nan for k in ("ee", "ei", "ii")}
+    m = np.asarray(matrix, dtype=np.float64)
+    return {f"{name}_ee": m[0, 0], f"{name}_ei": m[0, 1], f"{name}_ii": m[1, 1]}
+
+
+def summary_row(summary: Mapping) -> dict:
+    """One table row of a run's summary (``summarize_run``).
+
+    Columns: ``experiment``, ``point``, ``n``, ``seed``, ``c_x``, ``duration_s``,
+    ``burn_in_s``; ``rate_exc_hz``, ``rate_inh_hz`` after the burn-in; ``plastic`` (e.g.
+    ``ei+ii``, or ``none``); the targets ``rho_ei_hz``, ``rho_ii_hz``; per connection c
+    ``j_<c>_init``, ``j_<c>`` (mean weight after the burn-in: sampled synapses, time average;
+    the final mean when nothing was recorded) and ``j_<c>_final`` (mean over all synapses at
+    the end); the mean-field predictions ``mf_rate_exc_hz``, ``mf_rate_inh_hz``, ``mf_j_<c>``
+    (``meanfield.fixed_point``: the balanced state with the plasticity conditions at leading
+    order, correlations neglected; NaN when it does not exist) and
+    ``mf_static_rate_{exc,inh}_hz`` (balance with the initial weights); population spike-count
+    correlations and covariances ``corr_*``, ``cov_*`` and the covariance prediction
+    ``mf_cov_*`` (ee, ei, ii)."""
+    params = dict(summary["params"])
+    p = BalancedParams.from_dict(params)
+    row = {
+        "experiment": summary.get("experiment", ""),
+        "point": summary.get("point", ""),
+        "n": p.n,
+        "seed": p.seed,
+        "c_x": p.c_x,
+        "duration_s": summary["duration_s"],
+        "burn_in_s": summary["burn_in_s"],
+        "rate_exc_hz": summary["rate_exc_hz"],
+        "rate_inh_hz": summary["rate_inh_hz"],
+        "plastic": "+".join(plastic_connections(p)) or "none",
+        "rho_ei_hz": p.rho_ei_hz,
+        "rho_ii_hz": p.rho_ii_hz,
+    }
+    final = summary.get("final_mean_weights") or {}
+    recorded = summary.get("recorded_mean_weights_after_burn_in") or {}
+    for c in CONNECTIONS:
+        row[f"j_{c}_init"] = getattr(p, f"j_{c}")
+        value = final.get(c)
+        row[f"j_{c}_final"] = np.nan if value is None else float(value)
+        value = recorded.get(c)
+        row[f"j_{c}"] = row[f"j_{c}_final"] if value is None else float(value)
+    fp = summary.get("meanfield_fixed_point") or {}
+    row["mf_rate_exc_hz"] = fp.get("rate_exc_hz", np.nan)
+    row["mf_rate_inh_hz"] = fp.get("rate_inh_hz", np.nan)
+    for c in CONNECTIONS:
+        row[f"mf_j_{c}"] = fp.get(f"j_{c}", np.nan)
+    static = summary.get("meanfield_static") or {}
+    row["mf_static_rate_exc_hz"] = static.get("rate_exc_hz", np.nan)
+    row["mf_static_rate_inh_hz"] = static.get("rate_inh_hz", np.nan)
+    row.update(_matrix_entries(summary.get("spike_count_corr"), "corr"))
+    row.update(_matrix_entries(summary.get("spike_count_cov"), "cov"))
+    row.update(_matrix_entries(summary.get("meanfield_spike_count_cov"), "mf_cov"))
+    return row
+
+
+def _sort_columns(experiment: str) -> list[str]:
+    return [SCAN_COLUMN.get(experiment, "n"), "seed"]
+
+
+def gather_summaries(paths: Iterable[str | os.PathLike], *, experiment: str | None = None):
+    """One row per summary JSON (``summary_row``), sorted by the scanned value and seed; the
+    scanned column comes first after ``experiment`` and ``point``."""
+    rows = [summary_row(json.loads(Path(path).read_text())) for path in paths]
+    if not rows:
+        raise ValueError("no summaries to gather")
+    table = pd.DataFrame(rows)
+    experiment = experiment or str(table["experiment"].iloc[0])
+    keys = _sort_columns(experiment)
+    table = table.sort_values(keys, kind="stable").reset_index(drop=True)
+    first = ["experiment", "point", *keys]
+    return table[first + [c for c in table.columns if c not in first]]
+
+
+def gather_timecourses(
+    paths: Sequence[str | os.PathLike], summaries: Sequence[str | os.PathLike]
+) -> pd.DataFrame:
+    """The time courses of every run (``timecourse`` CSVs, in the order of their ``summaries``),
+    long format with the run's ``point``, ``seed`` and ``j_ei_init`` (initial I→E strength)
+    in front."""
+    if len(paths) != len(summaries):
+        raise ValueError(f"{len(paths)} time courses for {len(summaries)} summaries")
+    parts = []
+    for path, summary_path in zip(paths, summaries, strict=True):
+        summary = json.loads(Path(summary_path).read_text())
+        tc = pd.read_csv(path)
+        tc.insert(0, "seed", int(summary["params"]["seed"]))
+        tc.insert(0, "j_ei_init", float(summary["params"]["j_ei"]))
+        tc.insert(0, "point", summary.get("point", ""))
+        parts.append(tc)
+    if not parts:
+        raise ValueError("no time courses to gather")
+    table = pd.concat(parts, ignore_index=True)
+    return table.sort_values(["j_ei_init", "seed", "time_s"], kind="stable").reset_index(drop=True)

@@ -1,0 +1,224 @@
+"""Figures of the balanced-network experiments (Akil et al. 2021; ``experiments``).
+
+Every function takes the tables of ``experiments`` (``gather_summaries``,
+``gather_timecourses``) and returns a matplotlib ``Figure`` in the project style of
+``eiplast.analysis.figures``; write it with ``eiplast.analysis.figures.save_figure``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+from matplotlib import colormaps
+from matplotlib.figure import Figure
+from matplotlib.ticker import NullFormatter
+
+from ..analysis.figures import EXC_COLOR, INH_COLOR, NEUTRAL, _figure, _styled
+from .params import CONNECTIONS
+
+# connections are named post ← pre (``ie`` = E→I synapses)
+CONNECTION_LABELS = {"ee": "E→E", "ie": "E→I", "ei": "I→E", "ii": "I→I"}
+CONNECTION_COLORS = {"ee": EXC_COLOR, "ie": "#e67e22", "ei": INH_COLOR, "ii": "#8e44ad"}
+POPULATIONS = (("exc", "E", EXC_COLOR), ("inh", "I", INH_COLOR))
+CORRELATION_PAIRS = (("ee", "E–E", EXC_COLOR), ("ei", "E–I", "#e67e22"), ("ii", "I–I", INH_COLOR))
+
+
+def _require(table: pd.DataFrame, columns: Sequence[str], what: str) -> None:
+    missing = [c for c in columns if c not in table.columns]
+    if missing:
+        raise ValueError(f"{what} lacks columns {missing}")
+
+
+def _plastic(table: pd.DataFrame, connections: Sequence[str] | None) -> list[str]:
+    """The connections to draw: given, else the plastic ones of the table (every run's
+    ``plastic`` column), else all four."""
+    if connections is not None:
+        unknown = [c for c in connections if c not in CONNECTIONS]
+        if unknown:
+            raise ValueError(f"unknown connections {unknown}; expected some of {CONNECTIONS}")
+        return list(connections)
+    found = set()
+    if "plastic" in table.columns:
+        for value in table["plastic"].dropna().astype(str):
+            found.update(c for c in value.split("+") if c in CONNECTIONS)
+    return [c for c in CONNECTIONS if c in found] or list(CONNECTIONS)
+
+
+def _mean_sd(table: pd.DataFrame, by: str, column: str):
+    """(x, mean, s.d.) of ``column`` over the rows (seeds) of each value of ``by``."""
+    grouped = table.groupby(by, sort=True)[column]
+    mean = grouped.mean()
+    sd = grouped.std(ddof=1).fillna(0.0)
+    return mean.index.to_numpy(dtype=float), mean.to_numpy(), sd.to_numpy()
+
+
+def _prediction(table: pd.DataFrame, column: str) -> float | None:
+    """The mean-field value of ``column`` when it is the same for every row, else None."""
+    if column not in table.columns:
+        return None
+    values = pd.to_numeric(table[column], errors="coerce").dropna().unique()
+    if len(values) == 0 or np.ptp(values) > 1e-9 * max(1.0, np.abs(values).max()):
+        return None
+    return float(values[0])
+
+
+def _log_x(ax, values) -> None:
+    """Logarithmic x axis labelled at ``values`` only."""
+    ax.set_xscale("log")
+    ax.set_xticks(values)
+    ax.set_xticklabels([f"{v:g}" for v in values])
+    ax.xaxis.set_minor_formatter(NullFormatter())
+
+
+def _points(ax, table, by, column, color, label, *, log_x=False, prediction_column=None):
+    """Mean ± s.d. over seeds against ``by`` and the mean-field value (dashed; a curve when it
+    varies along ``by``)."""
+    x, mean, sd = _mean_sd(table, by, column)
+    ax.errorbar(x, mean, yerr=sd, color=color, marker="o", ms=3, capsize=2, label=label)
+    if prediction_column and prediction_column in table.columns:
+        fixed = _prediction(table, prediction_column)
+        if fixed is not None:
+            ax.axhline(fixed, color=color, ls="--", lw=0.9)
+        else:
+            px, pm, _ = _mean_sd(table, by, prediction_column)
+            ax.plot(px, pm, color=color, ls="--", lw=0.9)
+    if log_x:
+        _log_x(ax, x)
+
+
+@_styled
+def size_figure(table: pd.DataFrame, *, connections: Sequence[str] | None = None) -> Figure:
+    """Rates and mean weights against the network size N, with the mean-field prediction.
+
+    ``table``: ``experiments.gather_summaries`` of the ``size`` experiment (one row per N and
+    seed; seeds are averaged, bars are their s.d.). Panels: E and I rates after the burn-in;
+    the mean weights of ``connections`` (default: the plastic ones) in j units; the relative
+    distance |x/x_MF − 1| of both against N, log–log (rates dash-dotted, weights solid), with
+    an N^(−1/2) guide. Dashed: the
+    balanced fixed point (``meanfield.fixed_point``)."""
+    _require(table, ["n", "rate_exc_hz", "rate_inh_hz", "mf_rate_exc_hz", "mf_rate_inh_hz"],
+             "size table")  # fmt: skip
+    conns = _plastic(table, connections)
+    fig, axes = _figure(1, 3, width=2.8, height=2.6)
+    ax_rate, ax_w, ax_err = axes[0]
+    for pop, name, color in POPULATIONS:
+        _points(ax_rate, table, "n", f"rate_{pop}_hz", color, name, log_x=True,
+                prediction_column=f"mf_rate_{pop}_hz")  # fmt: skip
+    ax_rate.set_xlabel("network size N")
+    ax_rate.set_ylabel("rate after burn-in (Hz)")
+    ax_rate.set_title("rates (dashed: mean field)")
+    ax_rate.legend()
+    for c in conns:
+        _points(ax_w, table, "n", f"j_{c}", CONNECTION_COLORS[c], CONNECTION_LABELS[c],
+                log_x=True, prediction_column=f"mf_j_{c}")  # fmt: skip
+    ax_w.set_xlabel("network size N")
+    ax_w.set_ylabel("mean weight j = J·√N")
+    ax_w.set_title("mean weights (dashed: mean field)")
+    ax_w.legend()
+    series = [(f"rate_{pop}_hz", f"mf_rate_{pop}_hz", f"{name} rate", color, "o", "-.")
+              for pop, name, color in POPULATIONS]  # fmt: skip
+    series += [(f"j_{c}", f"mf_j_{c}", CONNECTION_LABELS[c], CONNECTION_COLORS[c], "s", "-")
+               for c in conns]  # fmt: skip
+    n_all = np.sort(table["n"].unique()).astype(float)
+    scale = []
+    for column, mf_column, label, color, marker, style in series:
+        if mf_column not in table.columns:
+            continue
+        with np.errstate(invalid="ignore", divide="ignore"):
+            rel = (table[column] / table[mf_column] - 1.0).abs()
+        sub = pd.DataFrame({"n": table["n"], "rel": rel}).dropna()
+        if sub.empty:
+            continue
+        x, mean, _ = _mean_sd(sub, "n", "rel")
+        ax_err.plot(x, mean, marker=marker, ms=3, ls=style, color=color, label=label)
+        scale.append(mean[0] * np.sqrt(x[0]))
+    if scale and len(n_all) > 1:
+        ref = np.nanmedian(scale)
+        ax_err.plot(n_all, ref / np.sqrt(n_all), color=NEUTRAL, ls=":", label="∝ N^(−1/2)")
+    _log_x(ax_err, n_all)
+    ax_err.set_yscale("log")
+    ax_err.set_xlabel("network size N")
+    ax_err.set_ylabel("|simulated / mean field − 1|")
+    ax_err.set_title("distance to the mean field")
+    ax_err.legend()
+    return fig
+
+
+@_styled
+def istdp_figure(
+    timecourse: pd.DataFrame,
+    table: pd.DataFrame | None = None,
+    *,
+    rho_ei_hz: float | None = None,
+) -> Figure:
+    """I→E iSTDP from several initial strengths: E rate and mean j_ei over time.
+
+    ``timecourse``: ``experiments.gather_timecourses`` (columns ``j_ei_init``, ``seed``,
+    ``time_s``, ``rate_exc_hz``, ``j_ei``); one colour per initial j_ei, one line per seed.
+    Dashed: the target ρ_ei (``rho_ei_hz``, else the table's) and the mean-field I→E weight
+    ``mf_j_ei`` of ``table`` (``gather_summaries``; homogeneous rates)."""
+    _require(timecourse, ["j_ei_init", "seed", "time_s", "rate_exc_hz", "j_ei"], "time course")
+    if rho_ei_hz is None and table is not None and "rho_ei_hz" in table.columns:
+        rho_ei_hz = _prediction(table, "rho_ei_hz")
+    fig, axes = _figure(1, 2, width=3.4, height=2.6)
+    ax_rate, ax_w = axes[0]
+    inits = np.sort(timecourse["j_ei_init"].unique())
+    cmap = colormaps["viridis"]
+    for k, init in enumerate(inits):
+        color = cmap(k / max(1, len(inits) - 1) * 0.9)
+        runs = timecourse[timecourse["j_ei_init"] == init]
+        for s, (_, run) in enumerate(runs.groupby("seed", sort=True)):
+            label = f"j_ei(0) = {init:g}" if s == 0 else None
+            ax_rate.plot(run["time_s"], run["rate_exc_hz"], color=color, lw=0.9, label=label)
+            ax_w.plot(run["time_s"], run["j_ei"], color=color, lw=0.9, label=label)
+    if rho_ei_hz is not None:
+        ax_rate.axhline(rho_ei_hz, color=NEUTRAL, ls="--", lw=0.9, label=f"ρ_ei = {rho_ei_hz:g} Hz")
+    mf = _prediction(table, "mf_j_ei") if table is not None else None
+    if mf is not None:
+        ax_w.axhline(mf, color=NEUTRAL, ls="--", lw=0.9, label=f"mean field {mf:.1f}")
+    ax_rate.set_xlabel("time (s)")
+    ax_rate.set_ylabel("E rate (Hz)")
+    ax_rate.set_title("E rate → target ρ_ei")
+    ax_rate.legend()
+    ax_w.set_xlabel("time (s)")
+    ax_w.set_ylabel("mean I→E weight j_ei = J·√N")
+    ax_w.set_title("I→E weights (sampled synapses)")
+    ax_w.legend()
+    return fig
+
+
+@_styled
+def correlation_figure(table: pd.DataFrame, *, connections: Sequence[str] | None = None) -> Figure:
+    """Mean weights, rates and spike-count correlations against the input correlation c_x.
+
+    ``table``: ``experiments.gather_summaries`` of the ``correlation`` experiment (seeds
+    averaged, bars their s.d.). Dashed: the mean-field fixed point, which neglects
+    correlations (so the distance to it is the effect of c_x)."""
+    _require(table, ["c_x", "rate_exc_hz", "rate_inh_hz", "corr_ee", "corr_ei", "corr_ii"],
+             "correlation table")  # fmt: skip
+    conns = _plastic(table, connections)
+    fig, axes = _figure(1, 3, width=2.8, height=2.6)
+    ax_w, ax_rate, ax_corr = axes[0]
+    for c in conns:
+        _points(ax_w, table, "c_x", f"j_{c}", CONNECTION_COLORS[c], CONNECTION_LABELS[c],
+                prediction_column=f"mf_j_{c}")  # fmt: skip
+    ax_w.set_xlabel("input correlation c_x")
+    ax_w.set_ylabel("mean weight j = J·√N")
+    ax_w.set_title("mean weights (dashed: mean field)")
+    ax_w.legend()
+    for pop, name, color in POPULATIONS:
+        _points(ax_rate, table, "c_x", f"rate_{pop}_hz", color, name,
+                prediction_column=f"mf_rate_{pop}_hz")  # fmt: skip
+    ax_rate.set_xlabel("input correlation c_x")
+    ax_rate.set_ylabel("rate after burn-in (Hz)")
+    ax_rate.set_title("rates (dashed: mean field)")
+    ax_rate.legend()
+    for pair, name, color in CORRELATION_PAIRS:
+        _points(ax_corr, table, "c_x", f"corr_{pair}", color, name)
+    ax_corr.set_xlabel("input correlation c_x")
+    ax_corr.set_ylabel("mean spike-count correlation")
+    ax_corr.set_title("spike-count correlations")
+    ax_corr.legend()
+    return fig

@@ -1,0 +1,151 @@
+# Plastic balanced networks (Akil et al. 2021; MODEL.md Part B, docs/balanced.md), configured
+# under `balanced` (config/README.md). Three experiments, each a set of parameter points:
+#   size        rates and mean weights against N, with the balanced-state mean field
+#   istdp       I->E iSTDP from several initial I->E strengths j_ei (E rate -> rho_ei)
+#   correlation mean weights (rates, spike-count correlations) against the input correlation c_x
+# Per point: balanced_run (one resumable simulation) -> balanced_summary (JSON + time course);
+# per experiment: one gather + figure rule writing <output_dir>/balanced/<experiment>.{csv,png,pdf}.
+# The section is validated in common.smk (schema, cross-checks, the core's parameter checks)
+# before any job; the points, paths, parameters and resources are defined there too.
+
+
+localrules:
+    balanced_size,
+    balanced_istdp,
+    balanced_correlation,
+
+
+rule balanced_run:
+    output:
+        spikes=BALANCED_RUN,
+    log:
+        f"{LOGS}/balanced/run/{{experiment}}/{{point}}.log",
+    benchmark:
+        f"{BENCHMARKS}/balanced/run/{{experiment}}/{{point}}.tsv"
+    conda:
+        "../../envs/eiplast.yaml"
+    threads: 1
+    resources:
+        mem_mb=balanced_run_mem_mb,
+        runtime=balanced_run_runtime,
+    params:
+        config=balanced_point_config,
+    script:
+        "../scripts/balanced_run.py"
+
+
+rule balanced_summary:
+    input:
+        spikes=BALANCED_RUN,
+    output:
+        summary=BALANCED_SUMMARY,
+        timecourse=BALANCED_TIMECOURSE,
+    log:
+        f"{LOGS}/balanced/summary/{{experiment}}/{{point}}.log",
+    benchmark:
+        f"{BENCHMARKS}/balanced/summary/{{experiment}}/{{point}}.tsv"
+    conda:
+        "../../envs/eiplast.yaml"
+    threads: 1
+    resources:
+        mem_mb=balanced_summary_mem_mb,
+        runtime=balanced_summary_runtime,
+    params:
+        analysis=config["balanced"]["summary"],
+    script:
+        "../scripts/balanced_summary.py"
+
+
+rule balanced_size:
+    input:
+        summaries=balanced_files(BALANCED_SUMMARY, "size"),
+    output:
+        table=report(
+            f"{BALANCED}/size.csv",
+            caption="../report/balanced_size_csv.rst",
+            category="Balanced networks",
+        ),
+        png=report(
+            f"{BALANCED}/size.png",
+            caption="../report/balanced_size.rst",
+            category="Balanced networks",
+        ),
+        pdf=f"{BALANCED}/size.pdf",
+    log:
+        f"{LOGS}/balanced/size.log",
+    benchmark:
+        f"{BENCHMARKS}/balanced/size.tsv"
+    conda:
+        "../../envs/eiplast.yaml"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    params:
+        experiment="size",
+    script:
+        "../scripts/balanced_figure.py"
+
+
+rule balanced_istdp:
+    input:
+        summaries=balanced_files(BALANCED_SUMMARY, "istdp"),
+        timecourses=balanced_files(BALANCED_TIMECOURSE, "istdp"),
+    output:
+        table=report(
+            f"{BALANCED}/istdp.csv",
+            caption="../report/balanced_istdp_csv.rst",
+            category="Balanced networks",
+        ),
+        timecourse=f"{BALANCED}/istdp_timecourse.csv",
+        png=report(
+            f"{BALANCED}/istdp.png",
+            caption="../report/balanced_istdp.rst",
+            category="Balanced networks",
+        ),
+        pdf=f"{BALANCED}/istdp.pdf",
+    log:
+        f"{LOGS}/balanced/istdp.log",
+    benchmark:
+        f"{BENCHMARKS}/balanced/istdp.tsv"
+    conda:
+        "../../envs/eiplast.yaml"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    params:
+        experiment="istdp",
+    script:
+        "../scripts/balanced_figure.py"
+
+
+rule balanced_correlation:
+    input:
+        summaries=balanced_files(BALANCED_SUMMARY, "correlation"),
+    output:
+        table=report(
+            f"{BALANCED}/correlation.csv",
+            caption="../report/balanced_correlation_csv.rst",
+            category="Balanced networks",
+        ),
+        png=report(
+            f"{BALANCED}/correlation.png",
+            caption="../report/balanced_correlation.rst",
+            category="Balanced networks",
+        ),
+        pdf=f"{BALANCED}/correlation.pdf",
+    log:
+        f"{LOGS}/balanced/correlation.log",
+    benchmark:
+        f"{BENCHMARKS}/balanced/correlation.tsv"
+    conda:
+        "../../envs/eiplast.yaml"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    params:
+        experiment="correlation",
+    script:
+        "../scripts/balanced_figure.py"
