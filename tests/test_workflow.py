@@ -34,6 +34,8 @@ SNAKEMAKE = [str(_BIN)] if _BIN.exists() else [sys.executable, "-m", "snakemake"
 RULES = ["hebb", "rate"]
 SHUFFLE_RULES = ["hebb"]
 PATTERNS = [20, 30]
+# a pattern count run only through the replay branch (connectivity ... replay statistics)
+REPLAY_ONLY_PATTERNS = [40]
 N_NEURONS = 1000
 # balanced-network experiments of config/test.yaml: runs (values x seeds) of each
 BALANCED_EXPERIMENTS = {"size": 2, "istdp": 2, "correlation": 2}
@@ -71,7 +73,7 @@ def snakemake(workdir, *args, configfiles=(), timeout=900):
 
 
 def output_args(out):
-    return ["--config", f"output_dir={out}"]
+    return ["--config", f"output_dir={out}", f"replay_only_patterns={REPLAY_ONLY_PATTERNS}"]
 
 
 def job_counts(dry_run_stdout):
@@ -122,8 +124,10 @@ def test_end_to_end_outputs(e2e):
     expected = [summary / name for name in ("replay_stats.csv", "replay_stats.html")]
     expected.append(summary / "sensitivity.csv")
     figures = ["replay_diversity"]
-    figures += [f"{kind}_P{p}" for kind in ("rates", "weights", "sensitivity") for p in PATTERNS]
-    figures += [f"raster_{r}_P{p}" for r in RULES for p in PATTERNS]
+    all_patterns = PATTERNS + REPLAY_ONLY_PATTERNS
+    figures += [f"{kind}_P{p}" for kind in ("rates", "weights") for p in all_patterns]
+    figures += [f"sensitivity_P{p}" for p in PATTERNS]
+    figures += [f"raster_{r}_P{p}" for r in RULES for p in all_patterns]
     expected += [summary / "figures" / f"{f}.{ext}" for f in figures for ext in ("png", "pdf")]
     # the tiny balanced-network experiments (details: tests/test_balanced_workflow.py)
     balanced = out / "balanced"
@@ -133,11 +137,17 @@ def test_end_to_end_outputs(e2e):
     expected.append(balanced / "istdp_timecourse.csv")
     for path in expected:
         assert path.is_file() and path.stat().st_size > 0, f"missing or empty: {path}"
+    # the replay-only pattern count has no shuffled control and no perturbation branch
+    for p in REPLAY_ONLY_PATTERNS:
+        assert not (summary / "figures" / f"sensitivity_P{p}.png").exists()
+        assert not list(out.glob(f"spontaneous_shuffle/*/P{p}.h5"))
+        assert not list(out.glob(f"conductances/*/P{p}.h5"))
+        assert not list(out.glob(f"perturbation/*/P{p}"))
 
     replay = pd.read_csv(summary / "replay_stats.csv")
     assert list(replay.columns[: len(REPLAY_COLUMNS)]) == REPLAY_COLUMNS
     keys = set(zip(replay["rule"], replay["patterns"], replay["run"], strict=True))
-    wanted = {(r, p, "spontaneous") for r in RULES for p in PATTERNS}
+    wanted = {(r, p, "spontaneous") for r in RULES for p in all_patterns}
     wanted |= {(r, p, "spontaneous_shuffle") for r in SHUFFLE_RULES for p in PATTERNS}
     assert keys == wanted and len(replay) == len(wanted)
     assert (replay["rate_exc"] > 0).all() and (replay["rate_inh"] > 0).all()
@@ -180,16 +190,17 @@ def test_incremental_dry_run(e2e, tmp_path):
     edited.write_text("stages:\n  spontaneous:\n    duration_s: 16\n")
     result = snakemake(workdir, *output_args(out), "--dry-run", configfiles=[edited])
     assert result.returncode == 0, failure_message(result)
-    n_replay = len(RULES) * len(PATTERNS) + len(SHUFFLE_RULES) * len(PATTERNS)
+    n_patterns = len(PATTERNS) + len(REPLAY_ONLY_PATTERNS)
+    n_replay = len(RULES) * n_patterns + len(SHUFFLE_RULES) * len(PATTERNS)
     assert job_counts(result.stdout) == {
-        "spontaneous": len(RULES) * len(PATTERNS),
+        "spontaneous": len(RULES) * n_patterns,
         "spontaneous_shuffle": len(SHUFFLE_RULES) * len(PATTERNS),
         "activations": n_replay,
         "replay": n_replay,
         "summary": 1,
         "figure_replay_diversity": 1,
-        "figure_rates": len(PATTERNS),
-        "figure_raster": len(RULES) * len(PATTERNS),
+        "figure_rates": n_patterns,
+        "figure_raster": len(RULES) * n_patterns,
         "all": 1,
     }
 
@@ -246,6 +257,8 @@ BAD_CONFIGS = {
     ),
     "fractional_pattern_count": ("patterns: [20, 2.5]\n", "patterns[1]"),
     "zero_pattern_count": ("patterns: [0]\n", "patterns[0]"),
+    # output_args() sets replay_only_patterns to [40]
+    "pattern_count_in_both_lists": ("patterns: [20, 40]\n", "replay_only_patterns"),
     "unknown_key": ("stages:\n  train:\n    durration_s: 3\n", "stages.train.durration_s"),
     "unknown_top_level_key": ("bogus_section: 1\n", "bogus_section"),
 }

@@ -33,6 +33,13 @@ def check_config(cfg):
                     f"{name!r} is not defined under plasticity_rules (defined there: "
                     f"{', '.join(defined)})",
                 )
+    both = sorted(set(cfg["patterns"]) & set(cfg["replay_only_patterns"]))
+    if both:
+        config_error(
+            "replay_only_patterns",
+            f"{both[0]} is also in patterns (a pattern count runs either every stage or "
+            "only the replay branch)",
+        )
     pert = cfg["stages"]["perturbation"]
     degree = cfg["analysis"]["sensitivity"]["degree"]
     if pert["n_amplitudes"] < degree + 1:
@@ -76,9 +83,26 @@ def key_path(path):
     return key
 
 
+# integer lists a user may give on the command line (--config patterns=[800,1000])
+COMMAND_LINE_INTEGER_LISTS = ("patterns", "replay_only_patterns")
+
+
+def integers_from_command_line(cfg):
+    """Snakemake's --config reads list items as strings (YAML BaseLoader): turn digit strings in
+    the pattern-count lists into integers; anything else is left for the schema to reject.
+    """
+    for key in COMMAND_LINE_INTEGER_LISTS:
+        values = cfg.get(key)
+        if isinstance(values, list):
+            cfg[key] = [
+                int(v) if isinstance(v, str) and v.isdecimal() else v for v in values
+            ]
+
+
 def validate_config(cfg):
     """Check ``cfg`` against config/schema/config.schema.yaml (filling in defaults), then the
     cross-references; raise a WorkflowError naming the offending key."""
+    integers_from_command_line(cfg)
     try:
         validate(cfg, "../../config/schema/config.schema.yaml")
     except WorkflowError as err:
@@ -118,7 +142,7 @@ def check_with_core(cfg):
     checks.append(("background", core.BackgroundParams, cfg["background"]))
     for name, rule_def in cfg["plasticity_rules"].items():
         checks.append((f"plasticity_rules.{name}", core.PlasticityParams, rule_def))
-    for p in cfg["patterns"]:
+    for p in cfg["patterns"] + cfg["replay_only_patterns"]:
         network = {
             **cfg["network"],
             "n_patterns": int(p),
@@ -306,6 +330,9 @@ OUT = Path(config["output_dir"]).as_posix()
 RULES = list(config["rules"])
 SHUFFLE_RULES = list(config["shuffle_rules"])
 PATTERNS = [int(p) for p in config["patterns"]]
+# pattern counts that run only connectivity, training, spontaneous activity and replay
+REPLAY_ONLY_PATTERNS = [int(p) for p in config["replay_only_patterns"]]
+ALL_PATTERNS = PATTERNS + REPLAY_ONLY_PATTERNS
 N_TOTAL = network_size(config)
 SHARDS = int(config["shards"])
 
@@ -341,9 +368,10 @@ wildcard_constraints:
 
 
 def replay_runs():
-    """(run, rule, patterns) of every replay analysis: spontaneous for every rule, the
-    shuffled control for the shuffle rules."""
-    runs = [("spontaneous", r, p) for r in RULES for p in PATTERNS]
+    """(run, rule, patterns) of every replay analysis: spontaneous for every rule and pattern
+    count, the shuffled control for the shuffle rules and the full-chain pattern counts.
+    """
+    runs = [("spontaneous", r, p) for r in RULES for p in ALL_PATTERNS]
     runs += [("spontaneous_shuffle", r, p) for r in SHUFFLE_RULES for p in PATTERNS]
     return runs
 
@@ -400,9 +428,10 @@ def summary_outputs():
         return []
     tables = [f"{SUMMARY}/{name}" for name in ("replay_stats.csv", "sensitivity.csv")]
     figures = [f"{FIGURES}/replay_diversity.png"]
-    for kind in ("rates", "weights", "sensitivity"):
-        figures += [f"{FIGURES}/{kind}_P{p}.png" for p in PATTERNS]
-    figures += [f"{FIGURES}/raster_{r}_P{p}.png" for r in RULES for p in PATTERNS]
+    for kind in ("rates", "weights"):
+        figures += [f"{FIGURES}/{kind}_P{p}.png" for p in ALL_PATTERNS]
+    figures += [f"{FIGURES}/sensitivity_P{p}.png" for p in PATTERNS]
+    figures += [f"{FIGURES}/raster_{r}_P{p}.png" for r in RULES for p in ALL_PATTERNS]
     return tables + figures
 
 
@@ -413,6 +442,11 @@ def replay_label(run, rule):
         return rule
     return "shuffle" if len(SHUFFLE_RULES) == 1 else f"shuffle_{rule}"
 
+
+# the replay branch (connectivity, training, spontaneous runs, replay analysis) goes before the
+# per-neuron branch whenever both have jobs ready: the headline results come first, and the long
+# perturbation runs (which take every core) do not hold them back
+REPLAY_BRANCH_PRIORITY = 10
 
 # ---------------------------------------------------------------------------------------------
 # resources: estimates for the full network, scaled by size and duration (override them with

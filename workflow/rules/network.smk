@@ -10,6 +10,7 @@ rule connectivity:
         f"{LOGS}/connectivity/P{{patterns}}.log",
     benchmark:
         f"{BENCHMARKS}/connectivity/P{{patterns}}.tsv"
+    priority: REPLAY_BRANCH_PRIORITY
     conda:
         "../../envs/eiplast.yaml"
     threads: 1
@@ -34,6 +35,7 @@ rule train:
         f"{LOGS}/train/{{rule}}_P{{patterns}}.log",
     benchmark:
         f"{BENCHMARKS}/train/{{rule}}_P{{patterns}}.tsv"
+    priority: REPLAY_BRANCH_PRIORITY
     conda:
         "../../envs/eiplast.yaml"
     threads: 1
@@ -59,6 +61,7 @@ rule spontaneous:
         f"{LOGS}/spontaneous/{{rule}}_P{{patterns}}.log",
     benchmark:
         f"{BENCHMARKS}/spontaneous/{{rule}}_P{{patterns}}.tsv"
+    priority: REPLAY_BRANCH_PRIORITY
     conda:
         "../../envs/eiplast.yaml"
     threads: 1
@@ -83,6 +86,7 @@ rule spontaneous_shuffle:
         f"{LOGS}/spontaneous_shuffle/{{rule}}_P{{patterns}}.log",
     benchmark:
         f"{BENCHMARKS}/spontaneous_shuffle/{{rule}}_P{{patterns}}.tsv"
+    priority: REPLAY_BRANCH_PRIORITY
     conda:
         "../../envs/eiplast.yaml"
     threads: 1

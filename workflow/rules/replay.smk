@@ -12,6 +12,7 @@ rule activations:
         f"{LOGS}/activations/{{run}}/{{rule}}_P{{patterns}}.log",
     benchmark:
         f"{BENCHMARKS}/activations/{{run}}/{{rule}}_P{{patterns}}.tsv"
+    priority: REPLAY_BRANCH_PRIORITY
     conda:
         "../../envs/eiplast.yaml"
     threads: 1
@@ -36,6 +37,7 @@ rule replay:
         f"{LOGS}/replay/{{run}}/{{rule}}_P{{patterns}}.log",
     benchmark:
         f"{BENCHMARKS}/replay/{{run}}/{{rule}}_P{{patterns}}.tsv"
+    priority: REPLAY_BRANCH_PRIORITY
     conda:
         "../../envs/eiplast.yaml"
     threads: 1

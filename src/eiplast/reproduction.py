@@ -1,0 +1,164 @@
+"""Tables of a finished (or running) reproduction, read from its output directory: the replay
+table, the trained I→E weight statistics, the sensitivity summary and the measured time of every
+stage from the workflow's ``benchmark:`` files.
+
+    python -m eiplast.reproduction <output_dir> [--out tables.md]
+
+prints them as Markdown (the tables of ``docs/reproduction.md`` and the README's stage times).
+Missing parts (stages that have not run yet) are left out, so it also reports on a run that is
+still going.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .h5io import atomic_path
+from .summary import REPLAY_COLUMNS, ei_weights
+
+# benchmark columns kept (Snakemake's benchmark TSV): wall s, CPU s, peak resident MB
+_BENCHMARK_COLUMNS = {"s": "wall_s", "cpu_time": "cpu_s", "max_rss": "max_rss_mb"}
+_TRAIN_FILE = re.compile(r"P(?P<patterns>[0-9]+)\.h5")
+
+
+def stage_times(output_dir: str | os.PathLike) -> pd.DataFrame:
+    """One row per finished job: ``stage`` (the folder under ``benchmarks/``, nested folders
+    joined by ``/``), ``job`` (file name without ``.tsv``), ``wall_s``, ``cpu_s``,
+    ``max_rss_mb``. Empty frame if nothing has been benchmarked."""
+    root = Path(output_dir) / "benchmarks"
+    rows = []
+    for tsv in sorted(root.rglob("*.tsv")):
+        table = pd.read_csv(tsv, sep="\t")
+        if table.empty:
+            continue
+        first = table.iloc[0]
+        row = {"stage": tsv.parent.relative_to(root).as_posix(), "job": tsv.stem}
+        row.update({new: float(first[old]) for old, new in _BENCHMARK_COLUMNS.items()})
+        rows.append(row)
+    return pd.DataFrame(rows, columns=["stage", "job", *_BENCHMARK_COLUMNS.values()])
+
+
+def stage_summary(times: pd.DataFrame) -> pd.DataFrame:
+    """Per stage: number of jobs, wall time of one job (mean and max, s), total wall and CPU
+    time (s), and the largest peak memory (MB)."""
+    grouped = times.groupby("stage", sort=False)
+    summary = pd.DataFrame(
+        {
+            "jobs": grouped["job"].count(),
+            "wall_s_mean": grouped["wall_s"].mean(),
+            "wall_s_max": grouped["wall_s"].max(),
+            "wall_s_total": grouped["wall_s"].sum(),
+            "cpu_s_total": grouped["cpu_s"].sum(),
+            "max_rss_mb": grouped["max_rss_mb"].max(),
+        }
+    )
+    return summary.reset_index()
+
+
+def weight_statistics(output_dir: str | os.PathLike) -> pd.DataFrame:
+    """Trained I→E weights (nS) of every training run ``train/<rule>/P<p>.h5``: count, mean,
+    std, quantiles (5, 50, 95 %) and the fraction at zero (clipped by the rule)."""
+    rows = []
+    for train_file in sorted((Path(output_dir) / "train").glob("*/P*.h5")):
+        match = _TRAIN_FILE.fullmatch(train_file.name)
+        if match is None:
+            continue
+        w = ei_weights(train_file).astype(np.float64)
+        q05, q50, q95 = np.quantile(w, [0.05, 0.5, 0.95])
+        rows.append(
+            {
+                "rule": train_file.parent.name,
+                "patterns": int(match["patterns"]),
+                "synapses": w.size,
+                "mean_nS": w.mean(),
+                "std_nS": w.std(),
+                "q05_nS": q05,
+                "median_nS": q50,
+                "q95_nS": q95,
+                "frac_zero": float(np.mean(w == 0.0)),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def sensitivity_summary(sensitivity_csv: str | os.PathLike) -> pd.DataFrame:
+    """Per rule, P and population: mean and spread of the linear sensitivities to excitatory
+    and inhibitory perturbations (``activation_exc``, ``activation_inh``), their correlation
+    across neurons, and the mean unperturbed rate (Hz)."""
+    sens = pd.read_csv(sensitivity_csv)
+    rows = []
+    for (rule, patterns, population), g in sens.groupby(
+        ["rule", "patterns", "population"], sort=False
+    ):
+        rows.append(
+            {
+                "rule": rule,
+                "patterns": patterns,
+                "population": population,
+                "neurons": len(g),
+                "act_exc_mean": g["activation_exc"].mean(),
+                "act_exc_std": g["activation_exc"].std(),
+                "act_inh_mean": g["activation_inh"].mean(),
+                "act_inh_std": g["activation_inh"].std(),
+                "corr_exc_inh": g["activation_exc"].corr(g["activation_inh"]),
+                "rate_hz_mean": g["rate_hz"].mean(),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def _markdown(table: pd.DataFrame) -> str:
+    return table.to_markdown(index=False, floatfmt=".4g")
+
+
+def reproduction_tables(output_dir: str | os.PathLike) -> str:
+    """The Markdown sections of every part of ``output_dir`` that exists so far."""
+    out = Path(output_dir)
+    sections = []
+    replay = out / "summary" / "replay_stats.csv"
+    if replay.is_file():
+        table = pd.read_csv(replay)[REPLAY_COLUMNS]
+        sections.append(("Replay statistics (summary/replay_stats.csv)", table))
+    weights = weight_statistics(out)
+    if not weights.empty:
+        sections.append(("Trained I→E weights (nS)", weights))
+    sensitivity = out / "summary" / "sensitivity.csv"
+    if sensitivity.is_file():
+        sections.append(("Linear sensitivities per population", sensitivity_summary(sensitivity)))
+    times = stage_times(out)
+    if not times.empty:
+        summary = stage_summary(times)
+        sections.append(("Stage times (benchmark files; s, MB)", summary))
+        total = {
+            "jobs": int(summary["jobs"].sum()),
+            "wall_s_total": summary["wall_s_total"].sum(),
+            "cpu_s_total": summary["cpu_s_total"].sum(),
+        }
+        sections.append(("All jobs together", pd.DataFrame([total])))
+        sections.append(("Every job", times))
+    return "\n".join(f"### {title}\n\n{_markdown(table)}\n" for title, table in sections)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("output_dir", help="the workflow's output_dir")
+    parser.add_argument("--out", help="write the Markdown here instead of printing it")
+    args = parser.parse_args(argv)
+    if not Path(args.output_dir).is_dir():
+        parser.error(f"output_dir {args.output_dir!r} is not a directory")
+    text = reproduction_tables(args.output_dir)
+    if args.out is None:
+        print(text)
+        return
+    with atomic_path(args.out) as tmp:
+        Path(tmp).write_text(text)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,99 @@
+"""Tables of a reproduction (eiplast.reproduction): stage times from benchmark files, trained
+I→E weight statistics, sensitivity summary, and the command line."""
+
+import h5py
+import numpy as np
+import pandas as pd
+import pytest
+
+from eiplast import reproduction
+from eiplast.params import BackgroundParams, NeuronParams, PlasticityParams, RunParams
+from eiplast.simulate import simulate_network
+
+HEADER = "s\th:m:s\tmax_rss\tmax_vms\tmax_uss\tmax_pss\tio_in\tio_out\tmean_load\tcpu_time\n"
+
+
+def write_benchmark(path, wall_s, rss_mb, cpu_s):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(HEADER + f"{wall_s}\t0:00:00\t{rss_mb}\t1\t1\t1\t0\t0\t50\t{cpu_s}\n")
+
+
+def test_stage_times_and_summary(tmp_path):
+    bench = tmp_path / "benchmarks"
+    write_benchmark(bench / "train" / "hebb_P20.tsv", 10.0, 100.0, 8.0)
+    write_benchmark(bench / "train" / "rate_P20.tsv", 30.0, 300.0, 20.0)
+    write_benchmark(bench / "activations" / "spontaneous" / "hebb_P20.tsv", 5.0, 50.0, 4.0)
+    (bench / "summary").mkdir()
+    (bench / "summary" / "empty.tsv").write_text(HEADER)  # a job that wrote no row
+
+    times = reproduction.stage_times(tmp_path)
+    assert sorted(times["stage"]) == ["activations/spontaneous", "train", "train"]
+    summary = reproduction.stage_summary(times).set_index("stage")
+    train = summary.loc["train"]
+    assert train["jobs"] == 2
+    assert train["wall_s_mean"] == 20.0 and train["wall_s_max"] == 30.0
+    assert train["wall_s_total"] == 40.0 and train["cpu_s_total"] == 28.0
+    assert train["max_rss_mb"] == 300.0
+    assert summary.loc["activations/spontaneous", "jobs"] == 1
+
+    text = reproduction.reproduction_tables(tmp_path)
+    assert "Stage times" in text and "Replay statistics" not in text
+    assert "| train" in text
+
+
+def test_weight_statistics_of_a_training_run(tmp_path, small_network):
+    train_file = tmp_path / "train" / "hebb" / "P20.h5"
+    train_file.parent.mkdir(parents=True)
+    run = RunParams(duration_s=0.2, learning_rate=1e-3, chunk_s=0.1, seed=5, save_weights=True)
+    plasticity = PlasticityParams(kind="hebb")
+    simulate_network(
+        small_network,
+        NeuronParams(),
+        BackgroundParams(),
+        plasticity,
+        run,
+        train_file,
+        progress=False,
+    )
+    with h5py.File(train_file, "r") as f:
+        weights = f["weights/ei_weight_nS"][()].astype(np.float64)
+    assert weights.size == int(small_network.ei_mask().sum())
+
+    table = reproduction.weight_statistics(tmp_path)
+    assert len(table) == 1
+    row = table.iloc[0]
+    assert (row["rule"], row["patterns"], row["synapses"]) == ("hebb", 20, weights.size)
+    assert row["mean_nS"] == pytest.approx(weights.mean())
+    assert row["std_nS"] == pytest.approx(weights.std())
+    assert row["q05_nS"] <= row["median_nS"] <= row["q95_nS"]
+    assert row["frac_zero"] == pytest.approx(np.mean(weights == 0))
+
+
+def test_sensitivity_summary(tmp_path):
+    table = pd.DataFrame(
+        {
+            "rule": ["hebb"] * 4,
+            "patterns": [20] * 4,
+            "population": ["E", "E", "E", "I"],
+            "activation_exc": [1.0, 2.0, 3.0, 7.0],
+            "activation_inh": [-1.0, -2.0, -3.0, 0.5],
+            "rate_hz": [2.0, 4.0, 6.0, 10.0],
+        }
+    )
+    table.to_csv(tmp_path / "s.csv", index=False)
+    summary = reproduction.sensitivity_summary(tmp_path / "s.csv").set_index("population")
+    assert summary.loc["E", "neurons"] == 3 and summary.loc["I", "neurons"] == 1
+    assert summary.loc["E", "act_exc_mean"] == 2.0
+    assert summary.loc["E", "act_exc_std"] == 1.0
+    assert summary.loc["E", "corr_exc_inh"] == pytest.approx(-1.0)
+    assert summary.loc["E", "rate_hz_mean"] == 4.0
+
+
+def test_command_line(tmp_path, capsys):
+    write_benchmark(tmp_path / "benchmarks" / "connectivity" / "P20.tsv", 1.5, 10.0, 1.0)
+    out = tmp_path / "tables.md"
+    reproduction.main([str(tmp_path), "--out", str(out)])
+    assert "connectivity" in out.read_text()
+    with pytest.raises(SystemExit):
+        reproduction.main([str(tmp_path / "missing")])
+    assert "missing" in capsys.readouterr().err
