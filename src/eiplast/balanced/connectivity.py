@@ -19,7 +19,7 @@ import numpy as np
 from numba import njit
 
 from .. import rng
-from .params import BalancedParams
+from .params import CONNECTIONS, BalancedParams
 
 _SALT_RECURRENT = 101
 _SALT_EXTERNAL = 102
@@ -59,26 +59,34 @@ class BalancedNetwork:
         """Index of the first synapse onto an I neuron, per presynaptic neuron (int64)."""
         return first_inh_target(self.indptr, self.post, self.n_exc)
 
+    def connection_masks(self):
+        """{ee, ie, ei, ii: boolean mask of the recurrent synapses of that type}."""
+        return connection_masks(self.indptr, self.post, self.n_exc)
+
     def connection_mask(self, connection):
-        """Boolean mask of the recurrent synapses of type ``connection`` (ee, ie, ei, ii:
-        target population first, as in J_{post,pre})."""
-        pre_exc = self.presynaptic() < self.n_exc
-        post_exc = self.post < self.n_exc
-        masks = {
-            "ee": pre_exc & post_exc,
-            "ie": pre_exc & ~post_exc,
-            "ei": ~pre_exc & post_exc,
-            "ii": ~pre_exc & ~post_exc,
-        }
-        if connection not in masks:
+        """Boolean mask of the recurrent synapses of type ``connection`` (ee, ie, ei, ii)."""
+        if connection not in CONNECTIONS:
             raise ValueError(f"unknown connection {connection!r}; expected ee, ie, ei or ii")
-        return masks[connection]
+        return self.connection_masks()[connection]
 
     def copy(self):
         return BalancedNetwork(
             self.n_exc, self.n_inh, self.n_ext, self.indptr.copy(), self.post.copy(),
             self.weight.copy(), self.x_indptr.copy(), self.x_post.copy(), self.x_weight.copy(),
         )  # fmt: skip
+
+
+def connection_masks(indptr, post, n_exc):
+    """{ee, ie, ei, ii: boolean mask of the synapses of that type} of a CSR-by-presynaptic
+    connectivity (target population first, as in J_{post,pre})."""
+    pre_exc = np.repeat(np.arange(len(indptr) - 1), np.diff(indptr)) < n_exc
+    post_exc = np.asarray(post) < n_exc
+    return {
+        "ee": pre_exc & post_exc,
+        "ie": pre_exc & ~post_exc,
+        "ei": ~pre_exc & post_exc,
+        "ii": ~pre_exc & ~post_exc,
+    }
 
 
 @njit(cache=True)

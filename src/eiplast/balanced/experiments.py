@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from ..h5io import atomic_path
+from . import meanfield
 from .params import CONNECTIONS, BalancedParams
 from .stats import load_balanced, mean_weights_over_time, rate_timecourse, summarize_balanced
 
@@ -159,7 +160,9 @@ def summary_row(summary: Mapping) -> dict:
     the final mean when nothing was recorded) and ``j_<c>_final`` (mean over all synapses at
     the end); the mean-field predictions ``mf_rate_exc_hz``, ``mf_rate_inh_hz``, ``mf_j_<c>``
     (``meanfield.fixed_point``: the balanced state with the plasticity conditions at leading
-    order, correlations neglected; NaN when it does not exist) and
+    order, correlations neglected; NaN when it does not exist), the same with the spike-train
+    covariance terms of the weight drift ``mf_cx_rate_exc_hz``, ``mf_cx_rate_inh_hz``,
+    ``mf_cx_j_<c>`` (``fixed_point(..., correlations=True)``) and
     ``mf_static_rate_{exc,inh}_hz`` (balance with the initial weights); population spike-count
     correlations and covariances ``corr_*``, ``cov_*`` and the covariance prediction
     ``mf_cov_*`` (ee, ei, ii)."""
@@ -188,10 +191,17 @@ def summary_row(summary: Mapping) -> dict:
         value = recorded.get(c)
         row[f"j_{c}"] = row[f"j_{c}_final"] if value is None else float(value)
     fp = summary.get("meanfield_fixed_point") or {}
-    row["mf_rate_exc_hz"] = fp.get("rate_exc_hz", np.nan)
-    row["mf_rate_inh_hz"] = fp.get("rate_inh_hz", np.nan)
-    for c in CONNECTIONS:
-        row[f"mf_j_{c}"] = fp.get(f"j_{c}", np.nan)
+    fp_cx = summary.get("meanfield_fixed_point_correlated")
+    if fp_cx is None:  # summaries written before it was added
+        try:
+            fp_cx = meanfield.fixed_point(p, correlations=True)
+        except meanfield.MeanFieldError:
+            fp_cx = {}
+    for prefix, point in (("mf", fp), ("mf_cx", fp_cx)):
+        row[f"{prefix}_rate_exc_hz"] = point.get("rate_exc_hz", np.nan)
+        row[f"{prefix}_rate_inh_hz"] = point.get("rate_inh_hz", np.nan)
+        for c in CONNECTIONS:
+            row[f"{prefix}_j_{c}"] = point.get(f"j_{c}", np.nan)
     static = summary.get("meanfield_static") or {}
     row["mf_static_rate_exc_hz"] = static.get("rate_exc_hz", np.nan)
     row["mf_static_rate_inh_hz"] = static.get("rate_inh_hz", np.nan)

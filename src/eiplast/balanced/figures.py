@@ -72,18 +72,23 @@ def _log_x(ax, values) -> None:
     ax.xaxis.set_minor_formatter(NullFormatter())
 
 
-def _points(ax, table, by, column, color, label, *, log_x=False, prediction_column=None):
-    """Mean ± s.d. over seeds against ``by`` and the mean-field value (dashed; a curve when it
-    varies along ``by``)."""
+def _points(ax, table, by, column, color, label, *, log_x=False, prediction_column=None,
+            predictions=()):  # fmt: skip
+    """Mean ± s.d. over seeds against ``by`` and mean-field values: ``prediction_column``
+    dashed, and each (column, line style) of ``predictions``; a horizontal line when the value
+    is the same for every row, else a curve along ``by``."""
     x, mean, sd = _mean_sd(table, by, column)
     ax.errorbar(x, mean, yerr=sd, color=color, marker="o", ms=3, capsize=2, label=label)
-    if prediction_column and prediction_column in table.columns:
-        fixed = _prediction(table, prediction_column)
+    lines = ([(prediction_column, "--")] if prediction_column else []) + list(predictions)
+    for pred, style in lines:
+        if pred not in table.columns or table[pred].isna().all():
+            continue
+        fixed = _prediction(table, pred)
         if fixed is not None:
-            ax.axhline(fixed, color=color, ls="--", lw=0.9)
+            ax.axhline(fixed, color=color, ls=style, lw=0.9)
         else:
-            px, pm, _ = _mean_sd(table, by, prediction_column)
-            ax.plot(px, pm, color=color, ls="--", lw=0.9)
+            px, pm, _ = _mean_sd(table.dropna(subset=[pred]), by, pred)
+            ax.plot(px, pm, color=color, ls=style, lw=0.9)
     if log_x:
         _log_x(ax, x)
 
@@ -194,8 +199,9 @@ def correlation_figure(table: pd.DataFrame, *, connections: Sequence[str] | None
     """Mean weights, rates and spike-count correlations against the input correlation c_x.
 
     ``table``: ``experiments.gather_summaries`` of the ``correlation`` experiment (seeds
-    averaged, bars their s.d.). Dashed: the mean-field fixed point, which neglects
-    correlations (so the distance to it is the effect of c_x)."""
+    averaged, bars their s.d.). Dashed: the mean-field fixed point that neglects correlations
+    (``mf_*``, flat in c_x); dash-dotted: the fixed point with the spike-train covariance terms
+    of the weight drift (``mf_cx_*``, ``meanfield.fixed_point(..., correlations=True)``)."""
     _require(table, ["c_x", "rate_exc_hz", "rate_inh_hz", "corr_ee", "corr_ei", "corr_ii"],
              "correlation table")  # fmt: skip
     conns = _plastic(table, connections)
@@ -203,18 +209,21 @@ def correlation_figure(table: pd.DataFrame, *, connections: Sequence[str] | None
     ax_w, ax_rate, ax_corr = axes[0]
     for c in conns:
         _points(ax_w, table, "c_x", f"j_{c}", CONNECTION_COLORS[c], CONNECTION_LABELS[c],
-                prediction_column=f"mf_j_{c}")  # fmt: skip
+                prediction_column=f"mf_j_{c}", predictions=[(f"mf_cx_j_{c}", "-.")])  # fmt: skip
     ax_w.set_xlabel("input correlation c_x")
     ax_w.set_ylabel("mean weight j = J·√N")
-    ax_w.set_title("mean weights (dashed: mean field)")
-    ax_w.legend()
+    ax_w.set_title("mean weights")
     for pop, name, color in POPULATIONS:
         _points(ax_rate, table, "c_x", f"rate_{pop}_hz", color, name,
-                prediction_column=f"mf_rate_{pop}_hz")  # fmt: skip
+                prediction_column=f"mf_rate_{pop}_hz",
+                predictions=[(f"mf_cx_rate_{pop}_hz", "-.")])  # fmt: skip
     ax_rate.set_xlabel("input correlation c_x")
     ax_rate.set_ylabel("rate after burn-in (Hz)")
-    ax_rate.set_title("rates (dashed: mean field)")
-    ax_rate.legend()
+    ax_rate.set_title("rates")
+    for ax in (ax_w, ax_rate):
+        ax.plot([], [], color=NEUTRAL, ls="--", lw=0.9, label="mean field")
+        ax.plot([], [], color=NEUTRAL, ls="-.", lw=0.9, label="with covariances")
+        ax.legend()
     for pair, name, color in CORRELATION_PAIRS:
         _points(ax_corr, table, "c_x", f"corr_{pair}", color, name)
     ax_corr.set_xlabel("input correlation c_x")

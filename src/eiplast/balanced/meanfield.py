@@ -20,6 +20,31 @@ at leading order (spike-time correlations neglected):
 ``fixed_point`` solves the two balance equations with these conditions for (r_e, r_i, j_ee,
 j_ie, j_ei, j_ii). The reference's theory values for EI+II iSTDP at c_x = 0 (its
 ``ii_ei_iSTDP_Ninf.m``: j_ei = −139.99, j_ii = −292.49) are reproduced (tests).
+
+Correlations (``fixed_point(..., correlations=True)``, Akil et al. 2021). The mean drift of a
+synapse k → q holds ⟨S_k x_q⟩ = r_k r_q τ + ∫_0^∞ e^(−s/τ) C_kq(s) ds (C_kq(s): covariance
+density of k's spikes at t and q's at t − s) and ⟨S_q x_k⟩ likewise. With correlated input
+(c_x > 0) spike trains in the balanced state have O(1) pairwise covariances; at leading order
+their integral is (linear response, ``spike_train_covariance``)
+
+    𝒞 = ∫ C(s) ds = (W⁻¹W_x)(W⁻¹W_x)ᵀ r_x c_eff,  c_eff = c_x + (1 − c_x)/N_x
+
+(the second term: inputs shared by two neurons; the reference's theory keeps only c_x for
+c_x > 0 and only it for c_x = 0). Two approximations make 𝒞 enough: the covariances are narrow
+(jitter 5 ms, synaptic τ ≤ 10 ms) against τ_STDP (200 ms), so e^(−|s|/τ) ≈ 1 over them; and
+where a rule sees only one ordering (Kohonen, Hebbian) the two halves of C are equal (exact on
+average for E–E pairs, which are exchangeable). Then, per connection (post a ← pre b):
+
+* iSTDP / homeostatic (both orderings): 2τ r_a r_b + 𝒞_ab − α r_b = 0, i.e.
+  r_a = ρ − 𝒞_ab / (2τ r_b): correlations lower the rate the rule settles at;
+* Kohonen on EE: j_ee = β (τ r_e + 𝒞_ee / (2 r_e)); without injected current
+  (W⁻¹W_x)_e = −r_e/r_x, so j_ee = β r_e (τ + c_eff / (2 r_x)): with the defaults, c_x = 0.8
+  raises τ by 20 %;
+* Hebbian (multiplicative): unchanged, j = j_max.
+
+Neglected: the O(1/√N) covariance of a connected pair through its own synapse, the shape of
+C(s) beyond its integral, and second-order terms in η (weight fluctuations correlated with
+the postsynaptic spikes; docs/balanced.md gives their measured size).
 """
 
 import numpy as np
@@ -62,9 +87,13 @@ def balanced_rates(params: BalancedParams, weights=None):
     return float(r[0] * 1000.0), float(r[1] * 1000.0)
 
 
+# (post, pre) populations (0 = E, 1 = I) of each connection
+_POPS = {"ee": (0, 0), "ie": (1, 0), "ei": (0, 1), "ii": (1, 1)}
+
+
 def _conditions(p: BalancedParams):
-    """Per connection: ('weight', value) fixed weight, ('rate', pop, kHz) rate fixed by the
-    rule, or ('kohonen', β τ)."""
+    """Per connection: ('weight', value) fixed weight, ('rate', kHz) postsynaptic rate fixed by
+    the rule (at ρ without correlations), or ('kohonen', β)."""
     out = {}
     for c in CONNECTIONS:
         rule = p.rule(c)
@@ -73,7 +102,7 @@ def _conditions(p: BalancedParams):
         elif c == "ee" and rule == "hebb":
             out[c] = ("weight", p.jmax_ee)
         elif c == "ee":
-            out[c] = ("kohonen", p.beta * p.tau_stdp_ms)
+            out[c] = ("kohonen", p.beta)
         elif c == "ie" and rule == "hebb":
             if p.ie_hebb_depression != "multiplicative":
                 raise MeanFieldError(
@@ -81,22 +110,39 @@ def _conditions(p: BalancedParams):
                     "point: its mean drift is η r_e r_i τ (J_max − 1), of one sign"
                 )
             out[c] = ("weight", p.jmax_ie_hebb)
-        elif c == "ie":
-            out[c] = ("rate", 1, p.rho_ie_hz / 1000.0)
-        elif c == "ei":
-            out[c] = ("rate", 0, p.rho_ei_hz / 1000.0)
         else:
-            out[c] = ("rate", 1, p.rho_ii_hz / 1000.0)
+            out[c] = ("rate", getattr(p, f"rho_{c}_hz") / 1000.0)
     return out
 
 
-def fixed_point(params: BalancedParams):
+def _effective_input_correlation(p: BalancedParams):
+    """c_eff = c_x + (1 − c_x)/N_x: mean covariance of the external input of two neurons in units
+    of r_x (correlated X neurons, plus the X neurons both receive)."""
+    return p.c_x + (1.0 - p.c_x) / max(p.n_ext, 1)
+
+
+def spike_train_covariance(params: BalancedParams, weights=None):
+    """Integrated spike-train cross-covariances 𝒞 = [[𝒞_ee, 𝒞_ei], [𝒞_ei, 𝒞_ii]] (1/ms, i.e.
+    spike-count covariance per ms of window for windows ≫ the correlation time) between two
+    distinct neurons, at leading order: (W⁻¹W_x)(W⁻¹W_x)ᵀ r_x c_eff (module docstring)."""
+    p = params
+    W, Wx = mean_field_matrices(p, weights)
+    try:
+        v = np.linalg.solve(W, Wx)
+    except np.linalg.LinAlgError:
+        raise MeanFieldError(f"singular mean-field matrix W={W.tolist()}") from None
+    return np.outer(v, v) * (p.rate_x_hz / 1000.0) * _effective_input_correlation(p)
+
+
+def fixed_point(params: BalancedParams, *, correlations: bool = False):
     """Balanced fixed point with plasticity at leading order in 1/√N (module docstring).
 
     Returns dict rate_exc_hz, rate_inh_hz and j_ee, j_ie, j_ei, j_ii (paper's units). With no
-    plastic connection this is ``balanced_rates``. Raises ``MeanFieldError`` when the
-    conditions do not determine a unique positive solution (e.g. homeostatic IE and II both fix
-    the I rate).
+    plastic connection this is ``balanced_rates``. ``correlations``: include the spike-train
+    covariance terms of the weight drift (``spike_train_covariance`` at the fixed point's own
+    weights; module docstring); the result then also holds ``cov_ee``, ``cov_ei``, ``cov_ii``
+    (𝒞, 1/ms). Raises ``MeanFieldError`` when the conditions do not determine a unique positive
+    solution (e.g. homeostatic IE and II both fix the I rate).
     """
     from scipy.optimize import root
 
@@ -107,7 +153,7 @@ def fixed_point(params: BalancedParams):
     # rates in Hz inside the solver (all unknowns of order 1–100): balance rows ×1000
     drive = np.array([p.p_ex * q_x * p.j_ex, p.p_ix * q_x * p.j_ix]) * p.rate_x_hz
     drive = drive + 1000.0 * np.array([p.j_stim_e, p.j_stim_i])
-    fixed_pops = [c[1] for c in cond.values() if c[0] == "rate"]
+    fixed_pops = [_POPS[c][0] for c, kind in cond.items() if kind[0] == "rate"]
     if len(fixed_pops) != len(set(fixed_pops)):
         raise MeanFieldError(
             "two homeostatic rules fix the same population's rate; the weights are not "
@@ -117,27 +163,45 @@ def fixed_point(params: BalancedParams):
     def unpack(u):
         return u[0], u[1], dict(zip(CONNECTIONS, u[2:], strict=True))
 
+    tau = p.tau_stdp_ms
+
+    def covariance(j):
+        if not correlations:
+            return np.zeros((2, 2))
+        try:
+            return spike_train_covariance(p, j)
+        except MeanFieldError:
+            return np.full((2, 2), np.nan)
+
     def residual(u):
         r_e, r_i, j = unpack(u)
         res = [
             prob["ee"] * j["ee"] * r_e + prob["ei"] * j["ei"] * r_i + drive[0],
             prob["ie"] * j["ie"] * r_e + prob["ii"] * j["ii"] * r_i + drive[1],
         ]
+        r = np.array([r_e, r_i]) / 1000.0  # kHz
+        cov = covariance(j)
         for c in CONNECTIONS:
             kind = cond[c]
+            a, b = _POPS[c]
             if kind[0] == "weight":
                 res.append(j[c] - kind[1])
-            elif kind[0] == "kohonen":
-                res.append(j[c] - kind[1] * r_e / 1000.0)
-            else:
-                res.append((r_e, r_i)[kind[1]] - 1000.0 * kind[2])
+            elif kind[0] == "kohonen":  # j = β (τ r_e + 𝒞_ee / (2 r_e))
+                res.append(j[c] - kind[1] * (tau * r[0] + cov[0, 0] / (2.0 * r[0])))
+            else:  # 2τ r_a r_b + 𝒞_ab − α r_b = 0 with α = 2ρτ: r_a = ρ − 𝒞_ab / (2τ r_b)
+                res.append(1000.0 * (r[a] - kind[1] + cov[a, b] / (2.0 * tau * r[b])))
         return np.array(res)
 
-    try:
-        r0 = np.array(balanced_rates(p))
-    except MeanFieldError:
-        r0 = np.array([5.0, 10.0])
-    u0 = np.concatenate([np.abs(r0), [getattr(p, f"j_{c}") for c in CONNECTIONS]])
+    if correlations:  # start from the uncorrelated fixed point (the balanced branch)
+        start = fixed_point(p)
+        u0 = np.array([start["rate_exc_hz"], start["rate_inh_hz"]]
+                      + [start[f"j_{c}"] for c in CONNECTIONS])  # fmt: skip
+    else:
+        try:
+            r0 = np.array(balanced_rates(p))
+        except MeanFieldError:
+            r0 = np.array([5.0, 10.0])
+        u0 = np.concatenate([np.abs(r0), [getattr(p, f"j_{c}") for c in CONNECTIONS]])
     sol = root(residual, u0, method="hybr")
     scale = 1.0 + np.abs(sol.x).max()
     if np.max(np.abs(residual(sol.x))) > 1e-10 * scale:
@@ -150,6 +214,9 @@ def fixed_point(params: BalancedParams):
         )
     out = {"rate_exc_hz": float(r_e), "rate_inh_hz": float(r_i)}
     out.update({f"j_{c}": float(j[c]) for c in CONNECTIONS})
+    if correlations:
+        cov = covariance(j)
+        out.update(cov_ee=float(cov[0, 0]), cov_ei=float(cov[0, 1]), cov_ii=float(cov[1, 1]))
     return out
 
 

@@ -34,6 +34,14 @@ def _fail(key, value, reason):
     raise ParameterError(f"invalid parameter {key}={value!r}: {reason}")
 
 
+def _check(params, keys, ok, reason):
+    """Raise ``ParameterError`` naming the first of ``keys`` whose value fails ``ok``."""
+    for key in keys:
+        value = getattr(params, key)
+        if not ok(value):
+            _fail(key, value, reason)
+
+
 def _is_real(value):
     return isinstance(value, int | float | np.integer | np.floating) and not isinstance(
         value, bool | np.bool_
@@ -42,6 +50,14 @@ def _is_real(value):
 
 def _is_int(value):
     return isinstance(value, int | np.integer) and not isinstance(value, bool | np.bool_)
+
+
+def _is_int_or_none(value):
+    return value is None or _is_int(value)
+
+
+def _is_bool(value):
+    return isinstance(value, bool | np.bool_)
 
 
 @dataclass(frozen=True)
@@ -183,92 +199,94 @@ class BalancedParams:
 
     # validation ----------------------------------------------------------------------------
     def __post_init__(self):
-        for f in fields(self):
-            key, value = f.name, getattr(self, f.name)
-            if key in _INT_KEYS:
-                if not _is_int(value):
-                    _fail(key, value, "must be an integer")
-            elif key in _OPTIONAL_INT_KEYS:
-                if value is not None and not _is_int(value):
-                    _fail(key, value, "must be an integer or None")
-            elif key in _BOOL_KEYS:
-                if not isinstance(value, bool | np.bool_):
-                    _fail(key, value, "must be true or false")
-            elif key in _STR_KEYS:
-                if not isinstance(value, str):
-                    _fail(key, value, "must be a string")
-            elif not _is_real(value):
-                _fail(key, value, "must be a real number")
-            elif not math.isfinite(value):
-                _fail(key, value, "must be finite")
+        # types: every field not listed as int, bool, optional int or string is a real number
+        special = {*_INT_KEYS, *_BOOL_KEYS, *_OPTIONAL_INT_KEYS, *_STR_KEYS}
+        reals = [f.name for f in fields(self) if f.name not in special]
+        _check(self, _INT_KEYS, _is_int, "must be an integer")
+        _check(self, _OPTIONAL_INT_KEYS, _is_int_or_none, "must be an integer or None")
+        _check(self, _BOOL_KEYS, _is_bool, "must be true or false")
+        _check(self, _STR_KEYS, lambda v: isinstance(v, str), "must be a string")
+        _check(self, reals, _is_real, "must be a real number")
+        _check(self, reals, math.isfinite, "must be finite")
         self._check_values()
 
     def _check_values(self):
         def positive(*keys):
-            for key in keys:
-                if not getattr(self, key) > 0:
-                    _fail(key, getattr(self, key), "must be positive")
+            _check(self, keys, lambda v: v > 0, "must be positive")
 
         def non_negative(*keys):
-            for key in keys:
-                if not getattr(self, key) >= 0:
-                    _fail(key, getattr(self, key), "must be >= 0")
+            _check(self, keys, lambda v: v >= 0, "must be >= 0")
 
         def negative(*keys):
-            for key in keys:
-                if not getattr(self, key) < 0:
-                    _fail(key, getattr(self, key), "must be negative (inhibitory)")
+            _check(self, keys, lambda v: v < 0, "must be negative (inhibitory)")
+
+        def below(key, bound_key, reason):
+            bound = getattr(self, bound_key)
+            _check(self, [key], lambda v: v < bound, f"{reason} {bound_key}={bound}")
 
         positive("n", "duration_s", "dt_ms", "chunk_s", "record_every_steps")
         positive("c_m", "g_l", "delta_t_mV", "tau_e_ms", "tau_i_ms", "tau_x_ms", "tau_stdp_ms")
         positive("tau_jitter_ms", "max_rate_hz", "rate_window_ms")
-        for key in ("frac_exc", "frac_ext", "p_ee", "p_ie", "p_ei", "p_ii", "p_ex", "p_ix", "c_x"):
-            value = getattr(self, key)
-            if not 0.0 <= value <= 1.0:
-                _fail(key, value, "must lie in [0, 1]")
+        fractions = ("frac_exc", "frac_ext", "p_ee", "p_ie", "p_ei", "p_ii", "p_ex", "p_ix", "c_x")
+        _check(self, fractions, lambda v: 0.0 <= v <= 1.0, "must lie in [0, 1]")
         positive("j_ee", "j_ie", "j_ex", "j_ix")
         negative("j_ei", "j_ii")
         non_negative("rate_x_hz", "stim_start_ms", "n_record", "n_record_weights", "seed")
-        if self.connectivity_seed is not None:
-            non_negative("connectivity_seed")
+        _check(self, ["connectivity_seed"], lambda v: v is None or v >= 0, "must be >= 0")
         # plasticity
         non_negative("eta_ee_hebb", "eta_ee_koh", "eta_ie_homeo", "eta_ie_hebb")
         non_negative("eta_ei", "eta_ii")
         positive("jmax_ee", "beta", "rho_ie_hz", "jmax_ie_hebb", "rho_ei_hz", "rho_ii_hz")
         positive("j_norm_ie")
         negative("j_norm_ei", "j_norm_ii")
-        if self.ie_hebb_depression not in IE_HEBB_DEPRESSION:
-            _fail("ie_hebb_depression", self.ie_hebb_depression, f"one of {IE_HEBB_DEPRESSION}")
-        if self.eta_ee_hebb and self.eta_ee_koh:
-            raise ParameterError(
-                f"invalid parameters eta_ee_hebb={self.eta_ee_hebb!r} and "
-                f"eta_ee_koh={self.eta_ee_koh!r}: two plasticity rules (Hebbian and Kohonen) "
-                "on the same EE connection; set one of them to 0"
-            )
-        if self.eta_ie_hebb and self.eta_ie_homeo:
-            raise ParameterError(
-                f"invalid parameters eta_ie_hebb={self.eta_ie_hebb!r} and "
-                f"eta_ie_homeo={self.eta_ie_homeo!r}: two plasticity rules (Hebbian and "
-                "homeostatic) on the same IE connection; set one of them to 0"
-            )
+        _check(
+            self,
+            ["ie_hebb_depression"],
+            lambda v: v in IE_HEBB_DEPRESSION,
+            f"one of {IE_HEBB_DEPRESSION}",
+        )
+        pairs = (
+            ("eta_ee_hebb", "eta_ee_koh", "Hebbian and Kohonen", "EE"),
+            ("eta_ie_hebb", "eta_ie_homeo", "Hebbian and homeostatic", "IE"),
+        )
+        for a, b, kind, conn in pairs:
+            if getattr(self, a) and getattr(self, b):
+                raise ParameterError(
+                    f"invalid parameters {a}={getattr(self, a)!r} and {b}={getattr(self, b)!r}: "
+                    f"two plasticity rules ({kind}) on the same {conn} connection; set one of "
+                    "them to 0"
+                )
         # neuron: reset below threshold, the EIF upswing (V_T) below the spike cut (V_th)
-        if not self.v_re_mV < self.v_th_mV:
-            _fail("v_re_mV", self.v_re_mV, f"reset must lie below v_th_mV={self.v_th_mV}")
-        if not self.v_t_mV < self.v_th_mV:
-            _fail("v_t_mV", self.v_t_mV, f"must lie below the spike cut v_th_mV={self.v_th_mV}")
-        # sizes
-        if self.n_exc < 1:
-            _fail("frac_exc", self.frac_exc, f"gives {self.n_exc} E neurons for n={self.n}")
-        if self.n_inh < 1:
-            _fail("frac_exc", self.frac_exc, f"gives {self.n_inh} I neurons for n={self.n}")
-        if self.n_ext < 1 and self.rate_x_hz > 0 and (self.p_ex > 0 or self.p_ix > 0):
-            _fail("frac_ext", self.frac_ext, f"gives no X neuron for n={self.n}")
-        if self.n_steps < 1:
-            _fail("duration_s", self.duration_s, f"shorter than one step of {self.dt_ms} ms")
-        if self.rate_x_hz * self.dt_ms / 1000.0 * max(self.n_ext, 1) > 1e6:
-            _fail("rate_x_hz", self.rate_x_hz, "more than 1e6 input spikes per step")
-        for key in ("tau_e_ms", "tau_i_ms", "tau_x_ms", "tau_stdp_ms"):
-            if getattr(self, key) <= self.dt_ms:
-                _fail(key, getattr(self, key), f"forward Euler needs tau > dt_ms={self.dt_ms}")
-        if self.c_m / self.g_l <= self.dt_ms:
-            _fail("g_l", self.g_l, f"membrane time constant c_m/g_l must exceed dt_ms={self.dt_ms}")
+        below("v_re_mV", "v_th_mV", "reset must lie below")
+        below("v_t_mV", "v_th_mV", "must lie below the spike cut")
+        # sizes (conditions on derived quantities, reported on the key that sets them)
+        n, dt = self.n, self.dt_ms
+        needs_x = self.rate_x_hz > 0 and (self.p_ex > 0 or self.p_ix > 0)
+        x_per_step = self.rate_x_hz * dt / 1000.0 * max(self.n_ext, 1)
+        _check(
+            self, ["frac_exc"], lambda _: self.n_exc >= 1, f"gives {self.n_exc} E neurons for n={n}"
+        )
+        _check(
+            self, ["frac_exc"], lambda _: self.n_inh >= 1, f"gives {self.n_inh} I neurons for n={n}"
+        )
+        _check(
+            self,
+            ["frac_ext"],
+            lambda _: self.n_ext >= 1 or not needs_x,
+            f"gives no X neuron for n={n}",
+        )
+        _check(
+            self, ["duration_s"], lambda _: self.n_steps >= 1, f"shorter than one step of {dt} ms"
+        )
+        _check(
+            self, ["rate_x_hz"], lambda _: x_per_step <= 1e6, "more than 1e6 input spikes per step"
+        )
+        # forward Euler is unstable for time constants at or below the step
+        taus = ("tau_e_ms", "tau_i_ms", "tau_x_ms", "tau_stdp_ms")
+        _check(self, taus, lambda v: v > dt, f"forward Euler needs tau > dt_ms={dt}")
+        _check(
+            self,
+            ["g_l"],
+            lambda v: self.c_m / v > dt,
+            f"membrane time constant c_m/g_l must exceed dt_ms={dt}",
+        )

@@ -134,12 +134,12 @@ def decay_factors(params: BalancedParams):
     return [1.0 - p.dt_ms / tau for tau in (p.tau_e_ms, p.tau_i_ms, p.tau_x_ms, p.tau_stdp_ms)]
 
 
-def _uniform_weights(network, plastic, x_kick):
+def _uniform_weights(network, masks, plastic, x_kick):
     """(6,) common weight of each static block ee, ie, ei, ii and common J_x/τ_x of ex, ix, or
     NaN where the values differ (or the block is plastic): the kernel then skips the weights."""
     out = np.full(6, np.nan)
     for c, name in enumerate(CONNECTIONS):
-        w = network.weight[network.connection_mask(name)]
+        w = network.weight[masks[name]]
         if not plastic[c] and len(w) and np.all(w == w[0]):
             out[c] = w[0]
     post_exc = network.x_post < network.n_exc
@@ -150,7 +150,7 @@ def _uniform_weights(network, plastic, x_kick):
     return out
 
 
-def _sample_records(params, network):
+def _sample_records(params, network, masks):
     """Sampled neurons (n_record E, then n_record I) and synapses per connection type."""
     sel = np.random.default_rng([params.seed, _SALT_RECORD])
     n_exc, n_total = network.n_exc, network.n_total
@@ -160,7 +160,7 @@ def _sample_records(params, network):
     neurons = np.concatenate([e, i]).astype(np.int64)
     syn, ptr = [], [0]
     for name in CONNECTIONS:
-        pool = np.flatnonzero(network.connection_mask(name))
+        pool = np.flatnonzero(masks[name])
         take = np.sort(
             sel.choice(pool, size=min(params.n_record_weights, len(pool)), replace=False)
         )
@@ -202,25 +202,33 @@ class BalancedSimulator:
         self.network = net
         n = net.n_total
         self.mid = net.mid()
+        self.masks = net.connection_masks()
         self.plastic, self.coef = rule_coefficients(p)
         if self.plastic.any():
             in_ptr, in_mid, in_syn, in_pre = incoming_index(net.indptr, net.post, net.n_exc)
         else:
             in_ptr, in_mid = np.zeros(n + 1, np.int64), np.zeros(n, np.int64)
             in_syn, in_pre = np.zeros(0, np.int64), np.zeros(0, np.int32)
-        # unsigned views of the index arrays for the kernel (see kernel: no wraparound code)
-        self.incoming = (in_ptr, in_mid, in_syn.view(np.uint64), in_pre.view(np.uint32))
+        # unsigned index arrays for the kernel (see kernel: no wraparound code); synapse indices
+        # in 32 bits when they fit (less memory traffic in the postsynaptic updates)
+        syn_type = np.uint32 if net.n_synapses < 2**32 else np.uint64
+        self.incoming = (in_ptr, in_mid, in_syn.astype(syn_type), in_pre.view(np.uint32))
         self.consts = kernel_constants(p)
         decays = decay_factors(p)
         self.frame = frame_length(decays)
         self.frame_g, self.frame_ginv = frame_tables(decays, self.frame)
         self.x_kick = net.x_weight / p.tau_x_ms
         self.x_mid = first_inh_target(net.x_indptr, net.x_post, net.n_exc)
-        self.uniform = _uniform_weights(net, self.plastic, self.x_kick)
+        self.uniform = _uniform_weights(net, self.masks, self.plastic, self.x_kick)
         # √N·j_stim from stim_start_ms on; the package builds Istim = 0 and then sets
         # Istim[t > T/2] = 0, so its jestim/jistim never act
         self.stim_start_step = int(round(p.stim_start_ms / p.dt_ms))
-        self.rec_neurons, self.rec_syn, self.rec_syn_ptr = _sample_records(p, net)
+        self.rec_neurons, self.rec_syn, self.rec_syn_ptr = _sample_records(p, net, self.masks)
+        # only the sampled synapses of plastic connections are read every step; the others
+        # keep their initial weight, which is their bin mean
+        kinds = np.repeat(np.arange(len(CONNECTIONS)), np.diff(self.rec_syn_ptr))
+        self.rec_moving = self.plastic[kinds].astype(bool)
+        self.rec_syn_moving = self.rec_syn[self.rec_moving]
         self.rec_every = p.record_every_steps
         self.window_steps = max(1, int(round(p.rate_window_ms / p.dt_ms)))
         self.max_window_spikes = p.max_rate_hz * n * self.window_steps * p.dt_ms / 1000.0
@@ -262,7 +270,7 @@ class BalancedSimulator:
             "s_trace": np.zeros(n),
             "weight": net.weight.copy(),
             "rec_acc": np.zeros((4, len(self.rec_neurons))),
-            "rec_acc_w": np.zeros(len(self.rec_syn)),
+            "rec_acc_w": np.zeros(len(self.rec_syn_moving)),
             "window_counts": np.zeros(2, dtype=np.int64),
             "x_word": word,
             "x_t_next": t_next,
@@ -338,7 +346,7 @@ class BalancedSimulator:
         ev_ptr, ev_neuron = self.external_events(begin, step_end)
         rows = step_end // self.rec_every - begin // self.rec_every
         rec_out = np.empty((rows, 4, len(self.rec_neurons)))
-        rec_out_w = np.empty((rows, len(self.rec_syn)))
+        rec_out_w = np.empty((rows, len(self.rec_syn_moving)))
         row = 0
         capacity = max(4 * n, min(2**22, int((step_end - begin) * n * 0.003) + 2 * n))
         spike_neuron = np.empty(capacity, dtype=np.int32)
@@ -355,7 +363,8 @@ class BalancedSimulator:
                 ev_neuron.view(np.uint32), begin, self.plastic, self.coef,
                 self.stim_start_step, st["v"], st["s_e"], st["s_i"], st["s_x"], st["s_trace"],
                 spike_neuron, spike_step,
-                0, self.rec_every, self.rec_neurons.view(np.uint64), self.rec_syn.view(np.uint64),
+                0, self.rec_every, self.rec_neurons.view(np.uint64),
+                self.rec_syn_moving.view(np.uint64),
                 st["rec_acc"],
                 st["rec_acc_w"], rec_out, rec_out_w, row, self.window_steps,
                 st["window_counts"], self.max_window_spikes,
@@ -426,7 +435,10 @@ class BalancedSimulator:
                     path.unlink()
 
     # records -----------------------------------------------------------------------------
-    def _store_records(self, begin, end, rows_n, rows_w):
+    def _store_records(self, begin, end, rows_n, rows_moving):
+        rows_w = np.empty((len(rows_moving), len(self.rec_syn)))
+        rows_w[:, self.rec_moving] = rows_moving
+        rows_w[:, ~self.rec_moving] = self.network.weight[self.rec_syn[~self.rec_moving]]
         first_row = begin // self.rec_every
         if self.records_dir is None:
             self._memory_records.append((first_row, rows_n, rows_w))
@@ -481,10 +493,8 @@ class BalancedSimulator:
         """Current mean weight per connection type in the paper's units (j = J·√N)."""
         w = self.state["weight"]
         return {
-            name: float(w[self.network.connection_mask(name)].mean() * self.params.sqrt_n)
-            if self.network.connection_mask(name).any()
-            else float("nan")
-            for name in CONNECTIONS
+            name: float(w[mask].mean() * self.params.sqrt_n) if mask.any() else float("nan")
+            for name, mask in self.masks.items()
         }
 
 

@@ -161,10 +161,13 @@ def mean_currents_over_time(records, n_exc):
 def summarize_balanced(path, *, burn_in_s=None, window_ms=250.0, n_sample=200, seed=0):
     """JSON-ready summary of a balanced run's spike file: rates after the burn-in (default half
     the run, as the reference's scripts), their mean-field predictions (static balance and the
-    plastic fixed point), initial and final mean weights per connection (j units), population
+    plastic fixed point, without and with the covariance terms of the weight drift:
+    ``meanfield_fixed_point``, ``meanfield_fixed_point_correlated``), initial and final mean
+    weights per connection (j units), population
     spike-count covariances and correlations (``n_sample`` E and I neurons, windows of
     ``window_ms`` after the burn-in) with the mean-field covariance prediction."""
     from . import meanfield
+    from .connectivity import connection_masks
     from .params import BalancedParams
 
     run = load_balanced(path)
@@ -186,16 +189,15 @@ def summarize_balanced(path, *, burn_in_s=None, window_ms=250.0, n_sample=200, s
         out["meanfield_static"] = {"rate_exc_hz": mf_e, "rate_inh_hz": mf_i}
     except meanfield.MeanFieldError as err:
         out["meanfield_static"] = {"error": str(err)}
-    try:
-        out["meanfield_fixed_point"] = meanfield.fixed_point(p)
-    except meanfield.MeanFieldError as err:
-        out["meanfield_fixed_point"] = {"error": str(err)}
+    for key, correlations in (("meanfield_fixed_point", False),
+                              ("meanfield_fixed_point_correlated", True)):  # fmt: skip
+        try:
+            out[key] = meanfield.fixed_point(p, correlations=correlations)
+        except meanfield.MeanFieldError as err:
+            out[key] = {"error": str(err)}
     if "final" in run:
         f = run["final"]
-        pre = np.repeat(np.arange(p.n), np.diff(f["indptr"]))
-        post_exc, pre_exc = f["post"] < p.n_exc, pre < p.n_exc
-        masks = {"ee": pre_exc & post_exc, "ie": pre_exc & ~post_exc,
-                 "ei": ~pre_exc & post_exc, "ii": ~pre_exc & ~post_exc}  # fmt: skip
+        masks = connection_masks(f["indptr"], f["post"], p.n_exc)
         out["final_mean_weights"] = {
             c: float(f["weight"][m].mean() * p.sqrt_n) if m.any() else None
             for c, m in masks.items()
