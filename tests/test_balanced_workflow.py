@@ -9,9 +9,6 @@
 """
 
 import json
-import re
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -19,17 +16,12 @@ import numpy as np
 import pandas as pd
 import pytest
 from matplotlib.figure import Figure
+from workflow_helpers import failure_message, job_counts, snakemake
 
 from eiplast.analysis.figures import save_figure
 from eiplast.balanced import experiments, figures
 from eiplast.balanced.simulate import run_balanced_stage
 from eiplast.balanced.stats import load_balanced
-
-ROOT = Path(__file__).resolve().parents[1]
-SNAKEFILE = ROOT / "Snakefile"
-TEST_CONFIG = ROOT / "config" / "test.yaml"
-_BIN = Path(sys.executable).with_name("snakemake")
-SNAKEMAKE = [str(_BIN)] if _BIN.exists() else [sys.executable, "-m", "snakemake"]
 
 ONLY_BALANCED = "barta_fukai:\n  enabled: false\n"
 # the tiny experiments of config/test.yaml
@@ -137,43 +129,6 @@ def test_figures(tiny_runs, tmp_path):
 # ---------------------------------------------------------------------------------------------
 # the workflow
 # ---------------------------------------------------------------------------------------------
-
-
-def snakemake(workdir, *args, configfiles=(), timeout=600):
-    cmd = [
-        *SNAKEMAKE,
-        "--snakefile",
-        str(SNAKEFILE),
-        "--directory",
-        str(workdir),
-        "--cores",
-        "2",
-        "--configfile",
-        str(TEST_CONFIG),
-        *[str(c) for c in configfiles],
-        *[str(a) for a in args],
-    ]
-    return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
-
-
-def failure_message(result):
-    return (
-        f"exit {result.returncode}\nSTDOUT:\n{result.stdout[-4000:]}\n"
-        f"STDERR:\n{result.stderr[-6000:]}"
-    )
-
-
-def job_counts(dry_run_stdout):
-    """{rule: count} from the "Job stats" table of a dry run ({} when nothing is to be done)."""
-    lines = dry_run_stdout.splitlines()
-    starts = [i for i, line in enumerate(lines) if line.startswith("Job stats")]
-    counts = {}
-    for line in lines[starts[0] + 3 :] if starts else []:
-        match = re.fullmatch(r"(\w+)\s+(\d+)", line.strip())
-        if not match or match.group(1) == "total":
-            break
-        counts[match.group(1)] = int(match.group(2))
-    return counts
 
 
 def config_file(tmp_path, name, text):

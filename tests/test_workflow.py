@@ -16,20 +16,21 @@ import os
 import re
 import signal
 import subprocess
-import sys
 import time
-from pathlib import Path
 
 import h5py
 import pandas as pd
 import pytest
 import yaml
-
-ROOT = Path(__file__).resolve().parents[1]
-SNAKEFILE = ROOT / "Snakefile"
-TEST_CONFIG = ROOT / "config" / "test.yaml"
-_BIN = Path(sys.executable).with_name("snakemake")
-SNAKEMAKE = [str(_BIN)] if _BIN.exists() else [sys.executable, "-m", "snakemake"]
+from workflow_helpers import (
+    ROOT,
+    SNAKEFILE,
+    SNAKEMAKE,
+    TEST_CONFIG,
+    failure_message,
+    job_counts,
+    snakemake,
+)
 
 RULES = ["hebb", "rate"]
 SHUFFLE_RULES = ["hebb"]
@@ -54,46 +55,8 @@ REPLAY_COLUMNS = [
 pytestmark = pytest.mark.slow
 
 
-def snakemake(workdir, *args, configfiles=(), timeout=900):
-    """Run Snakemake on the test configuration in ``workdir``; return the CompletedProcess."""
-    cmd = [
-        *SNAKEMAKE,
-        "--snakefile",
-        str(SNAKEFILE),
-        "--directory",
-        str(workdir),
-        "--cores",
-        "2",
-        "--configfile",
-        str(TEST_CONFIG),
-        *[str(c) for c in configfiles],
-        *[str(a) for a in args],
-    ]
-    return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
-
-
 def output_args(out):
     return ["--config", f"output_dir={out}", f"replay_only_patterns={REPLAY_ONLY_PATTERNS}"]
-
-
-def job_counts(dry_run_stdout):
-    """{rule: count} from the "Job stats" table of a dry run."""
-    counts = {}
-    lines = dry_run_stdout.splitlines()
-    start = next(i for i, line in enumerate(lines) if line.startswith("Job stats"))
-    for line in lines[start + 3 :]:
-        match = re.fullmatch(r"(\w+)\s+(\d+)", line.strip())
-        if not match or match.group(1) == "total":
-            break
-        counts[match.group(1)] = int(match.group(2))
-    return counts
-
-
-def failure_message(result):
-    return (
-        f"exit {result.returncode}\nSTDOUT:\n{result.stdout[-4000:]}\n"
-        f"STDERR:\n{result.stderr[-6000:]}"
-    )
 
 
 # core functions the workflow calls that may not have landed yet
