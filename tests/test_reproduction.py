@@ -23,14 +23,19 @@ def test_stage_times_and_summary(tmp_path):
     write_benchmark(bench / "train" / "hebb_P20.tsv", 10.0, 100.0, 8.0)
     write_benchmark(bench / "train" / "rate_P20.tsv", 30.0, 300.0, 20.0)
     write_benchmark(bench / "activations" / "spontaneous" / "hebb_P20.tsv", 5.0, 50.0, 4.0)
+    log = tmp_path / "logs" / "train" / "rate_P20.log"
+    log.parent.mkdir(parents=True)
+    log.write_text("[t] checkpoint /x/P20.h5.ckpt found at step 4000: resuming if ...\n")
     (bench / "summary").mkdir()
     (bench / "summary" / "empty.tsv").write_text(HEADER)  # a job that wrote no row
 
     times = reproduction.stage_times(tmp_path)
     assert sorted(times["stage"]) == ["activations/spontaneous", "train", "train"]
+    resumed = times[times["stage"] == "train"].set_index("job")["resumed_at_step"]
+    assert resumed["rate_P20"] == 4000 and pd.isna(resumed["hebb_P20"])
     summary = reproduction.stage_summary(times).set_index("stage")
     train = summary.loc["train"]
-    assert train["jobs"] == 2
+    assert train["jobs"] == 2 and train["resumed"] == 1
     assert train["wall_s_mean"] == 20.0 and train["wall_s_max"] == 30.0
     assert train["wall_s_total"] == 40.0 and train["cpu_s_total"] == 28.0
     assert train["max_rss_mb"] == 300.0

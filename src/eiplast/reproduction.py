@@ -25,32 +25,51 @@ from .summary import REPLAY_COLUMNS, ei_weights
 # benchmark columns kept (Snakemake's benchmark TSV): wall s, CPU s, peak resident MB
 _BENCHMARK_COLUMNS = {"s": "wall_s", "cpu_time": "cpu_s", "max_rss": "max_rss_mb"}
 _TRAIN_FILE = re.compile(r"P(?P<patterns>[0-9]+)\.h5")
+# what a simulation job's log says when it resumes (workflow/scripts/_common.py)
+_RESUMED = re.compile(r"checkpoint \S+ found at step (?P<step>[0-9]+)")
+
+
+def resumed_at_step(log_file: Path) -> int | None:
+    """Time step a simulation job resumed from, as its log says (Snakemake empties a job's log
+    when the job starts again, so the log and the benchmark describe the same, last attempt);
+    None if it started from the beginning or is not a simulation."""
+    if not log_file.is_file():
+        return None
+    found = _RESUMED.search(log_file.read_text(errors="replace"))
+    step = int(found["step"]) if found else 0
+    return step or None
 
 
 def stage_times(output_dir: str | os.PathLike) -> pd.DataFrame:
     """One row per finished job: ``stage`` (the folder under ``benchmarks/``, nested folders
     joined by ``/``), ``job`` (file name without ``.tsv``), ``wall_s``, ``cpu_s``,
-    ``max_rss_mb``. Empty frame if nothing has been benchmarked."""
-    root = Path(output_dir) / "benchmarks"
+    ``max_rss_mb``, and ``resumed_at_step`` (the job's last attempt continued a checkpoint; its
+    times cover that attempt only). Empty frame if nothing has been benchmarked."""
+    out = Path(output_dir)
+    root = out / "benchmarks"
     rows = []
     for tsv in sorted(root.rglob("*.tsv")):
         table = pd.read_csv(tsv, sep="\t")
         if table.empty:
             continue
         first = table.iloc[0]
-        row = {"stage": tsv.parent.relative_to(root).as_posix(), "job": tsv.stem}
+        stage = tsv.parent.relative_to(root).as_posix()
+        row = {"stage": stage, "job": tsv.stem}
         row.update({new: float(first[old]) for old, new in _BENCHMARK_COLUMNS.items()})
+        row["resumed_at_step"] = resumed_at_step(out / "logs" / stage / f"{tsv.stem}.log")
         rows.append(row)
-    return pd.DataFrame(rows, columns=["stage", "job", *_BENCHMARK_COLUMNS.values()])
+    columns = ["stage", "job", *_BENCHMARK_COLUMNS.values(), "resumed_at_step"]
+    return pd.DataFrame(rows, columns=columns).astype({"resumed_at_step": "Int64"})
 
 
 def stage_summary(times: pd.DataFrame) -> pd.DataFrame:
-    """Per stage: number of jobs, wall time of one job (mean and max, s), total wall and CPU
-    time (s), and the largest peak memory (MB)."""
+    """Per stage: number of jobs (and how many of them resumed from a checkpoint), wall time of
+    one job (mean and max, s), total wall and CPU time (s), and the largest peak memory (MB)."""
     grouped = times.groupby("stage", sort=False)
     summary = pd.DataFrame(
         {
             "jobs": grouped["job"].count(),
+            "resumed": grouped["resumed_at_step"].count(),
             "wall_s_mean": grouped["wall_s"].mean(),
             "wall_s_max": grouped["wall_s"].max(),
             "wall_s_total": grouped["wall_s"].sum(),
