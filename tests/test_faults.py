@@ -304,10 +304,4 @@ def test_damaged_input_is_detected(case, tmp_path, chain_config, reference, reco
     assert not target.exists(), "the failing job's output exists"
     assert still_planned, dry.stdout[-3000:]
     assert named, "the damaged file's path is not in the output or log"
-    if case == "data_chunk_spikes" and not clear:
-        pytest.xfail(
-            "corruption inside a compressed data chunk fails with h5py's OSError "
-            "('filter returned failure during read'), which does not name the file "
-            "(reported in issue 6; readers in eiplast.analysis do not wrap dataset reads)"
-        )
     assert clear, (printed + job_log)[-4000:]

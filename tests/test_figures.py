@@ -1,5 +1,7 @@
 """Figure functions (eiplast.analysis.figures) write non-empty PNG and PDF files."""
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -93,3 +95,21 @@ def test_sensitivity_scatter(tmp_path):
         figures.sensitivity_scatter_figure({"hebb": df, "rate": df}, max_points=50),
         tmp_path / "sens2",
     )
+
+
+def test_saved_bytes_do_not_depend_on_the_time(tmp_path, monkeypatch):
+    """The same figure saved twice gives the same PNG and PDF bytes: no creation date is
+    written, whatever the clock or SOURCE_DATE_EPOCH (which matplotlib otherwise uses)."""
+    rng = np.random.default_rng(3)
+    weights = {"hebb": rng.lognormal(0, 0.6, 2000), "rate": rng.lognormal(0, 0.4, 2000)}
+    saved = []
+    for i, epoch in enumerate((None, "1000000000", "1700000000")):
+        if epoch is None:
+            monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+        else:
+            monkeypatch.setenv("SOURCE_DATE_EPOCH", epoch)
+        fig = figures.weight_distribution_figure(weights)
+        written = figures.save_figure(fig, tmp_path / f"weights{i}")
+        saved.append([Path(path).read_bytes() for path in written])
+    assert saved[0] == saved[1] == saved[2]
+    assert b"CreationDate" not in saved[0][1]

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 
-from .h5io import DataFileError, atomic_h5, open_checked
+from .h5io import DataFileError, atomic_h5, open_checked, read
 from .params import ConnectivityParams
 
 KIND = "eiplast.connectivity"
@@ -295,28 +295,26 @@ _DATASETS = (
     "patterns/members",
     "neurons/exc_alpha",
 )
+_ATTRS = ("n_exc", "n_inh", "dt_ms", "pattern_sparsity", "seed")
 
 
 def load_connectivity(path) -> Network:
     """Read and check a connectivity file; any inconsistency names the file."""
-    with open_checked(path, KIND, _DATASETS) as f:
-        try:
-            network = Network(
-                n_exc=int(f.attrs["n_exc"]),
-                n_inh=int(f.attrs["n_inh"]),
-                indptr=f["synapses/indptr"][:],
-                post=f["synapses/post"][:],
-                weight_nS=f["synapses/weight_nS"][:],
-                delay_steps=f["synapses/delay_steps"][:],
-                pattern_indptr=f["patterns/indptr"][:],
-                pattern_members=f["patterns/members"][:],
-                exc_alpha=f["neurons/exc_alpha"][:],
-                dt_ms=float(f.attrs["dt_ms"]),
-                pattern_sparsity=float(f.attrs["pattern_sparsity"]),
-                seed=int(f.attrs["seed"]),
-            )
-        except (KeyError, OSError) as err:
-            raise DataFileError(f"{path}: unreadable connectivity ({err})") from None
+    with open_checked(path, KIND, _DATASETS, _ATTRS) as f:
+        network = Network(
+            n_exc=int(f.attrs["n_exc"]),
+            n_inh=int(f.attrs["n_inh"]),
+            indptr=read(f["synapses/indptr"]),
+            post=read(f["synapses/post"]),
+            weight_nS=read(f["synapses/weight_nS"]),
+            delay_steps=read(f["synapses/delay_steps"]),
+            pattern_indptr=read(f["patterns/indptr"]),
+            pattern_members=read(f["patterns/members"]),
+            exc_alpha=read(f["neurons/exc_alpha"]),
+            dt_ms=float(f.attrs["dt_ms"]),
+            pattern_sparsity=float(f.attrs["pattern_sparsity"]),
+            seed=int(f.attrs["seed"]),
+        )
     _validate(network, path)
     return network
 

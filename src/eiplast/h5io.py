@@ -1,4 +1,9 @@
-"""HDF5 helpers: atomic creation and checked opening of the project's file kinds."""
+"""HDF5 helpers: atomic creation, checked opening and checked reading of the project's files.
+
+Readers open a file with ``open_checked`` and read its datasets with ``read``: a file that is
+missing, truncated, of the wrong kind, or damaged inside (a compressed chunk that no longer
+decompresses) then fails with one ``DataFileError`` naming the file (and the dataset).
+"""
 
 import contextlib
 import os
@@ -77,3 +82,32 @@ def open_checked(path, kind, datasets=(), attrs=()):
         f.close()
         raise
     return f
+
+
+def read(ds, selection=()):
+    """``ds[selection]``; a read that fails raises ``DataFileError`` naming file and dataset.
+
+    h5py reports damaged data only when it is read, as an ``OSError`` (for example "filter
+    returned failure during read" for a corrupted compressed chunk) that names neither.
+    """
+    try:
+        return ds[selection]
+    except (OSError, ValueError) as err:
+        raise DataFileError(
+            f"{ds.file.filename}: dataset {ds.name} {_describe(selection)}could not be read "
+            f"(damaged file?): {err}"
+        ) from None
+
+
+def _describe(selection):
+    """``"[a:b, i] "`` for a selection of slices and indices, ``""`` for the whole dataset."""
+    parts = selection if isinstance(selection, tuple) else (selection,)
+    if not parts:
+        return ""
+    text = ", ".join(
+        f"{'' if p.start is None else p.start}:{'' if p.stop is None else p.stop}"
+        if isinstance(p, slice)
+        else str(p)
+        for p in parts
+    )
+    return f"[{text}] "

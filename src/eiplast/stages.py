@@ -134,7 +134,7 @@ def conductance_statistics(
     import pandas as pd
 
     from .analysis.mcd import robust_conductance_stats
-    from .h5io import DataFileError, atomic_path, open_checked
+    from .h5io import DataFileError, atomic_path, open_checked, read
 
     with open_checked(state_file, "eiplast.spikes", ("state/g_e_nS", "state/g_i_nS")) as f:
         n_exc = int(f.attrs["n_exc"])
@@ -151,8 +151,9 @@ def conductance_statistics(
                 f"{state_file}: {n_rows} conductance samples, fewer than 3 left after "
                 f"dropping the first {skip_s} s"
             )
-        g_e = f["state/g_e_nS"][first_row:, neuron_start:stop]
-        g_i = f["state/g_i_nS"][first_row:, neuron_start:stop]
+        rows_cols = (slice(first_row, None), slice(neuron_start, stop))
+        g_e = read(f["state/g_e_nS"], rows_cols)
+        g_i = read(f["state/g_i_nS"], rows_cols)
     stats = robust_conductance_stats(g_e, g_i, seed=seed, first_neuron=neuron_start)
     neurons = np.arange(neuron_start, stop)
     table = pd.DataFrame(

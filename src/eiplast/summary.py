@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from .analysis._io import bisect_step, open_spikes
-from .h5io import DataFileError, atomic_path
+from .h5io import DataFileError, atomic_path, read
 
 # key columns of the replay table, then the headline statistics (MODEL.md A8); every other
 # column of ``eiplast.analysis.replay.replay_row`` follows
@@ -151,7 +151,8 @@ def neuron_rates(
         first = bisect_step(steps, skip)
         counts = np.zeros(n_exc + n_inh, np.int64)
         for lo in range(first, steps.shape[0], chunk):
-            counts += np.bincount(neurons[lo : lo + chunk], minlength=n_exc + n_inh)
+            block = read(neurons, slice(lo, lo + chunk))
+            counts += np.bincount(block, minlength=n_exc + n_inh)
     rates = counts / ((n_steps - skip) * dt_ms / 1000.0)
     return rates[:n_exc], rates[n_exc:]
 
@@ -174,7 +175,7 @@ def spikes_between(
         steps = f["spikes/step"]
         lo = bisect_step(steps, round(t_start_s * 1000.0 / dt_ms))
         hi = bisect_step(steps, round(t_stop_s * 1000.0 / dt_ms))
-        return f["spikes/neuron"][lo:hi], steps[lo:hi], attrs
+        return read(f["spikes/neuron"], slice(lo, hi)), read(steps, slice(lo, hi)), attrs
 
 
 def ei_weights(train_file: str | os.PathLike) -> np.ndarray:
@@ -182,4 +183,4 @@ def ei_weights(train_file: str | os.PathLike) -> np.ndarray:
     with open_spikes(train_file) as f:
         if "weights/ei_weight_nS" not in f:
             raise DataFileError(f"{train_file}: no weights/ei_weight_nS (not a training run?)")
-        return f["weights/ei_weight_nS"][()]
+        return read(f["weights/ei_weight_nS"])

@@ -2,9 +2,9 @@
 configuration, finding and killing job processes, checking and comparing outputs.
 
 Each Snakemake call runs in its own working directory (``--directory``), so its metadata and
-locks stay out of the checkout; outputs go to ``output_dir`` inside it. ``SOURCE_DATE_EPOCH``
-is fixed so that the PDF figures (whose CreationDate matplotlib takes from it) are
-bit-identical between runs, like every other output.
+locks stay out of the checkout; outputs go to ``output_dir`` inside it. Every output is
+bit-identical between runs with the same seeds, the figures included (``save_figure`` writes no
+creation date); ``SOURCE_DATE_EPOCH`` is fixed as well, for any other tool that would write one.
 """
 
 import os
@@ -49,8 +49,15 @@ def run(workdir, out, *args, configfiles=(), cores=2, timeout=1800, env=None):
     )
 
 
+def _default_sigint():
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def start(workdir, out, *args, configfiles=(), cores=2, log=None, env=None):
-    """Start Snakemake in a new session (process group); output to ``log``."""
+    """Start Snakemake in a new session (process group); output to ``log``.
+
+    SIGINT is reset to its default in the child: a shell starts background commands with SIGINT
+    ignored, children inherit that, and Snakemake would then ignore the Ctrl-C a test sends."""
     log = Path(log or Path(workdir) / f"snakemake-{time.time_ns()}.log")
     log.parent.mkdir(parents=True, exist_ok=True)
     fh = open(log, "w")  # noqa: SIM115 - closed in finish()
@@ -61,6 +68,7 @@ def start(workdir, out, *args, configfiles=(), cores=2, log=None, env=None):
         text=True,
         start_new_session=True,
         env=env or ENV,
+        preexec_fn=_default_sigint,
     )
     proc.log_path, proc.log_file = log, fh
     return proc

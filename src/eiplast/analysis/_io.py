@@ -3,8 +3,9 @@
 Every reader here names the offending file and value in a single
 ``eiplast.h5io.DataFileError`` (a ``ValueError``), missing files included, instead of letting
 h5py/numpy fail deep inside.
-Opening and kind checks are ``eiplast.h5io.open_checked``; this module adds the analyses'
-readers on top.
+Opening and kind checks are ``eiplast.h5io.open_checked``, dataset reads go through
+``eiplast.h5io.read`` (damaged data names the file); this module adds the analyses' readers on
+top.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from dataclasses import dataclass
 import h5py
 import numpy as np
 
-from eiplast.h5io import DataFileError, open_checked
+from eiplast.h5io import DataFileError, open_checked, read
 
 SPIKES_FORMAT = "eiplast.spikes"
 CONNECTIVITY_FORMAT = "eiplast.connectivity"
@@ -92,7 +93,7 @@ def bisect_step(ds: h5py.Dataset, value: int, lo: int = 0, hi: int | None = None
         hi = ds.shape[0]
     while lo < hi:
         mid = (lo + hi) // 2
-        if int(ds[mid]) < value:
+        if int(read(ds, mid)) < value:
             lo = mid + 1
         else:
             hi = mid
@@ -115,8 +116,8 @@ def iter_spike_chunks(
     while s0 < step_hi:
         s1 = min(s0 + chunk_steps, step_hi)
         row_end = bisect_step(ds_s, s1, row)
-        steps = np.asarray(ds_s[row:row_end], dtype=np.int64)
-        neurons = np.asarray(ds_n[row:row_end], dtype=np.int64)
+        steps = np.asarray(read(ds_s, slice(row, row_end)), dtype=np.int64)
+        neurons = np.asarray(read(ds_n, slice(row, row_end)), dtype=np.int64)
         if steps.size:
             if steps[0] < last_step or np.any(np.diff(steps) < 0):
                 raise DataFileError(f"{meta.path}: spikes/step is not sorted (near row {row})")
@@ -175,7 +176,10 @@ def load_patterns(path: str | os.PathLike) -> Patterns:
         attrs=("n_exc",),
     ) as f:
         return check_patterns(
-            f["patterns/indptr"][()], f["patterns/members"][()], int(f.attrs["n_exc"]), f.filename
+            read(f["patterns/indptr"]),
+            read(f["patterns/members"]),
+            int(f.attrs["n_exc"]),
+            f.filename,
         )
 
 

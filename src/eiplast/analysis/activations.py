@@ -50,7 +50,7 @@ from eiplast.analysis._io import (
     spike_meta,
     steps_per,
 )
-from eiplast.h5io import atomic_h5
+from eiplast.h5io import atomic_h5, read
 
 EVENT_COLUMNS = ("start", "duration", "pattern")
 
@@ -449,7 +449,7 @@ def load_activations(path: str | os.PathLike) -> pd.DataFrame:
         datasets=tuple(f"events/{n}" for n in EVENT_COLUMNS),
         attrs=("n_patterns", "n_windows"),
     ) as f:
-        df = pd.DataFrame({n: np.asarray(f[f"events/{n}"][()], np.int64) for n in EVENT_COLUMNS})
+        df = pd.DataFrame({n: np.asarray(read(f[f"events/{n}"]), np.int64) for n in EVENT_COLUMNS})
         for key, val in f.attrs.items():
             if key in ("format", "format_version"):
                 continue

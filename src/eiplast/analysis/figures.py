@@ -84,15 +84,23 @@ def _figure(nrows: int = 1, ncols: int = 1, *, width: float = 3.4, height: float
     return fig, axes
 
 
+# no creation date in the PDF (matplotlib writes the current time unless SOURCE_DATE_EPOCH is
+# set), so that the same figure gives the same bytes; the PNG has no date to begin with
+_SAVE_METADATA = {"png": None, "pdf": {"CreationDate": None}}
+
+
 def save_figure(fig: Figure, path_without_ext: str | os.PathLike) -> list[str]:
-    """Write ``<path>.png`` and ``<path>.pdf`` (each via a temporary name + rename)."""
+    """Write ``<path>.png`` and ``<path>.pdf`` (each via a temporary name + rename).
+
+    The bytes depend only on the figure (and the matplotlib version): no dates are written.
+    """
     base = os.fspath(path_without_ext)
     written = []
     with plt.rc_context(STYLE):
         for ext in ("png", "pdf"):
             target = f"{base}.{ext}"
             with atomic_path(target) as tmp:
-                fig.savefig(tmp, format=ext)
+                fig.savefig(tmp, format=ext, metadata=_SAVE_METADATA[ext])
             written.append(target)
     return written
 
