@@ -10,6 +10,8 @@ import numpy as np
 import pytest
 
 from eiplast.analysis._io import iter_spike_chunks, open_spikes, spike_meta
+from eiplast.balanced.experiments import recorded_mean_weights, run_params
+from eiplast.balanced.stats import load_balanced
 from eiplast.h5io import DataFileError, atomic_h5, open_checked, read
 from eiplast.summary import neuron_rates, spikes_between
 
@@ -86,3 +88,16 @@ def test_readers_of_spike_files_name_the_damaged_file(damaged):
         neuron_rates(path, skip_s=1.0)
     with pytest.raises(DataFileError, match=pattern):  # figures: raster
         spikes_between(path, 0.0, 20.0)
+    with pytest.raises(DataFileError, match=pattern):  # balanced networks
+        load_balanced(path)
+
+
+def test_balanced_readers_name_a_truncated_file(tmp_path):
+    path = tmp_path / "spikes.h5"
+    write_spikes(path)
+    size = path.stat().st_size
+    with open(path, "r+b") as fh:
+        fh.truncate(size // 2)
+    for reader in (load_balanced, recorded_mean_weights, run_params):
+        with pytest.raises(DataFileError, match=f"^{path}: "):
+            reader(path)

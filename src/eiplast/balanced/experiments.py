@@ -24,11 +24,11 @@ import os
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
-import h5py
 import numpy as np
 import pandas as pd
 
-from ..h5io import atomic_path
+from ..chunked import SPIKES_KIND
+from ..h5io import atomic_path, open_checked, read
 from . import meanfield
 from .params import CONNECTIONS, BalancedParams
 from .stats import load_balanced, mean_weights_over_time, rate_timecourse, summarize_balanced
@@ -46,7 +46,7 @@ def plastic_connections(params: Mapping | BalancedParams) -> list[str]:
 
 def run_params(spike_file) -> dict:
     """The ``BalancedParams`` fields a balanced spike file was simulated with."""
-    with h5py.File(spike_file, "r") as f:
+    with open_checked(spike_file, SPIKES_KIND, attrs=("balanced_params",)) as f:
         return json.loads(f.attrs["balanced_params"])
 
 
@@ -91,13 +91,13 @@ def recorded_mean_weights(spike_file, *, after_s: float = 0.0) -> dict:
     ending after ``after_s`` (a time average, steadier than the final snapshot when single
     weights fluctuate); None for a connection without sampled synapses or bins."""
     out = {}
-    with h5py.File(spike_file, "r") as f:
+    with open_checked(spike_file, SPIKES_KIND) as f:
         if "balanced/records/time_ms" not in f:
             return dict.fromkeys(CONNECTIONS)
-        time_s = f["balanced/records/time_ms"][:] / 1000.0
+        time_s = read(f["balanced/records/time_ms"]) / 1000.0
         keep = time_s > after_s
         for c in CONNECTIONS:
-            w = f[f"balanced/records/weight_{c}"][:]
+            w = read(f[f"balanced/records/weight_{c}"])
             sel = w[keep]
             out[c] = float(sel.mean(dtype=np.float64)) if sel.size else None
     return out

@@ -13,7 +13,7 @@ import json
 import numpy as np
 
 from ..chunked import SPIKES_KIND
-from ..h5io import open_checked
+from ..h5io import open_checked, read
 from .params import CONNECTIONS
 
 
@@ -21,16 +21,16 @@ def load_balanced(path):
     """Read a balanced run's spike file: dict with neuron, step, attrs, params, records."""
     with open_checked(path, SPIKES_KIND, ("spikes/neuron", "spikes/step")) as f:
         out = {
-            "neuron": f["spikes/neuron"][:],
-            "step": f["spikes/step"][:],
+            "neuron": read(f["spikes/neuron"]),
+            "step": read(f["spikes/step"]),
             "attrs": dict(f.attrs),
             "params": json.loads(f.attrs["balanced_params"]) if "balanced_params" in f.attrs
             else None,
-            "records": {name: ds[:] for name, ds in f["balanced/records"].items()}
+            "records": {name: read(ds) for name, ds in f["balanced/records"].items()}
             if "balanced/records" in f else {},
         }  # fmt: skip
         if "balanced/final" in f:
-            out["final"] = {name: ds[:] for name, ds in f["balanced/final"].items()}
+            out["final"] = {name: read(ds) for name, ds in f["balanced/final"].items()}
     return out
 
 
