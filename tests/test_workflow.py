@@ -153,11 +153,11 @@ def test_incremental_dry_run(e2e, tmp_path):
     edited.write_text("stages:\n  spontaneous:\n    duration_s: 16\n")
     result = snakemake(workdir, *output_args(out), "--dry-run", configfiles=[edited])
     assert result.returncode == 0, failure_message(result)
+    # the shuffled control has its own duration (stages.spontaneous_shuffle): not rerun
     n_patterns = len(PATTERNS) + len(REPLAY_ONLY_PATTERNS)
-    n_replay = len(RULES) * n_patterns + len(SHUFFLE_RULES) * len(PATTERNS)
+    n_replay = len(RULES) * n_patterns
     assert job_counts(result.stdout) == {
         "spontaneous": len(RULES) * n_patterns,
-        "spontaneous_shuffle": len(SHUFFLE_RULES) * len(PATTERNS),
         "activations": n_replay,
         "replay": n_replay,
         "summary": 1,
@@ -222,6 +222,10 @@ BAD_CONFIGS = {
     "zero_pattern_count": ("patterns: [0]\n", "patterns[0]"),
     # output_args() sets replay_only_patterns to [40]
     "pattern_count_in_both_lists": ("patterns: [20, 40]\n", "replay_only_patterns"),
+    "shuffle_control_shorter_than_skip": (
+        "stages:\n  spontaneous_shuffle:\n    duration_s: 1\n",
+        "analysis.activations.skip_s",
+    ),
     "unknown_key": ("stages:\n  train:\n    durration_s: 3\n", "stages.train.durration_s"),
     "unknown_top_level_key": ("bogus_section: 1\n", "bogus_section"),
 }

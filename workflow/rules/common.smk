@@ -48,13 +48,14 @@ def check_config(cfg):
             f"{pert['n_amplitudes']} amplitudes cannot be fitted by a polynomial of degree "
             f"{degree} (analysis.sensitivity.degree); need at least {degree + 1}",
         )
-    spont = cfg["stages"]["spontaneous"]["duration_s"]
     skip = cfg["analysis"]["activations"]["skip_s"]
-    if spont <= skip:
-        config_error(
-            "analysis.activations.skip_s",
-            f"{skip} s is not shorter than stages.spontaneous.duration_s = {spont} s",
-        )
+    for stage in ("spontaneous", "spontaneous_shuffle"):
+        spont = cfg["stages"][stage]["duration_s"]
+        if spont <= skip:
+            config_error(
+                "analysis.activations.skip_s",
+                f"{skip} s is not shorter than stages.{stage}.duration_s = {spont} s",
+            )
     cond = cfg["stages"]["conductances"]
     skip = cfg["analysis"]["conductance_stats"]["skip_s"]
     samples = (cond["duration_s"] - skip) * 1000.0 / cond["state_interval_ms"]
@@ -165,6 +166,7 @@ def stage_runs(cfg):
     stages, seeds = cfg["stages"], cfg["seeds"]
     train = stages["train"]
     spont = stages["spontaneous"]
+    shuffle = stages["spontaneous_shuffle"]
     cond = stages["conductances"]
     return {
         "train": {
@@ -180,8 +182,8 @@ def stage_runs(cfg):
             "seed": seeds["spontaneous"],
         },
         "spontaneous_shuffle": {
-            "duration_s": spont["duration_s"],
-            "chunk_s": spont["chunk_s"],
+            "duration_s": shuffle["duration_s"],
+            "chunk_s": shuffle["chunk_s"],
             "seed": seeds["shuffle"],
             "shuffle_ei": True,
         },
@@ -462,9 +464,13 @@ def minutes(seconds, floor=10):
     return max(floor, math.ceil(2.0 * seconds / 60.0) + 5)
 
 
+# wall s per simulated s of the full network: static runs at ~3 Hz, plastic training (rates of
+# 10-30 Hz at first), and the shuffled control, which runs away to E ~120 Hz (~6 wall s per s)
+WALL_PER_SIM_S = {"train": 2.0, "spontaneous_shuffle": 10.0}
+
+
 def simulation_runtime(stage):
-    plastic = stage == "train"
-    wall_per_sim_s = (2.0 if plastic else 1.0) * SIZE
+    wall_per_sim_s = WALL_PER_SIM_S.get(stage, 1.0) * SIZE
     return minutes(STAGE_RUNS[stage]["duration_s"] * wall_per_sim_s)
 
 
