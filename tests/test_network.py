@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 from scipy.integrate import solve_ivp
 
+from eiplast import rng
 from eiplast.connectivity import load_connectivity, network_from_synapses
 from eiplast.params import (
     BackgroundParams,
@@ -96,7 +97,7 @@ def test_spike_reset_threshold_jumps_and_refractoriness():
     assert sim.state["v"][0] > -80.0
 
 
-@pytest.mark.parametrize(("delay", "source"), [(13, 0), (0, 1), (20, 1), (30, 0)])
+@pytest.mark.parametrize(("delay", "source"), [(13, 0), (0, 1), (20, 1), (30, 0), (0, 0)])
 def test_delayed_transmission_timing(delay, source):
     target = 1 - source
     net = network_from_synapses(1, 1, [source], [target], [2.0], [delay])
@@ -109,6 +110,137 @@ def test_delayed_transmission_timing(delay, source):
     assert np.all(trace[: delay + 1] == 0.0)
     assert np.isclose(trace[delay + 1], 2.0)
     assert np.isclose(trace[delay + 2], 2.0 * np.exp(-DT / 6.0))
+
+
+def _random_network(n_exc=40, n_inh=10, p=0.3, max_delay=6, seed=0):
+    """Dense random network with delays 0 … max_delay for every source (so E sources have
+    delay-0 synapses too, unlike the generated networks)."""
+    gen = np.random.default_rng(seed)
+    n = n_exc + n_inh
+    pre, post = np.nonzero(gen.random((n, n)) < p)
+    keep = pre != post
+    pre, post = pre[keep], post[keep]
+    weight = np.where(pre < n_exc, 0.6, 1.2) * gen.uniform(0.5, 1.5, pre.size)
+    delay = gen.integers(0, max_delay + 1, pre.size)
+    return network_from_synapses(n_exc, n_inh, pre, post, weight, delay)
+
+
+def _exp_neg(x):
+    y = 0.125 * x
+    p = 1.0 - y * (
+        1.0 - y * (0.5 - y * (1.0 / 6.0 - y * (1.0 / 24.0 - y * (1.0 / 120.0 - y / 720.0))))
+    )
+    return ((p * p) ** 2) ** 2
+
+
+def _reference_run(sim, n_steps):
+    """The step of eiplast.network written as one plain pass (numpy + Python loops): delays in
+    increasing order, spikes of a step in increasing neuron order, synapses in stored order.
+    Returns (spike list, final weights); the simulator's state arrays are advanced in place."""
+    c = sim.consts
+    dt_over_c, g_leak, gl_el, e_exc, e_inh = c[0], c[1], c[2], c[3], c[4]
+    dec_ge, dec_gi, dec_h1, dec_h2, dec_x, dec_r = c[5], c[6], c[7], c[8], c[9], c[10]
+    theta0, theta_max, a2, e_leak, ref_steps, bg_weight = c[11], c[12], c[13], c[14], c[15], c[16]
+    eta, k_hebb, w_max, rho, r_inc = c[17], c[18], c[19], c[20], c[21]
+    net = sim.network
+    n_exc, n = net.n_exc, net.n_total
+    st = sim.state
+    v, g_e, g_i, h1, h2 = st["v"], st["g_e"], st["g_i"], st["h1"], st["h2"]
+    trace, last_spike = st["trace"], st["last_spike"]
+    word, r = st["rng_state"][0], st["rate_unit"][0]
+    w = sim.weight_nS
+    pre_of = net.presynaptic()
+    by_pre_delay = {}
+    for s in range(net.n_synapses):
+        by_pre_delay.setdefault((pre_of[s], net.delay_steps[s]), []).append(s)
+    incoming = {i: [s for s in range(net.n_synapses) if net.post[s] == i and pre_of[s] >= n_exc]
+                for i in range(n_exc)}  # fmt: skip
+    spikes_at, out = {}, []
+    for step in range(n_steps):
+        ge, gi = g_e.copy(), g_i.copy()
+        g_tot = g_leak + ge + gi
+        v_inf = (gl_el + ge * e_exc + gi * e_inh) / g_tot
+        free = step - last_spike >= ref_steps
+        v[:] = np.where(free, v_inf + (v - v_inf) * _exp_neg(dt_over_c * g_tot), v)
+        g_e[:], g_i[:] = ge * dec_ge, gi * dec_gi
+        h1 *= dec_h1
+        h2 *= dec_h2
+        trace *= dec_x
+        spikers = np.flatnonzero(free & (v > np.minimum(theta0 + h1 + h2, theta_max)))
+        spikes_at[step] = spikers
+        rate_step = eta * (r - rho)
+        r *= dec_r
+        n_events, word = rng.sample_table(np.uint64(word), sim.bg_cdf)
+        for _ in range(n_events):
+            target, word = rng.next_index(np.uint64(word), n)
+            g_e[target] += bg_weight
+        for d in range(int(net.delay_steps.max()) + 1):
+            for pre in spikes_at.get(step - d, []):
+                for s in by_pre_delay.get((pre, d), []):
+                    q = net.post[s]
+                    if pre < n_exc:
+                        g_e[q] += w[s]
+                        continue
+                    g_i[q] += w[s]
+                    if q < n_exc and sim.rule == 1:
+                        x = float(w[s]) + eta * k_hebb * (trace[q] - sim.alpha_hebb[q])
+                        w[s] = min(max(x, 0.0), w_max)
+                    elif q < n_exc and sim.rule == 2:
+                        w[s] = float(w[s]) + rate_step * (trace[q] + 1.0)
+        for i in spikers[spikers < n_exc]:
+            for s in incoming[i]:
+                if sim.rule == 1:
+                    x = float(w[s]) + eta * k_hebb * trace[pre_of[s]]
+                    w[s] = min(max(x, 0.0), w_max)
+                elif sim.rule == 2:
+                    w[s] = float(w[s]) + rate_step * trace[pre_of[s]]
+        for i in spikers:
+            v[i] = e_leak
+            h1[i] += sim.a1_mV[i]
+            h2[i] += a2
+            trace[i] += 1.0
+            last_spike[i] = step
+            out.append((step, i))
+            if i < n_exc:
+                r += r_inc
+    st["rng_state"][0], st["rate_unit"][0] = word, r
+    return out, w
+
+
+@pytest.mark.parametrize("kind", ["hebb", "rate", "static"])
+def test_kernel_matches_plain_reference_loop(kind):
+    """Bit for bit: the kernel's split E/I delivery, segment lists, narrow index types,
+    background draw and prefetching change nothing against one plain pass."""
+    net = _random_network()
+    plasticity = PlasticityParams(kind=kind, tau_rate_s=0.05)
+    run = RunParams(duration_s=1.0, learning_rate=0.05, seed=7)
+    background = BackgroundParams(n_sources=1500)
+    fast = _sim(net, background=background, plasticity=plasticity, run=run)
+    slow = _sim(net, background=background, plasticity=plasticity, run=run)
+    n_steps = 2000
+    neurons, steps, *_ = fast.advance(n_steps)
+    ref, w_ref = _reference_run(slow, n_steps)
+    assert len(ref) > 150
+    assert list(zip(steps.tolist(), neurons.tolist(), strict=True)) == ref
+    assert np.array_equal(fast.weight_nS, w_ref)
+    if kind != "static":
+        assert not np.array_equal(w_ref, net.weight_nS)
+    for name in ("v", "g_e", "g_i", "h1", "h2", "trace", "rate_unit", "rng_state"):
+        assert np.array_equal(fast.state[name], slow.state[name]), name
+
+
+def test_index_widths_do_not_change_results(small_network):
+    """uint16 targets / int32 pointers (the default here) and int32 / int64 give the same run."""
+    run = RunParams(duration_s=0.3, learning_rate=1e-2, seed=3)
+    sims = [NetworkSimulator(small_network, NeuronParams(), BackgroundParams(),
+                             PlasticityParams(kind="hebb"), run) for _ in range(2)]  # fmt: skip
+    assert sims[0].post.dtype == np.uint16 and sims[0].delay_ptr.dtype == np.int32
+    sims[1].post = small_network.post.astype(np.int32)
+    sims[1].delay_ptr = sims[1].delay_ptr.astype(np.int64)
+    a, b = (sim.advance(3000) for sim in sims)
+    assert len(a[0]) > 1000
+    assert np.array_equal(a[0], b[0]) and np.array_equal(a[1], b[1])
+    assert np.array_equal(sims[0].weight_nS, sims[1].weight_nS)
 
 
 def test_background_is_independent_poisson_per_neuron():

@@ -19,20 +19,48 @@ in step n the synapses of a neuron that spiked in step n−d with delay d are vi
 stored sorted by (pre, delay, post), so each visit is one contiguous segment and all state lives
 in arrays of N entries (cache resident).
 
+Memory, not arithmetic, bounds this kernel at high rates (start of training, E ≈ 10 Hz and
+I ≈ 27 Hz: per step ≈ 10 000 synaptic events in ≈ 280 segments and ≈ 1 600 post-synaptic I→E
+updates at scattered places of a 40 MB synapse table). The layout and the order of the work serve
+the memory system; none of it changes a value (bit-identical to one plain pass over the delays):
+
+* targets are stored as uint16 when N ≤ 65 536 (``narrow_indices``), delay pointers as int32;
+* at the start of step n, the segments arriving in step n with delay ≥ 1 (their spikes are
+  already known) are listed in delivery order and prefetched (``_gather_arrivals``; prefetches
+  are ``llvm.prefetch`` hints), so their cache misses overlap each other and the neuron pass. The
+  delivery loops walk that list instead of chasing spike → pointer → segment, and renew the hint
+  ``_AHEAD`` segments ahead (the neuron pass has evicted L1 by then);
+* E sources touch only g_e, I sources only g_i and the I→E weights, so all E-source segments are
+  delivered first and then all I-source ones: every g_e[q], g_i[q] and weight still receives its
+  terms in the same order (delay, spike, synapse) as in one mixed pass;
+* after the threshold, the kernel prefetches the delay pointers of the new spikes, the lists of
+  incoming I→E synapses of the new E spikers and then the weights those lists point to (updated
+  in phase 4), lists first so that their misses overlap.
+
+The measured per-phase profile and the variants that measured slower are in docs/benchmarks.md.
+
 Background input: N·n_sources independent Poisson sources of rate λ give, per step, a
 Poisson(N·n_sources·λ·dt) total whose events go to uniformly drawn neurons — exactly independent
 Poisson(n_sources·λ·dt) counts per neuron. (Brian2's PoissonInput draws Binomial(n_sources,
-λ·dt) per neuron; the two differ by a variance factor 1 − λ·dt = 0.9998.)
+λ·dt) per neuron; the two differ by a variance factor 1 − λ·dt = 0.9998.) The targets of a step
+are drawn in one vectorised pass over the counter-based SplitMix64 stream (``_draw_targets``),
+the same numbers in the same order as one ``next_index`` call per event.
 """
 
 import numpy as np
-from numba import njit
+from numba import njit, uint64
 
-from .rng import next_index, sample_table
+# Read hints also serve the I->E weights about to be written: write hints measured 8 % slower.
+from .prefetch import prefetch_read as _prefetch
+from .rng import GAMMA, mix64, sample_table
 
 RULE_STATIC = 0
 RULE_HEBB = 1
 RULE_RATE = 2
+
+_TO_UNIT = 1.0 / 9007199254740992.0  # 2**-53, as in rng.next_uniform
+_LINE_BYTES = 64
+_AHEAD = 8  # segments between a hint and the delivery that uses it
 
 
 @njit(cache=True, inline="always")
@@ -48,6 +76,16 @@ def exp_neg(x):
     p = p * p
     p = p * p
     return p * p
+
+
+def narrow_indices(values, bound, smallest=np.uint16):
+    """``values`` (all in [0, bound)) as ``smallest`` (uint16 or int32) if they fit, else int32,
+    else int64. Few distinct types keep the number of compiled kernel variants small."""
+    if smallest == np.uint16 and bound <= 2**16:
+        return values.astype(np.uint16)
+    if bound <= 2**31:
+        return values.astype(np.int32)
+    return values.astype(np.int64)
 
 
 @njit(cache=True)
@@ -74,6 +112,25 @@ def delay_pointers(indptr, post, delay_steps, n_delays, n_exc):
 
 
 @njit(cache=True)
+def delay_window(delay_ptr, n_exc):
+    """Delays that carry any synapse: [first, last + 1) for E sources, then for I sources
+    (an empty population gets [0, 0)). The kernel visits only these delays."""
+    n_delays = (delay_ptr.shape[1] - 1) // 2
+    window = np.array([n_delays, 0, n_delays, 0], dtype=np.int64)
+    for i in range(delay_ptr.shape[0]):
+        b = 0 if i < n_exc else 2
+        for d in range(n_delays):
+            if delay_ptr[i, 2 * d + 2] > delay_ptr[i, 2 * d]:
+                window[b] = min(window[b], d)
+                window[b + 1] = max(window[b + 1], d + 1)
+    for b in (0, 2):
+        if window[b] > window[b + 1]:
+            window[b] = 0
+            window[b + 1] = 0
+    return window
+
+
+@njit(cache=True)
 def incoming_ei(indptr, post, n_exc):
     """For every E neuron, its incoming I→E synapses: (ptr, synapse index, presynaptic neuron)."""
     n = len(indptr) - 1
@@ -97,6 +154,167 @@ def incoming_ei(indptr, post, n_exc):
     return count, syn, pre_of
 
 
+@njit(cache=True, inline="always")
+def _prefetch_range(arr, lo, hi):
+    """Ask for every cache line of ``arr[lo:hi]``."""
+    if hi > lo:
+        for s in range(lo, hi, _LINE_BYTES // arr.itemsize):
+            _prefetch(arr, s)
+        _prefetch(arr, hi - 1)
+
+
+@njit(cache=True, inline="always")
+def _prefetch_segment(post, weight_nS, lo, hi):
+    """Prefetch the synapses [lo, hi) (hi > lo): targets at 3 and weights at 4 evenly spaced
+    points, which covers every line of segments up to 65 uint16 targets and 49 weights (the
+    full network's segments hold 29 or 48 synapses on average). Fixed hints and no loop: the
+    exit branch of a loop over 1–4 lines mispredicts, and covering every line with a loop
+    measured 6–8 % slower overall."""
+    _prefetch(post, lo)
+    _prefetch(post, (lo + hi) // 2)
+    _prefetch(post, hi - 1)
+    third = (hi - 1 - lo) // 3
+    _prefetch(weight_nS, lo)
+    _prefetch(weight_nS, lo + third)
+    _prefetch(weight_nS, hi - 1 - third)
+    _prefetch(weight_nS, hi - 1)
+
+
+@njit(cache=True, inline="always")
+def _past_slot(slot, d, n_slots):
+    past = slot - d
+    return past + n_slots if past < 0 else past
+
+
+@njit(cache=True, inline="always")
+def _gather_arrivals(slot, window, hist_neuron, hist_count, hist_exc, delay_ptr, post, weight_nS,
+                     seg_exc, seg_inh):  # fmt: skip
+    """List the non-empty segments arriving in this step with delay ≥ 1 (their spikes are
+    known), in delivery order, and prefetch them. E sources: rows (start, end) of ``seg_exc``;
+    I sources: rows (start, start of I targets, end) of ``seg_inh``. Returns both counts."""
+    n_slots = hist_count.shape[0]
+    n_e = 0
+    for d in range(max(window[0], 1), window[1]):
+        past = _past_slot(slot, d, n_slots)
+        for k in range(hist_exc[past]):
+            pre = hist_neuron[past, k]
+            e0 = delay_ptr[pre, 2 * d]
+            end = delay_ptr[pre, 2 * d + 2]
+            if end > e0:
+                seg_exc[n_e, 0] = e0
+                seg_exc[n_e, 1] = end
+                n_e += 1
+                _prefetch_segment(post, weight_nS, e0, end)
+    n_i = 0
+    for d in range(max(window[2], 1), window[3]):
+        past = _past_slot(slot, d, n_slots)
+        for k in range(hist_exc[past], hist_count[past]):
+            pre = hist_neuron[past, k]
+            e0 = delay_ptr[pre, 2 * d]
+            i0 = delay_ptr[pre, 2 * d + 1]
+            end = delay_ptr[pre, 2 * d + 2]
+            if end > e0:
+                seg_inh[n_i, 0] = e0
+                seg_inh[n_i, 1] = i0
+                seg_inh[n_i, 2] = end
+                n_i += 1
+                _prefetch_segment(post, weight_nS, e0, end)
+    return n_e, n_i
+
+
+@njit(cache=True, inline="always")
+def _prefetch_post_updates(spikers, n_exc_spikers, ei_ptr, ei_syn, ei_pre, weight_nS):
+    """Prefetch the incoming-synapse lists of this step's E spikers, then the I→E weights they
+    point to. Asking for all lists first lets their misses overlap."""
+    for k in range(n_exc_spikers):
+        i = spikers[k]
+        _prefetch_range(ei_syn, ei_ptr[i], ei_ptr[i + 1])
+        _prefetch_range(ei_pre, ei_ptr[i], ei_ptr[i + 1])
+    for k in range(n_exc_spikers):
+        i = spikers[k]
+        for a in range(ei_ptr[i], ei_ptr[i + 1]):
+            _prefetch(weight_nS, ei_syn[a])
+
+
+@njit(cache=True, inline="always")
+def _draw_targets(word, n_events, n_total, targets):
+    """``n_events`` uniform indices in [0, n_total): the values of ``n_events`` successive
+    ``rng.next_index`` calls (SplitMix64 is counter-based, so the loop vectorises)."""
+    for e in range(n_events):
+        z = mix64(word + uint64(e + 1) * GAMMA)
+        targets[e] = int((z >> uint64(11)) * _TO_UNIT * n_total)
+    return word + uint64(n_events) * GAMMA
+
+
+@njit(cache=True, inline="always")
+def _scatter(g, post, weight_nS, lo, hi):
+    for s in range(uint64(lo), uint64(hi)):
+        g[post[s]] += weight_nS[s]
+
+
+@njit(cache=True, inline="always")
+def _inh_segment(e0, i0, end, post, weight_nS, g_i, trace, alpha_hebb, rule, hebb_step, rate_step,
+                 w_max):  # fmt: skip
+    """One I-source segment onto g_i: I→E targets [e0, i0) with the pre-synaptic rule, then
+    I→I targets [i0, end)."""
+    if rule == RULE_HEBB:
+        for s in range(uint64(e0), uint64(i0)):
+            q = post[s]
+            w = weight_nS[s]
+            g_i[q] += w
+            w = w + hebb_step * (trace[q] - alpha_hebb[q])
+            weight_nS[s] = min(max(w, 0.0), w_max)
+    elif rule == RULE_RATE:
+        for s in range(uint64(e0), uint64(i0)):
+            q = post[s]
+            g_i[q] += weight_nS[s]
+            weight_nS[s] += rate_step * (trace[q] + 1.0)
+    else:
+        _scatter(g_i, post, weight_nS, e0, i0)
+    _scatter(g_i, post, weight_nS, i0, end)
+
+
+@njit(cache=True, inline="always")
+def _post_updates(spikers, n_exc_spikers, ei_ptr, ei_syn, ei_pre, weight_nS, trace, rule,
+                  hebb_step, rate_step, w_max):  # fmt: skip
+    """Post-synaptic rule on the incoming I→E weights of this step's E spikers."""
+    if rule == RULE_HEBB:
+        for k in range(n_exc_spikers):
+            i = spikers[k]
+            for a in range(ei_ptr[i], ei_ptr[i + 1]):
+                s = uint64(ei_syn[a])
+                w = weight_nS[s] + hebb_step * trace[ei_pre[a]]
+                weight_nS[s] = min(max(w, 0.0), w_max)
+    elif rule == RULE_RATE:
+        for k in range(n_exc_spikers):
+            i = spikers[k]
+            for a in range(ei_ptr[i], ei_ptr[i + 1]):
+                weight_nS[uint64(ei_syn[a])] += rate_step * trace[ei_pre[a]]
+
+
+@njit(cache=True, inline="always")
+def _collect(crossed_words, crossed, spikers):
+    """Indices of the crossings in increasing order (so E spikers come first); returns their
+    number. Spikes are rare: whole words of 8 neurons are skipped at once."""
+    n_spikes = 0
+    for b in range(crossed_words.shape[0]):
+        if crossed_words[b] != 0:
+            for i in range(8 * b, 8 * b + 8):
+                if crossed[i]:
+                    spikers[n_spikes] = i
+                    n_spikes += 1
+    return n_spikes
+
+
+@njit(cache=True, inline="always")
+def _count_exc(spikers, count, n_exc):
+    """Number of E neurons at the head of a spike list (E spikers are listed first)."""
+    c = 0
+    while c < count and spikers[c] < n_exc:
+        c += 1
+    return c
+
+
 @njit(cache=True, error_model="numpy")
 def run_steps(
     step_begin,
@@ -106,6 +324,7 @@ def run_steps(
     a1_mV,
     alpha_hebb,
     delay_ptr,
+    window,
     post,
     weight_nS,
     ei_ptr,
@@ -142,6 +361,8 @@ def run_steps(
     ``consts`` holds, in order: dt/C (1/nS), g_L, g_L·E_L, E_e, E_i, decay of g_e, g_i, H1, H2, x
     and r over one step, θ_0, θ_max, a2, E_L, refractory steps, background weight, learning rate
     η, hebb factor k = 20/τ_stdp[ms], w_max, target rate ρ (rate rule), r increment per E spike.
+    ``delay_ptr`` and ``window`` come from ``delay_pointers`` and ``delay_window``; ``post`` may
+    be any integer type (``narrow_indices``).
     Returns (next step to simulate, number of spikes recorded, E spikes, I spikes).
     """
     dt_over_c = consts[0]
@@ -169,11 +390,19 @@ def run_steps(
 
     n_total = v.shape[0]
     n_slots = hist_count.shape[0]
-    n_delays = (delay_ptr.shape[1] - 1) // 2
     capacity = spike_neuron.shape[0]
     word = rng_state[0]
     r = rate_unit[0]
-    crossed = np.zeros(n_total, dtype=np.bool_)
+    crossed_words = np.zeros((n_total + 7) // 8, dtype=np.uint64)
+    crossed = crossed_words.view(np.bool_)  # threshold crossings, scanned 8 neurons at a time
+    bg_target = np.empty(bg_cdf.shape[0], dtype=np.int64)
+    hist_exc = np.empty(n_slots, dtype=np.int64)  # E spikers per slot (they come first)
+    seg_exc = np.empty((n_slots * n_total, 2), dtype=np.int64)  # this step's arrivals
+    seg_inh = np.empty((n_slots * n_total, 3), dtype=np.int64)
+    for slot in range(n_slots):
+        hist_exc[slot] = _count_exc(hist_neuron[slot], hist_count[slot], n_exc)
+    plastic = rule != RULE_STATIC
+    hebb_step = eta * k_hebb
     n_exc_spikes = 0
     n_inh_spikes = 0
     n = step_begin
@@ -186,6 +415,9 @@ def run_steps(
                 state_ge[row, i] = g_e[i]
                 state_gi[row, i] = g_i[i]
         slot = n % n_slots
+        n_seg_exc, n_seg_inh = _gather_arrivals(slot, window, hist_neuron, hist_count, hist_exc,
+                                                delay_ptr, post, weight_nS, seg_exc,
+                                                seg_inh)  # fmt: skip
         # 1. integrate (branch-free, vectorisable), then collect threshold crossings
         for i in range(n_total):
             ge = g_e[i]
@@ -205,77 +437,57 @@ def run_steps(
             h2[i] = th2
             trace[i] *= dec_x
             crossed[i] = free & (v_new > min(theta0 + th1 + th2, theta_max))
-        n_spikes = 0
-        for i in range(n_total):
-            if crossed[i]:
-                hist_neuron[slot, n_spikes] = i
-                n_spikes += 1
+        spikers = hist_neuron[slot]
+        n_spikes = _collect(crossed_words, crossed, spikers)
         hist_count[slot] = n_spikes
+        n_exc_now = _count_exc(spikers, n_spikes, n_exc)
+        hist_exc[slot] = n_exc_now
+        for k in range(n_spikes):  # their delay pointers, read from now on
+            _prefetch_range(delay_ptr[spikers[k]], 0, delay_ptr.shape[1])
+        if plastic:
+            _prefetch_post_updates(spikers, n_exc_now, ei_ptr, ei_syn, ei_pre, weight_nS)
         # the rate rule sees r as it was at the start of the step (Brian2 copies the summed
         # variable before the state update), then r decays
         rate_error = r - rho
         r *= dec_r
         # 2. background and stimulus input onto g_e
         n_events, word = sample_table(word, bg_cdf)
-        for _ in range(n_events):
-            target, word = next_index(word, n_total)
-            g_e[target] += bg_weight
+        word = _draw_targets(word, n_events, n_total, bg_target)
+        for e in range(n_events):
+            g_e[bg_target[e]] += bg_weight
         for w in range(stim_begin.shape[0]):
             if stim_begin[w] <= n < stim_end[w]:
                 for k in range(stim_ptr[w], stim_ptr[w + 1]):
                     n_stim, word = sample_table(word, stim_cdf)
                     g_e[stim_neurons[k]] += n_stim * bg_weight
-        # 3. delayed arrivals: segment [e0, i0) reaches E neurons, [i0, end) I neurons
-        hebb_step = eta * k_hebb
+        # 3. delayed arrivals, by increasing delay: E sources onto g_e, then I sources onto g_i
+        # (disjoint targets); delay 0 comes from this step's spikers, delays ≥ 1 from the list
         rate_step = eta * rate_error
-        for d in range(n_delays):
-            past = (slot - d + n_slots) % n_slots
-            for k in range(hist_count[past]):
-                pre = hist_neuron[past, k]
-                e0 = delay_ptr[pre, 2 * d]
-                i0 = delay_ptr[pre, 2 * d + 1]
-                end = delay_ptr[pre, 2 * d + 2]
-                if pre < n_exc:
-                    for s in range(e0, end):
-                        g_e[post[s]] += weight_nS[s]
-                    continue
-                if rule == 1:
-                    for s in range(e0, i0):
-                        q = post[s]
-                        w = weight_nS[s]
-                        g_i[q] += w
-                        w = w + hebb_step * (trace[q] - alpha_hebb[q])
-                        weight_nS[s] = min(max(w, 0.0), w_max)
-                elif rule == 2:
-                    for s in range(e0, i0):
-                        q = post[s]
-                        g_i[q] += weight_nS[s]
-                        weight_nS[s] += rate_step * (trace[q] + 1.0)
-                else:
-                    for s in range(e0, i0):
-                        g_i[post[s]] += weight_nS[s]
-                for s in range(i0, end):
-                    g_i[post[s]] += weight_nS[s]
-        # 4. postsynaptic updates of I→E weights (E spikers come first in the spike list)
-        if rule == 1:
-            for k in range(n_spikes):
-                i = hist_neuron[slot, k]
-                if i >= n_exc:
-                    break
-                for a in range(ei_ptr[i], ei_ptr[i + 1]):
-                    s = ei_syn[a]
-                    w = weight_nS[s] + hebb_step * trace[ei_pre[a]]
-                    weight_nS[s] = min(max(w, 0.0), w_max)
-        elif rule == 2:
-            for k in range(n_spikes):
-                i = hist_neuron[slot, k]
-                if i >= n_exc:
-                    break
-                for a in range(ei_ptr[i], ei_ptr[i + 1]):
-                    weight_nS[ei_syn[a]] += rate_step * trace[ei_pre[a]]
+        if window[0] == 0:
+            for k in range(n_exc_now):
+                pre = spikers[k]
+                _scatter(g_e, post, weight_nS, delay_ptr[pre, 0], delay_ptr[pre, 2])
+        for j in range(n_seg_exc):
+            if j + _AHEAD < n_seg_exc:  # back into L1 (the neuron pass evicted it)
+                _prefetch_segment(post, weight_nS, seg_exc[j + _AHEAD, 0], seg_exc[j + _AHEAD, 1])
+            _scatter(g_e, post, weight_nS, seg_exc[j, 0], seg_exc[j, 1])
+        if window[2] == 0:
+            for k in range(n_exc_now, n_spikes):
+                pre = spikers[k]
+                _inh_segment(delay_ptr[pre, 0], delay_ptr[pre, 1], delay_ptr[pre, 2], post,
+                             weight_nS, g_i, trace, alpha_hebb, rule, hebb_step, rate_step,
+                             w_max)  # fmt: skip
+        for j in range(n_seg_inh):
+            if j + _AHEAD < n_seg_inh:
+                _prefetch_segment(post, weight_nS, seg_inh[j + _AHEAD, 0], seg_inh[j + _AHEAD, 2])
+            _inh_segment(seg_inh[j, 0], seg_inh[j, 1], seg_inh[j, 2], post, weight_nS, g_i, trace,
+                         alpha_hebb, rule, hebb_step, rate_step, w_max)  # fmt: skip
+        # 4. postsynaptic updates of I→E weights
+        _post_updates(spikers, n_exc_now, ei_ptr, ei_syn, ei_pre, weight_nS, trace, rule,
+                      hebb_step, rate_step, w_max)  # fmt: skip
         # 5. resets and recording
         for k in range(n_spikes):
-            i = hist_neuron[slot, k]
+            i = spikers[k]
             v[i] = e_leak
             h1[i] += a1_mV[i]
             h2[i] += a2
@@ -284,11 +496,10 @@ def run_steps(
             spike_neuron[n_recorded] = i
             spike_step[n_recorded] = n
             n_recorded += 1
-            if i < n_exc:
-                r += r_inc
-                n_exc_spikes += 1
-            else:
-                n_inh_spikes += 1
+        for _ in range(n_exc_now):  # one addition per E spike, as in the reference
+            r += r_inc
+        n_exc_spikes += n_exc_now
+        n_inh_spikes += n_spikes - n_exc_now
         n += 1
     rng_state[0] = word
     rate_unit[0] = r

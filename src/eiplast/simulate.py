@@ -13,7 +13,16 @@ import numpy as np
 from . import rng
 from .chunked import run_chunked
 from .connectivity import Network, save_connectivity
-from .network import RULE_HEBB, RULE_RATE, RULE_STATIC, delay_pointers, incoming_ei, run_steps
+from .network import (
+    RULE_HEBB,
+    RULE_RATE,
+    RULE_STATIC,
+    delay_pointers,
+    delay_window,
+    incoming_ei,
+    narrow_indices,
+    run_steps,
+)
 from .params import BackgroundParams, NeuronParams, PlasticityParams, RunParams
 
 _STATE_BUFFER_BYTES = 128 * 2**20
@@ -142,9 +151,10 @@ class NetworkSimulator:
             n_exc, 2.0 * plasticity.target_rate_hz * plasticity.tau_stdp_ms / 1000.0
         )
         n_delays = int(network.delay_steps.max()) + 1 if network.n_synapses else 1
-        self.delay_ptr = delay_pointers(
-            network.indptr, network.post, network.delay_steps, n_delays, n_exc
-        )
+        ptr = delay_pointers(network.indptr, network.post, network.delay_steps, n_delays, n_exc)
+        self.delay_ptr = narrow_indices(ptr, network.n_synapses + 1, np.int32)
+        self.delay_window = delay_window(self.delay_ptr, n_exc)
+        self.post = narrow_indices(network.post, n)  # the kernel's copy of the targets
         self.ei_ptr, self.ei_syn, self.ei_pre = incoming_ei(network.indptr, network.post, n_exc)
         bg_mean = n * background.n_sources * background.rate_hz * dt_ms / 1000.0
         self.bg_cdf = rng.poisson_inverse_table(bg_mean)
@@ -184,7 +194,7 @@ class NetworkSimulator:
         while self.step < step_end:
             self.step, n_rec, n_e, n_i = run_steps(
                 self.step, step_end, self.network.n_exc, self.consts, self.a1_mV,
-                self.alpha_hebb, self.delay_ptr, self.network.post, self.weight_nS,
+                self.alpha_hebb, self.delay_ptr, self.delay_window, self.post, self.weight_nS,
                 self.ei_ptr, self.ei_syn, self.ei_pre, st["v"], st["g_e"], st["g_i"],
                 st["h1"], st["h2"], st["trace"], st["last_spike"], st["rate_unit"],
                 st["rng_state"], self.hist_neuron, self.hist_count, self.bg_cdf,

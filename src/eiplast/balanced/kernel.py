@@ -41,37 +41,16 @@ Adding the zero terms is exact, so each rule's arithmetic is that of its own for
 import math
 
 import numpy as np
-from llvmlite import ir
-from numba import njit, types
-from numba.core import cgutils
-from numba.extending import intrinsic
+from numba import njit
 
 from .. import rng
+from ..prefetch import prefetch_write as _prefetch
 
-
-@intrinsic
-def _prefetch(typingctx, arr, idx):
-    """Hint the CPU to load ``arr[idx]`` (``llvm.prefetch``, read, high locality). The kernel
-    asks for the rows (targets, weights) of the next spiker before scattering the current one,
-    and for the targets of the next step's external spikes after the neuron pass. (Prefetching
-    the scattered weights of the postsynaptic updates, ahead in the loop or before the scatter,
-    measured slower: the out-of-order core already overlaps those independent loads, and the
-    extra requests crowd out the scatter's own.)"""
-    sig = types.void(arr, idx)
-
-    def codegen(context, builder, signature, args):
-        ary, ind = args
-        aryty = signature.args[0]
-        arr_obj = context.make_array(aryty)(context, builder, ary)
-        ptr = cgutils.get_item_pointer(context, builder, aryty, arr_obj, [ind], wraparound=False)
-        i8p = ir.IntType(8).as_pointer()
-        i32 = ir.IntType(32)
-        fnty = ir.FunctionType(ir.VoidType(), [i8p, i32, i32, i32])
-        fn = cgutils.get_or_insert_function(builder.module, fnty, "llvm.prefetch.p0i8")
-        builder.call(fn, [builder.bitcast(ptr, i8p), i32(1), i32(3), i32(1)])
-        return context.get_dummy_value()
-
-    return sig, codegen
+# Prefetch use: the kernel asks for the rows (targets, weights) of the next spiker before
+# scattering the current one, and for the targets of the next step's external spikes after the
+# neuron pass. Prefetching the scattered weights of the postsynaptic updates (ahead in the loop
+# or before the scatter) measured slower: the out-of-order core already overlaps those
+# independent loads, and the extra requests crowd out the scatter's own.
 
 
 # consts layout (built by simulate.kernel_constants)
