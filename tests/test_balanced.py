@@ -445,6 +445,26 @@ def test_resume_is_bit_identical_and_chunking_does_not_matter(tmp_path):
     )
 
 
+def test_rate_weighted_mean_weights_by_hand():
+    """2 E (0, 1) and 2 I (2, 3) neurons. I→E synapses: 2→0 (J −4), 3→0 (J −1), 3→1 (J −1);
+    I rates 1 and 3 Hz: Σ J r / Σ r = (−4·1 − 1·3 − 1·3) / (1 + 3 + 3) = −10/7, while the
+    plain mean is −2. A silent presynaptic E neuron leaves E→E undefined (None)."""
+    indptr = np.array([0, 1, 2, 4, 6])
+    post = np.array([1, 2, 0, 3, 0, 1])
+    weight = np.array([0.5, 0.25, -4.0, -2.0, -1.0, -1.0])
+    rates = np.array([0.0, 2.0, 1.0, 3.0])
+    out = stats.rate_weighted_mean_weights(indptr, post, weight, rates, 2, scale=10.0)
+    assert out["ei"] == pytest.approx(-100 / 7)
+    assert out["ie"] == pytest.approx(2.5)
+    assert out["ii"] == pytest.approx(-20.0)
+    assert out["ee"] is None
+    step = np.array([0, 5, 10, 15, 20])
+    neuron = np.array([3, 1, 3, 2, 3])
+    np.testing.assert_allclose(
+        stats.neuron_rates(neuron, step, 4, 0.1, 0.0, 0.002), [0, 500, 500, 1000]
+    )
+
+
 def test_exploding_rates_stop_with_a_clear_message(tmp_path):
     """A strong current switched on at 0.3 s drives E to hundreds of Hz: the run stops in the
     first 100 ms rate window after it, naming the rate; the chunks before are kept."""

@@ -120,6 +120,11 @@ def test_figures(tiny_runs, tmp_path):
     # the I→E panel of the iSTDP figure: one line per run, target and mean-field lines
     labels = [t.get_text() for t in made["istdp"].axes[0].get_legend().get_texts()]
     assert labels == ["j_ei(0) = -200", "j_ei(0) = -100", "ρ_ei = 10 Hz"]
+    # the weight panel ends with each run's rate-weighted I→E weight (one diamond per run)
+    assert np.isfinite(table["j_ei_rate_weighted"]).all()
+    diamonds = [ln for ln in made["istdp"].axes[1].get_lines() if ln.get_marker() == "D"]
+    ends = np.sort(np.concatenate([ln.get_ydata() for ln in diamonds]))
+    np.testing.assert_allclose(ends, np.sort(table["j_ei_rate_weighted"]))
     with pytest.raises(ValueError, match="lacks columns"):
         figures.size_figure(table.drop(columns=["mf_rate_exc_hz"]))
     with pytest.raises(ValueError, match="unknown connections"):

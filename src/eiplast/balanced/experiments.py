@@ -157,8 +157,10 @@ def summary_row(summary: Mapping) -> dict:
     ``burn_in_s``; ``rate_exc_hz``, ``rate_inh_hz`` after the burn-in; ``plastic`` (e.g.
     ``ei+ii``, or ``none``); the targets ``rho_ei_hz``, ``rho_ii_hz``; per connection c
     ``j_<c>_init``, ``j_<c>`` (mean weight after the burn-in: sampled synapses, time average;
-    the final mean when nothing was recorded) and ``j_<c>_final`` (mean over all synapses at
-    the end); the mean-field predictions ``mf_rate_exc_hz``, ``mf_rate_inh_hz``, ``mf_j_<c>``
+    the final mean when nothing was recorded), ``j_<c>_final`` (mean over all synapses at
+    the end) and ``j_<c>_rate_weighted`` (the final weights weighted by their presynaptic
+    neuron's rate after the burn-in, ``stats.rate_weighted_mean_weights``); the mean-field
+    predictions ``mf_rate_exc_hz``, ``mf_rate_inh_hz``, ``mf_j_<c>``
     (``meanfield.fixed_point``: the balanced state with the plasticity conditions at leading
     order, correlations neglected; NaN when it does not exist), the same with the spike-train
     covariance terms of the weight drift ``mf_cx_rate_exc_hz``, ``mf_cx_rate_inh_hz``,
@@ -184,12 +186,15 @@ def summary_row(summary: Mapping) -> dict:
     }
     final = summary.get("final_mean_weights") or {}
     recorded = summary.get("recorded_mean_weights_after_burn_in") or {}
+    rate_weighted = summary.get("final_rate_weighted_mean_weights") or {}
     for c in CONNECTIONS:
         row[f"j_{c}_init"] = getattr(p, f"j_{c}")
         value = final.get(c)
         row[f"j_{c}_final"] = np.nan if value is None else float(value)
         value = recorded.get(c)
         row[f"j_{c}"] = row[f"j_{c}_final"] if value is None else float(value)
+        value = rate_weighted.get(c)
+        row[f"j_{c}_rate_weighted"] = np.nan if value is None else float(value)
     fp = summary.get("meanfield_fixed_point") or {}
     fp_cx = summary.get("meanfield_fixed_point_correlated")
     if fp_cx is None:  # summaries written before it was added

@@ -163,7 +163,9 @@ def istdp_figure(
     ``timecourse``: ``experiments.gather_timecourses`` (columns ``j_ei_init``, ``seed``,
     ``time_s``, ``rate_exc_hz``, ``j_ei``); one colour per initial j_ei, one line per seed.
     Dashed: the target ρ_ei (``rho_ei_hz``, else the table's) and the mean-field I→E weight
-    ``mf_j_ei`` of ``table`` (``gather_summaries``; homogeneous rates)."""
+    ``mf_j_ei`` of ``table`` (``gather_summaries``; homogeneous rates). Diamonds at the end: the
+    table's final rate-weighted I→E weight ``j_ei_rate_weighted`` of every run (the inhibition
+    E neurons receive; the plain mean keeps the initial weights of silent I neurons)."""
     _require(timecourse, ["j_ei_init", "seed", "time_s", "rate_exc_hz", "j_ei"], "time course")
     if rho_ei_hz is None and table is not None and "rho_ei_hz" in table.columns:
         rho_ei_hz = _prediction(table, "rho_ei_hz")
@@ -180,6 +182,15 @@ def istdp_figure(
             ax_w.plot(run["time_s"], run["j_ei"], color=color, lw=0.9, label=label)
     if rho_ei_hz is not None:
         ax_rate.axhline(rho_ei_hz, color=NEUTRAL, ls="--", lw=0.9, label=f"ρ_ei = {rho_ei_hz:g} Hz")
+    if table is not None and {"j_ei_init", "j_ei_rate_weighted"} <= set(table.columns):
+        t_end = timecourse["time_s"].max()
+        for k, init in enumerate(inits):
+            values = table.loc[np.isclose(table["j_ei_init"], init), "j_ei_rate_weighted"]
+            values = values[np.isfinite(values)]
+            label = "rate-weighted, end" if k == 0 else None
+            ax_w.plot(np.full(len(values), t_end), values, ls="none", marker="D", ms=4,
+                      color=cmap(k / max(1, len(inits) - 1) * 0.9), mec="black", mew=0.5,
+                      label=label, clip_on=False)  # fmt: skip
     mf = _prediction(table, "mf_j_ei") if table is not None else None
     if mf is not None:
         ax_w.axhline(mf, color=NEUTRAL, ls="--", lw=0.9, label=f"mean field {mf:.1f}")

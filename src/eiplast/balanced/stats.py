@@ -44,6 +44,31 @@ def population_rates(neuron, step, n_exc, n_inh, dt_ms, t_start_s, t_stop_s):
     return n_e / (n_exc * span), (len(neuron) - n_e) / (n_inh * span)
 
 
+def neuron_rates(neuron, step, n, dt_ms, t_start_s, t_stop_s):
+    """Rate of every neuron (Hz) over [t_start_s, t_stop_s) (spike time = step · dt)."""
+    t = np.asarray(step) * dt_ms / 1000.0
+    sel = (t >= t_start_s) & (t < t_stop_s)
+    counts = np.bincount(np.asarray(neuron)[sel], minlength=n)
+    return counts / (t_stop_s - t_start_s)
+
+
+def rate_weighted_mean_weights(indptr, post, weight, rates_hz, n_exc, scale=1.0):
+    """Per connection c (ee, ie, ei, ii): Σ_s J_s · r_pre(s) / Σ_s r_pre(s) · ``scale`` over the
+    synapses s of type c — the mean weight a postsynaptic neuron feels per presynaptic spike
+    (with ``scale`` = √N: j units). Unlike the plain mean it ignores synapses whose presynaptic
+    neuron is silent, which plasticity gated by presynaptic spikes never updates. None for a
+    connection without synapses or without presynaptic spikes."""
+    from .connectivity import connection_masks
+
+    pre_rate = np.repeat(np.asarray(rates_hz, dtype=np.float64), np.diff(indptr))
+    w = np.asarray(weight, dtype=np.float64)
+    out = {}
+    for c, mask in connection_masks(indptr, post, n_exc).items():
+        total = pre_rate[mask].sum()
+        out[c] = float((w[mask] * pre_rate[mask]).sum() / total * scale) if total > 0 else None
+    return out
+
+
 def rate_timecourse(neuron, step, n_exc, n_inh, dt_ms, duration_s, bin_ms=10.0, smooth_bins=1):
     """Population rates in bins of ``bin_ms`` over [0, duration_s], optionally smoothed by a
     centred moving average of ``smooth_bins`` bins (the reference's ``compute_firing_rate``).
@@ -163,7 +188,8 @@ def summarize_balanced(path, *, burn_in_s=None, window_ms=250.0, n_sample=200, s
     the run, as the reference's scripts), their mean-field predictions (static balance and the
     plastic fixed point, without and with the covariance terms of the weight drift:
     ``meanfield_fixed_point``, ``meanfield_fixed_point_correlated``), initial and final mean
-    weights per connection (j units), population
+    weights per connection (j units; the final ones also weighted by the presynaptic rates
+    after the burn-in, ``final_rate_weighted_mean_weights``), population
     spike-count covariances and correlations (``n_sample`` E and I neurons, windows of
     ``window_ms`` after the burn-in) with the mean-field covariance prediction."""
     from . import meanfield
@@ -202,6 +228,10 @@ def summarize_balanced(path, *, burn_in_s=None, window_ms=250.0, n_sample=200, s
             c: float(f["weight"][m].mean() * p.sqrt_n) if m.any() else None
             for c, m in masks.items()
         }
+        rates = neuron_rates(run["neuron"], run["step"], p.n, dt, burn, t_end)
+        out["final_rate_weighted_mean_weights"] = rate_weighted_mean_weights(
+            f["indptr"], f["post"], f["weight"], rates, p.n_exc, scale=p.sqrt_n
+        )
     if run["records"]:
         w = mean_weights_over_time(run["records"])
         out["recorded_mean_weights_first_bin"] = {c: float(w[c][0]) for c in CONNECTIONS}
