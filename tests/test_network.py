@@ -351,10 +351,12 @@ def test_interrupted_run_resumes_bit_identical(small_network, tmp_path):
     assert not np.array_equal(w_ref, small_network.weight_nS)
 
 
-def test_changed_parameters_do_not_resume_a_foreign_checkpoint(small_network, tmp_path):
+def test_changed_parameters_do_not_resume_a_foreign_checkpoint(small_network, tmp_path, capsys):
     out = tmp_path / "x.h5"
     _stage(small_network, out, chunk_s=0.2, stop_after_chunks=1)
+    capsys.readouterr()
     _stage(small_network, out, chunk_s=0.2, seed=6)
+    assert "belongs to other parameters: starting from the beginning" in capsys.readouterr().err
     fresh = tmp_path / "fresh.h5"
     _stage(small_network, fresh, chunk_s=0.5, seed=6)
     for a, b in zip(_read(out), _read(fresh), strict=True):

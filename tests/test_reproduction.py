@@ -25,25 +25,39 @@ def test_stage_times_and_summary(tmp_path):
     write_benchmark(bench / "activations" / "spontaneous" / "hebb_P20.tsv", 5.0, 50.0, 4.0)
     log = tmp_path / "logs" / "train" / "rate_P20.log"
     log.parent.mkdir(parents=True)
-    log.write_text("[t] checkpoint /x/P20.h5.ckpt found at step 4000: resuming if ...\n")
+    log.write_text(
+        "[t] checkpoint /x/P20.h5.ckpt found at step 4000: resuming if ...\n"
+        "train (simulated s):  40%|###  | 0.4/1.0 [00:00<?, ?s/s]train (simulated s): 50%\n"
+    )
+    # a checkpoint of other parameters was found but not used: the run started at 0 s
+    write_benchmark(bench / "train" / "stale_P20.tsv", 1.0, 1.0, 1.0)
+    (tmp_path / "logs" / "train" / "stale_P20.log").write_text(
+        "[t] checkpoint /x/P20.h5.ckpt found at step 2000: resuming if ...\n"
+        "train (simulated s):   0%|  | 0.0/1.0 [00:00<?, ?s/s]\n"
+    )
     (bench / "summary").mkdir()
     (bench / "summary" / "empty.tsv").write_text(HEADER)  # a job that wrote no row
 
     times = reproduction.stage_times(tmp_path)
-    assert sorted(times["stage"]) == ["activations/spontaneous", "train", "train"]
+    assert sorted(times["stage"]) == ["activations/spontaneous", "train", "train", "train"]
     resumed = times[times["stage"] == "train"].set_index("job")["resumed_at_step"]
     assert resumed["rate_P20"] == 4000 and pd.isna(resumed["hebb_P20"])
+    assert pd.isna(resumed["stale_P20"])
     summary = reproduction.stage_summary(times).set_index("stage")
     train = summary.loc["train"]
-    assert train["jobs"] == 2 and train["resumed"] == 1
-    assert train["wall_s_mean"] == 20.0 and train["wall_s_max"] == 30.0
-    assert train["wall_s_total"] == 40.0 and train["cpu_s_total"] == 28.0
+    assert train["jobs"] == 3 and train["resumed"] == 1
+    assert train["wall_s_mean"] == pytest.approx(41 / 3) and train["wall_s_max"] == 30.0
+    assert train["wall_s_total"] == 41.0 and train["cpu_s_total"] == 29.0
     assert train["max_rss_mb"] == 300.0
+    # the resumed job ran 60 % of its run: its whole-job CPU time is 20 / 0.6
+    assert train["cpu_s_whole_total"] == pytest.approx(1.0 + 8.0 + 20.0 / 0.6)
     assert summary.loc["activations/spontaneous", "jobs"] == 1
 
     text = reproduction.reproduction_tables(tmp_path)
     assert "Stage times" in text and "Replay statistics" not in text
     assert "| train" in text
+    whole = 1.0 + 8.0 + 20.0 / 0.6 + 4.0
+    assert f"{whole / 2 / 3600:.4g}" in text.split("All jobs together")[1]
 
 
 def test_weight_statistics_of_a_training_run(tmp_path, small_network):

@@ -12,6 +12,7 @@ run, and the chunk length never changes results. The final file appears only whe
 """
 
 import shutil
+import sys
 import time
 from pathlib import Path
 
@@ -131,6 +132,12 @@ def run_chunked(
     ckpt_path = output_path.with_name(output_path.name + ".ckpt")
     parts_dir = output_path.with_name(output_path.name + ".parts")
     resumed = load_checkpoint(ckpt_path, signature) if ckpt_path.exists() else None
+    if resumed is None and ckpt_path.exists():
+        tqdm.write(
+            f"checkpoint {ckpt_path} is unreadable or belongs to other parameters: "
+            "starting from the beginning",
+            file=sys.stderr,
+        )
     if resumed is None:
         if parts_dir.exists():
             shutil.rmtree(parts_dir)

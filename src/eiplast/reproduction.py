@@ -24,27 +24,48 @@ from .summary import REPLAY_COLUMNS, ei_weights
 
 # benchmark columns kept (Snakemake's benchmark TSV): wall s, CPU s, peak resident MB
 _BENCHMARK_COLUMNS = {"s": "wall_s", "cpu_time": "cpu_s", "max_rss": "max_rss_mb"}
+CORES = 2  # this project's machine (the README's stage times)
 _TRAIN_FILE = re.compile(r"P(?P<patterns>[0-9]+)\.h5")
 # what a simulation job's log says when it resumes (workflow/scripts/_common.py)
 _RESUMED = re.compile(r"checkpoint \S+ found at step (?P<step>[0-9]+)")
+# the first progress line of a simulation job: "<done>/<total> [" in simulated seconds (tqdm)
+_PROGRESS = re.compile(r"(?P<done>[0-9]+(?:\.[0-9]*)?)/(?P<total>[0-9]+(?:\.[0-9]*)?) \[")
 
 
 def resumed_at_step(log_file: Path) -> int | None:
     """Time step a simulation job resumed from, as its log says (Snakemake empties a job's log
     when the job starts again, so the log and the benchmark describe the same, last attempt);
-    None if it started from the beginning or is not a simulation."""
+    None if it started from the beginning (its first progress line starts at 0 s, e.g. when the
+    checkpoint found belonged to other parameters) or is not a simulation."""
     if not log_file.is_file():
         return None
-    found = _RESUMED.search(log_file.read_text(errors="replace"))
-    step = int(found["step"]) if found else 0
-    return step or None
+    text = log_file.read_text(errors="replace")
+    found = _RESUMED.search(text)
+    progress = _PROGRESS.search(text)
+    # a checkpoint of other parameters is found but not used: the run starts at 0 s
+    if found is None or (progress is not None and float(progress["done"]) == 0.0):
+        return None
+    return int(found["step"]) or None
+
+
+def attempt_share(log_file: Path) -> float:
+    """Share of its whole simulation a job's last attempt ran: 1 − (simulated time it resumed
+    at) / (total simulated time), read from the first progress line of the log; 1.0 for a job
+    that did not resume or whose log has no progress line."""
+    if resumed_at_step(log_file) is None:
+        return 1.0
+    found = _PROGRESS.search(log_file.read_text(errors="replace"))
+    if found is None or float(found["total"]) <= 0:
+        return 1.0
+    return 1.0 - float(found["done"]) / float(found["total"])
 
 
 def stage_times(output_dir: str | os.PathLike) -> pd.DataFrame:
     """One row per finished job: ``stage`` (the folder under ``benchmarks/``, nested folders
     joined by ``/``), ``job`` (file name without ``.tsv``), ``wall_s``, ``cpu_s``,
-    ``max_rss_mb``, and ``resumed_at_step`` (the job's last attempt continued a checkpoint; its
-    times cover that attempt only). Empty frame if nothing has been benchmarked."""
+    ``max_rss_mb``, ``resumed_at_step`` (the job's last attempt continued a checkpoint; its
+    times cover that attempt only) and ``cpu_s_whole_job`` (the CPU time scaled to the whole
+    job, ``cpu_s / attempt_share``). Empty frame if nothing has been benchmarked."""
     out = Path(output_dir)
     root = out / "benchmarks"
     rows = []
@@ -56,15 +77,18 @@ def stage_times(output_dir: str | os.PathLike) -> pd.DataFrame:
         stage = tsv.parent.relative_to(root).as_posix()
         row = {"stage": stage, "job": tsv.stem}
         row.update({new: float(first[old]) for old, new in _BENCHMARK_COLUMNS.items()})
-        row["resumed_at_step"] = resumed_at_step(out / "logs" / stage / f"{tsv.stem}.log")
+        log_file = out / "logs" / stage / f"{tsv.stem}.log"
+        row["resumed_at_step"] = resumed_at_step(log_file)
+        row["cpu_s_whole_job"] = row["cpu_s"] / attempt_share(log_file)
         rows.append(row)
-    columns = ["stage", "job", *_BENCHMARK_COLUMNS.values(), "resumed_at_step"]
+    columns = ["stage", "job", *_BENCHMARK_COLUMNS.values(), "resumed_at_step", "cpu_s_whole_job"]
     return pd.DataFrame(rows, columns=columns).astype({"resumed_at_step": "Int64"})
 
 
 def stage_summary(times: pd.DataFrame) -> pd.DataFrame:
     """Per stage: number of jobs (and how many of them resumed from a checkpoint), wall time of
-    one job (mean and max, s), total wall and CPU time (s), and the largest peak memory (MB)."""
+    one job (mean and max, s), total wall and CPU time (s; ``cpu_s_whole_total`` with resumed
+    jobs scaled to their whole run), and the largest peak memory (MB)."""
     grouped = times.groupby("stage", sort=False)
     summary = pd.DataFrame(
         {
@@ -74,6 +98,7 @@ def stage_summary(times: pd.DataFrame) -> pd.DataFrame:
             "wall_s_max": grouped["wall_s"].max(),
             "wall_s_total": grouped["wall_s"].sum(),
             "cpu_s_total": grouped["cpu_s"].sum(),
+            "cpu_s_whole_total": grouped["cpu_s_whole_job"].sum(),
             "max_rss_mb": grouped["max_rss_mb"].max(),
         }
     )
@@ -154,10 +179,14 @@ def reproduction_tables(output_dir: str | os.PathLike) -> str:
     if not times.empty:
         summary = stage_summary(times)
         sections.append(("Stage times (benchmark files; s, MB)", summary))
+        cpu_whole = summary["cpu_s_whole_total"].sum()
         total = {
             "jobs": int(summary["jobs"].sum()),
             "wall_s_total": summary["wall_s_total"].sum(),
             "cpu_s_total": summary["cpu_s_total"].sum(),
+            "cpu_s_whole_total": cpu_whole,
+            # a lower bound of the end-to-end time: every core busy all the time
+            f"ideal_h_on_{CORES}_cores": cpu_whole / CORES / 3600.0,
         }
         sections.append(("All jobs together", pd.DataFrame([total])))
         sections.append(("Every job", times))
