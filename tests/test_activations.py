@@ -5,6 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from eiplast.analysis import _io
 from eiplast.analysis.activations import (
     activation_events,
     detect_activations,
@@ -218,7 +219,7 @@ def planted(tmp_path):
     return spikes, conn, sorted(expected, key=lambda e: (e[2], e[0]))
 
 
-def test_planted_bursts_exact_and_chunk_invariant(tmp_path):
+def test_planted_bursts_exact_and_chunk_invariant(tmp_path, monkeypatch):
     spikes, conn, expected = planted(tmp_path)
     results = []
     for chunk_s in (0.01, 0.05, 0.1, 0.37, 1.0, 2.0, 100.0):
@@ -227,6 +228,11 @@ def test_planted_bursts_exact_and_chunk_invariant(tmp_path):
         results.append(df)
     for df in results[1:]:
         pd.testing.assert_frame_equal(df, results[0])
+    # chunks cut short by a budget of 50 spikes (aligned to the 10 ms step): same events
+    monkeypatch.setattr(_io, "MAX_CHUNK_SPIKES", 50)
+    pd.testing.assert_frame_equal(
+        detect_activations(spikes, conn, skip_s=SKIP_S, chunk_s=100.0), results[0]
+    )
     df = results[0]
     assert list(df.columns) == ["start", "duration", "pattern"]
     assert all(df[c].dtype == np.int64 for c in df.columns)

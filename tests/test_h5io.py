@@ -76,6 +76,35 @@ def test_damaged_chunk_names_file_and_dataset(damaged):
     assert "filter returned failure" in message
 
 
+@pytest.mark.parametrize(("chunk_steps", "align", "budget"), [(10_000, 1, 777), (50_000, 100, 1000),
+                                                              (200_000, 5_000, 100)])  # fmt: skip
+def test_spike_chunks_tile_the_run_within_the_spike_budget(tmp_path, chunk_steps, align, budget):
+    """Every spike once, in order; boundaries on the alignment; no chunk over the budget unless
+    one alignment unit alone holds more (then the chunk is that one unit)."""
+    path = tmp_path / "s.h5"
+    write_spikes(path)
+    with h5py.File(path) as f:
+        all_steps, all_neurons = f["spikes/step"][()], f["spikes/neuron"][()]
+    pieces = []
+    with open_spikes(path) as f:
+        meta = spike_meta(f)
+        s_prev = 0
+        for s0, s1, neurons, steps in iter_spike_chunks(
+            f, meta, 0, N_STEPS, chunk_steps, align_steps=align, max_spikes=budget
+        ):
+            assert s0 == s_prev and s0 < s1 <= min(s0 + chunk_steps, N_STEPS)
+            assert (s1 - s0) % align == 0 or s1 == N_STEPS
+            assert ((steps >= s0) & (steps < s1)).all()
+            assert steps.size <= budget or s1 - s0 == align
+            pieces.append((neurons, steps))
+            s_prev = s1
+    assert s_prev == N_STEPS
+    np.testing.assert_array_equal(np.concatenate([p[1] for p in pieces]), all_steps)
+    np.testing.assert_array_equal(np.concatenate([p[0] for p in pieces]), all_neurons)
+    if budget < 50_000 * chunk_steps / N_STEPS:  # the budget did cut chunks short
+        assert len(pieces) > -(-N_STEPS // chunk_steps)
+
+
 def test_readers_of_spike_files_name_the_damaged_file(damaged):
     path = damaged[0]
     pattern = f"^{path}: dataset /spikes/(step|neuron) "

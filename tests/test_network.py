@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from scipy.integrate import solve_ivp
 
-from eiplast import rng
+from eiplast import chunked, rng
 from eiplast.connectivity import load_connectivity, network_from_synapses
 from eiplast.params import (
     BackgroundParams,
@@ -349,6 +349,44 @@ def test_interrupted_run_resumes_bit_identical(small_network, tmp_path):
     w_cut = load_connectivity(cut.with_suffix(".trained.h5")).weight_nS
     assert np.array_equal(w_ref, w_cut)
     assert not np.array_equal(w_ref, small_network.weight_nS)
+
+
+def test_spike_budget_splits_chunks_without_changing_results(small_network, tmp_path, monkeypatch):
+    """Chunks whose spikes exceed chunked.SEGMENT_SPIKES are simulated in pieces sized from the
+    last piece's rate, one segment file each; the files are the same bytes, also across an
+    interruption."""
+    ref = tmp_path / "ref.h5"
+    _stage(small_network, ref, chunk_s=0.5)
+    monkeypatch.setattr(chunked, "SEGMENT_SPIKES", 300)
+    written = []
+    write_segment = chunked._write_segment
+    monkeypatch.setattr(
+        chunked,
+        "_write_segment",
+        lambda parts, begin, end, neurons, *rest: (
+            written.append((begin, end, len(neurons))),
+            write_segment(parts, begin, end, neurons, *rest),
+        ),
+    )
+    cut = tmp_path / "cut.h5"
+    assert _stage(small_network, cut, chunk_s=0.5, stop_after_chunks=1) is None
+    _stage(small_network, cut, chunk_s=0.5)
+    assert len(written) > 2 * 2  # more segments than chunks
+    assert [b for b, _, _ in written[1:]] == [e for _, e, _ in written[:-1]]  # they tile the run
+    spikes_per_step = sum(n for *_, n in written) / (written[-1][1] - written[0][0])
+    assert spikes_per_step * 5000 > 2 * 300  # a whole 0.5 s chunk would be over the budget
+    planned = 30  # first piece: 300 spikes at 10 per step (1000 neurons at FIRST_PIECE_HZ)
+    for (b0, e0, n0), (b1, e1, _) in zip(written, written[1:], strict=False):
+        if b1 == 5000:  # the resumed run sizes its first piece afresh
+            planned = 30
+            continue
+        planned = min(5000, 2 * planned, max(1, 300 * (e0 - b0) // n0) if n0 else 5000)
+        assert e1 - b1 == planned or e1 % 5000 == 0  # or cut short by the chunk's end
+    assert np.median([n for *_, n in written]) < 1.25 * 300  # the rate-based sizing holds
+    for a, b in zip(_read(ref), _read(cut), strict=True):
+        assert np.array_equal(a, b)
+    w_ref = load_connectivity(ref.with_suffix(".trained.h5")).weight_nS
+    assert np.array_equal(w_ref, load_connectivity(cut.with_suffix(".trained.h5")).weight_nS)
 
 
 def test_changed_parameters_do_not_resume_a_foreign_checkpoint(small_network, tmp_path, capsys):

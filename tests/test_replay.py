@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from eiplast.analysis import _io
 from eiplast.analysis.activations import save_activations
 from eiplast.analysis.replay import (
     bias_corrected_entropy,
@@ -174,7 +175,11 @@ def fano_file(tmp_path, name="s.h5"):
     )
 
 
-def test_firing_statistics_exact(tmp_path):
+@pytest.mark.parametrize("max_spikes", [None, 7])
+def test_firing_statistics_exact(tmp_path, monkeypatch, max_spikes):
+    """Exact for every chunk size, and when chunks are cut short by a spike budget of 7."""
+    if max_spikes is not None:
+        monkeypatch.setattr(_io, "MAX_CHUNK_SPIKES", max_spikes)
     path = fano_file(tmp_path)
     expected_fano = [0.0, 1.0, 1 - 1 / 40]
     for chunk_s in (0.1, 0.3, 1.0, 100.0):

@@ -2,8 +2,10 @@
 
 import h5py
 import numpy as np
+import pandas as pd
 import pytest
 
+from eiplast.analysis import _io
 from eiplast.analysis.sensitivity import (
     DEFAULT_AMPLITUDES,
     fit_sensitivity,
@@ -106,7 +108,7 @@ def response_spikes(rng, means_e, means_i, n_rep, *, exact, background=0.0):
     return np.concatenate(neurons), np.concatenate(steps), n_bins * BIN
 
 
-def test_recovers_cubic_responses_exactly(tmp_path):
+def test_recovers_cubic_responses_exactly(tmp_path, monkeypatch):
     rng = np.random.default_rng(1)
     a = DEFAULT_AMPLITUDES
     n_exc, n_inh, n_rep = 6, 3, 50
@@ -137,12 +139,16 @@ def test_recovers_cubic_responses_exactly(tmp_path):
         assert df["activation_inh"][k] == pytest.approx(np.polyfit(a, mi[k], 3)[-2], abs=1e-9)
     assert list(df["population"]) == ["E"] * n_exc + ["I"] * n_inh
     assert list(df["n_index"]) == list(range(n_exc)) + list(range(n_inh))
-    # inferred number of repetitions and other chunk sizes give the same table
+    # inferred number of repetitions, other chunk sizes and chunks cut short by a spike budget
+    # give the same table
     df2 = linear_sensitivity(path, n_repetitions=None, chunk_s=1000.0)
     np.testing.assert_allclose(
         df2[["activation_exc", "activation_inh", "rate"]],
         df[["activation_exc", "activation_inh", "rate"]],
     )
+    monkeypatch.setattr(_io, "MAX_CHUNK_SPIKES", 97)
+    df3 = linear_sensitivity(path, n_repetitions=n_rep, chunk_s=1000.0)
+    pd.testing.assert_frame_equal(df3, df)
 
 
 def test_recovers_linear_slopes_from_poisson_counts(tmp_path):

@@ -4,8 +4,11 @@ A simulator object provides ``step`` (next step to simulate), ``advance(step_end
 returning ``(neurons, steps, n_exc_spikes, n_inh_spikes, g_e_rows, g_i_rows)``, and
 ``dynamic()``/``load_dynamic(arrays)`` exposing every array that changes during a run.
 
-After every chunk the runner writes the chunk's spikes (and sampled conductances) to a segment
-file, then the dynamic state to a checkpoint, each atomically. A run killed at any moment and
+After every chunk the runner writes the chunk's spikes (and sampled conductances) to segment
+files, then the dynamic state to a checkpoint, each atomically. A chunk is simulated in one piece
+unless its spikes would exceed ``SEGMENT_SPIKES``: then it is split into pieces sized from the
+spike rate seen so far, one segment each, so memory is bounded by spikes rather than time (a
+runaway network fires 10^8 spikes per 100 s). A run killed at any moment and
 started again with the same inputs resumes from the last checkpoint; the state (random streams and
 spikes in flight included) is saved exactly, so the output is bit-identical to an uninterrupted
 run, and the chunk length never changes results. The final file appears only when complete.
@@ -23,6 +26,8 @@ from tqdm import tqdm
 from .h5io import atomic_h5
 
 SPIKES_KIND = "eiplast.spikes"
+SEGMENT_SPIKES = 8_000_000  # most spikes held in memory per segment (≈ 12 bytes each, ×3 copies)
+FIRST_PIECE_HZ = 100.0  # rate assumed for sizing the first piece, before any spike is seen
 CHECKPOINT_KIND = "eiplast.checkpoint"
 SEGMENT_KIND = "eiplast.segment"
 
@@ -60,6 +65,15 @@ def _write_segment(parts_dir, step_begin, step_end, neurons, steps, state_ge, st
         if every:
             f.create_dataset("g_e_nS", data=state_ge)
             f.create_dataset("g_i_nS", data=state_gi)
+
+
+def _piece_steps(budget, n_spikes, n_steps, planned, chunk_steps):
+    """Steps of the next piece: as many as ``budget`` spikes allow at the rate of the last
+    piece (``n_spikes`` in ``n_steps``), at most twice the last planned length ``planned`` (rates
+    may still be rising; a piece cut short by its chunk's end does not shrink the next), between
+    1 and ``chunk_steps``."""
+    allowed = budget * n_steps // n_spikes if n_spikes > 0 else chunk_steps
+    return int(min(chunk_steps, 2 * planned, max(1, allowed)))
 
 
 def _merge_segments(parts_dir, output_path, n_steps, attrs, every, n_total, extra):
@@ -159,12 +173,20 @@ def run_chunked(
         disable=not progress,
         mininterval=5.0,
     )
+    first_spikes_per_step = max(n_total, 1) * FIRST_PIECE_HZ * dt_ms / 1000.0
+    piece = int(min(chunk_steps, max(1, SEGMENT_SPIKES // first_spikes_per_step)))
     chunks_done = 0
     while sim.step < n_steps:
         begin = sim.step
         end = min(begin + chunk_steps, n_steps)
-        neurons, steps, n_e, n_i, state_ge, state_gi = sim.advance(end, state_every)
-        _write_segment(parts_dir, begin, end, neurons, steps, state_ge, state_gi, state_every)
+        n_e = n_i = 0
+        while sim.step < end:
+            start = sim.step
+            stop = min(start + piece, end)
+            neurons, steps, piece_e, piece_i, state_ge, state_gi = sim.advance(stop, state_every)
+            _write_segment(parts_dir, start, stop, neurons, steps, state_ge, state_gi, state_every)
+            n_e, n_i = n_e + piece_e, n_i + piece_i
+            piece = _piece_steps(SEGMENT_SPIKES, len(neurons), stop - start, piece, chunk_steps)
         totals = (totals[0] + n_e, totals[1] + n_i)
         save_checkpoint(ckpt_path, signature, sim.step, totals, sim.dynamic())
         chunk_s = (end - begin) * dt_ms / 1000.0

@@ -100,14 +100,30 @@ def bisect_step(ds: h5py.Dataset, value: int, lo: int = 0, hi: int | None = None
     return lo
 
 
+# Most spikes read at once by iter_spike_chunks (≈ 50 bytes each in the analyses' temporaries):
+# a runaway network (the shuffled control: E ≈ 120 Hz) packs 10^8 spikes into 100 s.
+MAX_CHUNK_SPIKES = 10_000_000
+
+
 def iter_spike_chunks(
-    f: h5py.File, meta: SpikeMeta, step_lo: int, step_hi: int, chunk_steps: int
+    f: h5py.File,
+    meta: SpikeMeta,
+    step_lo: int,
+    step_hi: int,
+    chunk_steps: int,
+    *,
+    align_steps: int = 1,
+    max_spikes: int | None = None,
 ) -> Iterator[tuple[int, int, np.ndarray, np.ndarray]]:
     """Yield ``(s0, s1, neuron, step)`` for consecutive step ranges ``[s0, s1)``.
 
-    The ranges tile ``[step_lo, step_hi)`` in pieces of ``chunk_steps``; only the spikes
-    of each range are read. Checks that steps are sorted and neurons in range.
+    The ranges tile ``[step_lo, step_hi)`` in pieces of ``chunk_steps``, shortened (to a
+    multiple of ``align_steps`` from ``s0``, at least one) where they would hold more than
+    ``max_spikes`` spikes (default ``MAX_CHUNK_SPIKES``), so memory is bounded by spikes, not
+    time. Only the spikes of each range are read. Checks that steps are sorted and neurons in
+    range.
     """
+    budget = MAX_CHUNK_SPIKES if max_spikes is None else int(max_spikes)
     ds_n, ds_s = f["spikes/neuron"], f["spikes/step"]
     n_total = meta.n_exc + meta.n_inh
     row = bisect_step(ds_s, step_lo)
@@ -116,6 +132,11 @@ def iter_spike_chunks(
     while s0 < step_hi:
         s1 = min(s0 + chunk_steps, step_hi)
         row_end = bisect_step(ds_s, s1, row)
+        if row_end - row > budget:
+            # every spike before the step of row + budget fits in the budget
+            cut = int(read(ds_s, row + budget))
+            s1 = min(s1, max(s0 + align_steps, s0 + (cut - s0) // align_steps * align_steps))
+            row_end = bisect_step(ds_s, s1, row, row_end)
         steps = np.asarray(read(ds_s, slice(row, row_end)), dtype=np.int64)
         neurons = np.asarray(read(ds_n, slice(row, row_end)), dtype=np.int64)
         if steps.size:

@@ -403,6 +403,7 @@ def detect_activations(
                 skip_steps,
                 skip_steps + n_windows * step_steps,
                 chunk_windows * step_steps,
+                align_steps=step_steps,
             ):
                 keep = (neurons < meta.n_exc) & (steps > skip_steps)
                 bins = (steps[keep] - skip_steps) // step_steps

@@ -216,7 +216,9 @@ def firing_statistics(
         sum1 = np.zeros(meta.n_exc, np.int64)
         sum2 = np.zeros(meta.n_exc, np.int64)
         chunk_steps = max(1, int(round(chunk_s * 1000.0 / meta.dt_ms)) // bin_steps) * bin_steps
-        for _, _, neurons, steps in iter_spike_chunks(f, meta, skip, meta.n_steps, chunk_steps):
+        for _, _, neurons, steps in iter_spike_chunks(
+            f, meta, skip, meta.n_steps, chunk_steps, align_steps=bin_steps
+        ):
             counts += np.bincount(neurons, minlength=n_total)
             sel = (neurons < meta.n_exc) & (steps < bins_end)
             _accumulate_bins(

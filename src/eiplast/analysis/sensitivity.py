@@ -168,7 +168,9 @@ def linear_sensitivity(
         n_total = meta.n_exc + meta.n_inh
         counts = np.zeros((n_total, 2, amplitudes.size), np.int64)
         chunk_steps = max(1, int(round(chunk_s * 1000.0 / meta.dt_ms)) // bin_steps) * bin_steps
-        for _, _, neurons, steps in iter_spike_chunks(f, meta, 0, needed * bin_steps, chunk_steps):
+        for _, _, neurons, steps in iter_spike_chunks(
+            f, meta, 0, needed * bin_steps, chunk_steps, align_steps=bin_steps
+        ):
             _onset_counts(neurons, steps // bin_steps, block, block, stim_steps, n_rep, counts)
     mean = counts / n_rep
     act_e, act_i, rate = fit_sensitivity(mean[:, 0, :], mean[:, 1, :], amplitudes, degree)
