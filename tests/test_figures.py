@@ -79,6 +79,23 @@ def test_replay_diversity(tmp_path):
         figures.replay_diversity_figure(pd.DataFrame({"rule": ["hebb"]}))
 
 
+def test_replay_growth(tmp_path):
+    t = np.linspace(0, 100, 11)
+    curves = {
+        "hebb": pd.DataFrame({"time_s": t, "nunique": np.arange(11) * 3}),
+        "rate": pd.DataFrame({"time_s": t, "nunique": np.arange(11)}),
+        "shuffle": pd.DataFrame({"time_s": t, "nunique": np.arange(11) * 2}),
+    }
+    fig = figures.replay_growth_figure(curves)
+    lines = fig.axes[0].get_lines()
+    assert [ln.get_label() for ln in lines] == ["fLHP", "GHP", "shuffle"]
+    assert [ln.get_linestyle() for ln in lines] == ["-", "-", "--"]
+    np.testing.assert_array_equal(lines[0].get_ydata(), np.arange(11) * 3)
+    check_saved(fig, tmp_path / "growth")
+    with pytest.raises(ValueError, match="lacks columns"):
+        figures.replay_growth_figure({"x": pd.DataFrame({"time_s": t})})
+
+
 def test_sensitivity_scatter(tmp_path):
     rng = np.random.default_rng(2)
     n = 300

@@ -14,6 +14,7 @@ from eiplast.analysis.replay import (
     event_statistics,
     firing_statistics,
     plugin_entropy,
+    replay_growth,
     replay_row,
 )
 
@@ -204,6 +205,32 @@ def test_firing_statistics_empty_and_bad(tmp_path):
         firing_statistics(zero)
     with pytest.raises(ValueError, match=r"x\.h5.*not found"):
         firing_statistics(tmp_path / "x.h5")
+
+
+def test_replay_growth_by_hand(tmp_path):
+    """First activations of patterns 0..3 start at windows 30, 10, 10, 70 (patterns 1 and 2 in
+    the same window); pattern 4 never. Windows of 10 ms, 100 of them (1 s): cuts every 0.25 s
+    (windows 0, 25, 50, 75, 100). Reference-style nunique counts distinct first windows before
+    the cut, minus one: 0, 0, 1, 2, 2; plain counts 0, 2, 3, 4, 4."""
+    df = pd.DataFrame(
+        {"start": [10, 30, 10, 45, 70, 90], "duration": [2] * 6, "pattern": [1, 0, 2, 1, 3, 0]}
+    )
+    df.attrs.update(n_patterns=5, n_windows=100, step_steps=100, dt_ms=0.1)
+    growth = replay_growth(df, n_points=4)
+    np.testing.assert_allclose(growth["time_s"], [0, 0.25, 0.5, 0.75, 1.0])
+    assert growth["nunique"].tolist() == [0, 0, 1, 2, 2]
+    assert growth["n_patterns_replayed"].tolist() == [0, 2, 3, 4, 4]
+    # the last point is the replay table's nunique (event_statistics over the whole length)
+    stats = event_statistics(
+        df["start"], df["duration"], df["pattern"], n_patterns=5, measure_windows=100
+    )
+    assert growth["nunique"].iloc[-1] == stats["nunique"]
+    save_activations(df, tmp_path / "act.h5")
+    pd.testing.assert_frame_equal(replay_growth(tmp_path / "act.h5", n_points=4), growth)
+    with pytest.raises(ValueError, match="lack the attribute 'n_patterns'"):
+        replay_growth(pd.DataFrame({"start": [1], "duration": [1], "pattern": [0]}))
+    with pytest.raises(ValueError, match="n_points"):
+        replay_growth(df, n_points=0)
 
 
 def test_replay_row(tmp_path):

@@ -91,6 +91,7 @@ def test_end_to_end_outputs(e2e):
     figures += [f"{kind}_P{p}" for kind in ("rates", "weights") for p in all_patterns]
     figures += [f"sensitivity_P{p}" for p in PATTERNS]
     figures += [f"raster_{r}_P{p}" for r in RULES for p in all_patterns]
+    figures += [f"replay_growth_P{p}" for p in all_patterns]
     expected += [summary / "figures" / f"{f}.{ext}" for f in figures for ext in ("png", "pdf")]
     # the tiny balanced-network experiments (details: tests/test_balanced_workflow.py)
     balanced = out / "balanced"
@@ -100,6 +101,14 @@ def test_end_to_end_outputs(e2e):
     expected.append(balanced / "istdp_timecourse.csv")
     for path in expected:
         assert path.is_file() and path.stat().st_size > 0, f"missing or empty: {path}"
+    # the replay-growth curves end at the replay table's nunique, run by run
+    table = pd.read_csv(summary / "replay_stats.csv")
+    for p in all_patterns:
+        growth = pd.read_csv(summary / f"replay_growth_P{p}.csv")
+        end = growth.groupby("label")["nunique"].last()
+        rows = table[table["patterns"] == p].set_index("label")["nunique"]
+        assert end.sort_index().to_dict() == rows.sort_index().to_dict()
+        assert (growth.groupby("label")["nunique"].diff().dropna() >= 0).all()
     # the replay-only pattern count has no shuffled control and no perturbation branch
     for p in REPLAY_ONLY_PATTERNS:
         assert not (summary / "figures" / f"sensitivity_P{p}.png").exists()

@@ -434,7 +434,26 @@ def summary_outputs():
         figures += [f"{FIGURES}/{kind}_P{p}.png" for p in ALL_PATTERNS]
     figures += [f"{FIGURES}/sensitivity_P{p}.png" for p in PATTERNS]
     figures += [f"{FIGURES}/raster_{r}_P{p}.png" for r in RULES for p in ALL_PATTERNS]
+    figures += [f"{FIGURES}/replay_growth_P{p}.png" for p in ALL_PATTERNS]
     return tables + figures
+
+
+def replay_growth_inputs(wildcards):
+    """Activation files of every replay run of one pattern count, in replay_runs() order."""
+    return [
+        ACTIVATIONS.format(run=run, rule=r, patterns=p)
+        for run, r, p in replay_runs()
+        if p == int(wildcards.patterns)
+    ]
+
+
+def replay_growth_labels(wildcards):
+    """Figure labels matching replay_growth_inputs."""
+    return [
+        replay_label(run, r)
+        for run, r, p in replay_runs()
+        if p == int(wildcards.patterns)
+    ]
 
 
 def replay_label(run, rule):

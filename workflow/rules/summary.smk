@@ -69,6 +69,35 @@ rule figure_replay_diversity:
         "../scripts/figure_replay_diversity.py"
 
 
+rule figure_replay_growth:
+    input:
+        activations=replay_growth_inputs,
+    output:
+        png=report(
+            f"{FIGURES}/replay_growth_P{{patterns}}.png",
+            caption="../report/replay_growth.rst",
+            category="Replay",
+            labels={"figure": "replay growth", "P": "{patterns}"},
+        ),
+        pdf=f"{FIGURES}/replay_growth_P{{patterns}}.pdf",
+        table=f"{SUMMARY}/replay_growth_P{{patterns}}.csv",
+    log:
+        f"{LOGS}/figures/replay_growth_P{{patterns}}.log",
+    benchmark:
+        f"{BENCHMARKS}/figures/replay_growth_P{{patterns}}.tsv"
+    conda:
+        "../../envs/eiplast.yaml"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    params:
+        labels=replay_growth_labels,
+        n_points=100,
+    script:
+        "../scripts/figure_replay_growth.py"
+
+
 rule figure_rates:
     input:
         spikes=expand(SPONTANEOUS, rule=RULES, allow_missing=True),

@@ -264,6 +264,32 @@ def replay_diversity_figure(
 
 
 @_styled
+def replay_growth_figure(curves: Mapping[str, pd.DataFrame]) -> Figure:
+    """Distinct assemblies replayed so far against time, one line per run.
+
+    ``curves``: label (rule, or ``"shuffle"``, drawn dashed) → ``replay.replay_growth`` table
+    (columns ``time_s``, ``nunique``)."""
+    fig, axes = _figure(1, 1, width=3.6, height=2.8)
+    ax = axes[0, 0]
+    for i, (label, curve) in enumerate(curves.items()):
+        missing = [c for c in ("time_s", "nunique") if c not in curve.columns]
+        if missing:
+            raise ValueError(f"replay growth curve {label!r} lacks columns {missing}")
+        ax.plot(
+            curve["time_s"].to_numpy(),
+            curve["nunique"].to_numpy(),
+            ls="--" if label.startswith("shuffle") else "-",
+            color=_color(label, i),
+            label=_label(label),
+        )
+    ax.set_xlabel("time after the skipped start (s)")
+    ax.set_ylabel("distinct assemblies replayed so far")
+    if curves:
+        ax.legend()
+    return fig
+
+
+@_styled
 def sensitivity_scatter_figure(
     sens: pd.DataFrame | Mapping[str, pd.DataFrame], *, max_points: int = 20000, seed: int = 0
 ) -> Figure:

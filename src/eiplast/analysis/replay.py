@@ -185,6 +185,38 @@ def _nan_stats(x) -> tuple[float, float]:
     return float(x.mean()), float(np.median(x))
 
 
+def replay_growth(
+    activations: pd.DataFrame | str | os.PathLike, n_points: int = 100
+) -> pd.DataFrame:
+    """Distinct assemblies replayed so far against time (the reference's ``gradual.csv``).
+
+    ``activations``: events as from ``detect_activations`` (or their file). Rows at
+    ``n_points + 1`` evenly spaced times from 0 to the analysed length: ``time_s`` (s after the
+    skipped span), ``nunique`` (reference convention, as in ``event_statistics``: distinct
+    first-activation start windows before the time, minus one; at the full length it equals the
+    replay table's ``nunique``) and ``n_patterns_replayed`` (patterns with an activation starting
+    before the time)."""
+    events = activations if isinstance(activations, pd.DataFrame) else load_activations(activations)
+    attrs = events.attrs
+    for key in ("n_patterns", "n_windows", "step_steps", "dt_ms"):
+        if key not in attrs:
+            raise ValueError(f"activations lack the attribute {key!r} (from detect_activations)")
+    if n_points < 1:
+        raise ValueError(f"n_points must be at least 1, got {n_points}")
+    n_patterns = int(attrs["n_patterns"])
+    first = np.full(n_patterns, np.iinfo(np.int64).max, np.int64)
+    np.minimum.at(first, events["pattern"].to_numpy(np.int64), events["start"].to_numpy(np.int64))
+    first = np.sort(first[first != np.iinfo(np.int64).max])
+    cuts = np.linspace(0.0, float(attrs["n_windows"]), n_points + 1)
+    n_replayed = np.searchsorted(first, cuts, side="left")
+    distinct_first = np.unique(first)
+    nunique = np.maximum(np.searchsorted(distinct_first, cuts, side="left") - 1, 0)
+    step_s = int(attrs["step_steps"]) * float(attrs["dt_ms"]) / 1000.0
+    return pd.DataFrame(
+        {"time_s": cuts * step_s, "nunique": nunique, "n_patterns_replayed": n_replayed}
+    )
+
+
 def firing_statistics(
     spike_file: str | os.PathLike,
     *,
