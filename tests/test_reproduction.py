@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from eiplast import reproduction
+from eiplast.analysis.activations import save_activations
 from eiplast.params import BackgroundParams, NeuronParams, PlasticityParams, RunParams
 from eiplast.simulate import simulate_network
 
@@ -116,3 +117,56 @@ def test_command_line(tmp_path, capsys):
     with pytest.raises(SystemExit):
         reproduction.main([str(tmp_path / "missing")])
     assert "missing" in capsys.readouterr().err
+
+
+def write_reference(root):
+    """A reference checkout's two published tables, in its layout (two header rows)."""
+    data = root / "plotting" / "data"
+    data.mkdir(parents=True)
+    (data / "activation_stats.csv").write_text(
+        ",hebb,hebb,hebb,hebb,shuffle,shuffle,shuffle,shuffle\n"
+        ",entropy,nunique,mean_freq,mean_dur,entropy,nunique,mean_freq,mean_dur\n"
+        "20,8.0,10.0,4.0,20.0,2.0,5.0,1.0,10.0\n"
+        "40,6.0,8.0,3.0,15.0,1.0,2.0,0.5,9.0\n"
+    )
+    (data / "gradual.csv").write_text(
+        ",hebb,shuffle\n,20,20\n0.0,0.0,0.0\n0.5,2.0,1.0\n1.0,4.0,3.0\n"
+    )
+    return root
+
+
+def test_comparison_with_the_reference(tmp_path):
+    """Our replay rows and growth beside the reference's published ones (values by hand)."""
+    out = tmp_path / "out"
+    row = {"rule": "hebb", "patterns": 20, "run": "spontaneous", "label": "hebb", "nunique": 12,
+           "entropy": 6.0, "mean_freq": 5.0, "mean_dur": 18.0, "rate_e_mean_hz": 3.0,
+           "rate_i_mean_hz": 9.0}  # fmt: skip
+    for run in ("spontaneous", "spontaneous_shuffle"):
+        path = out / "replay" / run / "hebb" / "P20.csv"
+        path.parent.mkdir(parents=True)
+        pd.DataFrame([{**row, "run": run}]).to_csv(path, index=False)
+    # activations: first starts of patterns 0, 1, 2 at windows 10, 30, 60 of 100 (10 ms each)
+    events = pd.DataFrame({"start": [10, 30, 60], "duration": [2, 2, 2], "pattern": [0, 1, 2]})
+    events.attrs.update(n_patterns=3, n_windows=100, step_steps=100, dt_ms=0.1)
+    activations = out / "activations" / "spontaneous" / "hebb" / "P20.h5"
+    activations.parent.mkdir(parents=True)
+    save_activations(events, activations)
+    ref = write_reference(tmp_path / "ref")
+
+    table = reproduction.replay_comparison(out, ref).set_index("label")
+    assert table.loc["hebb", "nunique_ref"] == 10 and table.loc["hebb", "nunique_ratio"] == 1.2
+    assert table.loc["hebb", "entropy_ratio"] == 0.75 and table.loc["hebb", "mean_dur_ref"] == 20
+    assert table.loc["shuffle", "mean_freq_ratio"] == 5.0  # the control is "shuffle" in theirs
+
+    growth = reproduction.growth_comparison(out, ref, times_s=(0.5, 0.75, 2.0))
+    # ours by 0.5 s: distinct first windows < 50 → {10, 30} → 2 − 1; by 0.75 s and at the end
+    # (1 s): 3 − 1; 2 s is past our run's end and left out. Theirs interpolated: 2, 3, 4
+    assert growth["time_s"].tolist() == [0.5, 0.75, 1.0]
+    assert growth["nunique"].tolist() == [1, 2, 2]
+    assert growth["nunique_ref"].tolist() == [2.0, 3.0, 4.0]
+
+    text = reproduction.reproduction_tables(out, ref)
+    assert "Replay statistics, ours and the reference's" in text
+    assert "Distinct assemblies replayed by time t" in text
+    with pytest.raises(SystemExit):
+        reproduction.main([str(out), "--reference", str(tmp_path)])

@@ -2,11 +2,14 @@
 table, the trained I→E weight statistics, the sensitivity summary and the measured time of every
 stage from the workflow's ``benchmark:`` files.
 
-    python -m eiplast.reproduction <output_dir> [--out tables.md]
+    python -m eiplast.reproduction <output_dir> [--reference <barta_fukai_2025 checkout>]
+                                   [--out tables.md]
 
 prints them as Markdown (the tables of ``docs/reproduction.md`` and the README's stage times).
 Missing parts (stages that have not run yet) are left out, so it also reports on a run that is
-still going.
+still going. With ``--reference``, the replay statistics and the replay growth are set beside
+the reference's published ones (its ``plotting/data/activation_stats.csv`` and
+``gradual.csv``).
 """
 
 from __future__ import annotations
@@ -19,8 +22,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .analysis.replay import replay_growth
 from .h5io import atomic_path
-from .summary import REPLAY_COLUMNS, ei_weights
+from .summary import REPLAY_COLUMNS, ei_weights, replay_table
 
 # benchmark columns kept (Snakemake's benchmark TSV): wall s, CPU s, peak resident MB
 _BENCHMARK_COLUMNS = {"s": "wall_s", "cpu_time": "cpu_s", "max_rss": "max_rss_mb"}
@@ -157,14 +161,90 @@ def sensitivity_summary(sensitivity_csv: str | os.PathLike) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+# the reference's published tables, relative to a checkout of oist-ncbc/barta_fukai_2025
+REFERENCE_REPLAY = "plotting/data/activation_stats.csv"
+REFERENCE_GROWTH = "plotting/data/gradual.csv"
+REFERENCE_STATISTICS = ("nunique", "entropy", "mean_freq", "mean_dur")
+GROWTH_TIMES_S = (100, 200, 500, 1000, 2000, 5000, 9900)
+
+
+def _label(run: str, rule: str) -> str:
+    """The reference's name of a run: the rule, or ``shuffle`` for the shuffled control."""
+    return "shuffle" if run == "spontaneous_shuffle" else rule
+
+
+def replay_rows(output_dir: str | os.PathLike) -> pd.DataFrame:
+    """The replay table of every replay row written so far (``replay/<run>/<rule>/P<p>.csv``)."""
+    return replay_table(sorted((Path(output_dir) / "replay").glob("*/*/P*.csv")))
+
+
+def reference_replay(reference_dir: str | os.PathLike) -> pd.DataFrame:
+    """The reference's replay table: one row per (label, patterns) with ``nunique``,
+    ``entropy``, ``mean_freq``, ``mean_dur`` (label = rule or ``shuffle``)."""
+    wide = pd.read_csv(Path(reference_dir) / REFERENCE_REPLAY, header=[0, 1], index_col=0)
+    long = wide.stack(level=0, future_stack=True).rename_axis(["patterns", "label"])
+    return long[list(REFERENCE_STATISTICS)].reset_index()
+
+
+def replay_comparison(output_dir, reference_dir) -> pd.DataFrame:
+    """Our replay rows beside the reference's (columns ``<stat>`` and ``<stat>_ref``, and
+    the ratio ours / reference ``<stat>_ratio``) for every run both have."""
+    ours = replay_rows(output_dir)
+    if ours.empty:
+        return pd.DataFrame()
+    labels = [_label(run, r) for run, r in zip(ours["run"], ours["rule"], strict=True)]
+    ours = ours.assign(label=labels)
+    ref = reference_replay(reference_dir)
+    both = ours.merge(ref, on=["label", "patterns"], suffixes=("", "_ref"))
+    columns = ["label", "patterns"]
+    for stat in REFERENCE_STATISTICS:
+        both[f"{stat}_ratio"] = both[stat] / both[f"{stat}_ref"]
+        columns += [stat, f"{stat}_ref", f"{stat}_ratio"]
+    return both[columns + ["rate_exc", "rate_inh"]]
+
+
+def growth_comparison(output_dir, reference_dir, times_s=GROWTH_TIMES_S) -> pd.DataFrame:
+    """Distinct assemblies replayed by ``times_s`` and by the end of our run
+    (``replay.replay_growth``), ours and the reference's (its ``gradual.csv``, linearly
+    interpolated between its 50 s points, its last value after its end): one row per run and
+    time, columns ``label``, ``patterns``, ``time_s``, ``nunique``,
+    ``nunique_ref``."""
+    ref = pd.read_csv(Path(reference_dir) / REFERENCE_GROWTH, header=[0, 1], index_col=0)
+    rows = []
+    for path in sorted((Path(output_dir) / "activations").glob("*/*/P*.h5")):
+        label = _label(path.parent.parent.name, path.parent.name)
+        patterns = int(path.stem[1:])
+        if (label, str(patterns)) not in ref.columns:
+            continue
+        curve = replay_growth(path, n_points=1000)
+        end = float(curve["time_s"].iloc[-1])
+        for t in [*(t for t in times_s if t < end), end]:
+            ours = curve["nunique"][curve["time_s"] <= t].iloc[-1]
+            theirs = np.interp(t, ref.index.to_numpy(float), ref[(label, str(patterns))])
+            rows.append({"label": label, "patterns": patterns, "time_s": t, "nunique": ours,
+                         "nunique_ref": theirs})  # fmt: skip
+    return pd.DataFrame(rows)
+
+
 def _markdown(table: pd.DataFrame) -> str:
     return table.to_markdown(index=False, floatfmt=".4g")
 
 
-def reproduction_tables(output_dir: str | os.PathLike) -> str:
-    """The Markdown sections of every part of ``output_dir`` that exists so far."""
+def reproduction_tables(
+    output_dir: str | os.PathLike, reference_dir: str | os.PathLike | None = None
+) -> str:
+    """The Markdown sections of every part of ``output_dir`` that exists so far (with the
+    reference's published replay statistics beside ours if ``reference_dir`` is given)."""
     out = Path(output_dir)
     sections = []
+    if reference_dir is not None:
+        compared = replay_comparison(out, reference_dir)
+        if not compared.empty:
+            sections.append(("Replay statistics, ours and the reference's", compared))
+        growth = growth_comparison(out, reference_dir)
+        if not growth.empty:
+            sections.append(("Distinct assemblies replayed by time t, ours and the reference's",
+                             growth))  # fmt: skip
     replay = out / "summary" / "replay_stats.csv"
     if replay.is_file():
         table = pd.read_csv(replay)[REPLAY_COLUMNS]
@@ -196,11 +276,14 @@ def reproduction_tables(output_dir: str | os.PathLike) -> str:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("output_dir", help="the workflow's output_dir")
+    parser.add_argument("--reference", help="a checkout of oist-ncbc/barta_fukai_2025")
     parser.add_argument("--out", help="write the Markdown here instead of printing it")
     args = parser.parse_args(argv)
     if not Path(args.output_dir).is_dir():
         parser.error(f"output_dir {args.output_dir!r} is not a directory")
-    text = reproduction_tables(args.output_dir)
+    if args.reference is not None and not (Path(args.reference) / REFERENCE_REPLAY).is_file():
+        parser.error(f"--reference {args.reference!r} has no {REFERENCE_REPLAY}")
+    text = reproduction_tables(args.output_dir, args.reference)
     if args.out is None:
         print(text)
         return
