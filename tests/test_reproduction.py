@@ -107,6 +107,15 @@ def test_sensitivity_summary(tmp_path):
     assert summary.loc["E", "act_exc_std"] == 1.0
     assert summary.loc["E", "corr_exc_inh"] == pytest.approx(-1.0)
     assert summary.loc["E", "rate_hz_mean"] == 4.0
+    # the same from the per-rule files of a run whose summary stage has not run yet
+    out = tmp_path / "out"
+    (out / "sensitivity" / "hebb").mkdir(parents=True)
+    table.drop(columns=["rule", "patterns"]).to_csv(out / "sensitivity/hebb/P20.csv", index=False)
+    (out / "sensitivity" / "hebb" / "P20").mkdir()  # shard folder, not a table
+    rows = reproduction.sensitivity_rows(out)
+    pd.testing.assert_frame_equal(rows, table)
+    assert "Linear sensitivities per population" in reproduction.reproduction_tables(out)
+    assert reproduction.sensitivity_rows(tmp_path / "empty").empty
 
 
 def test_command_line(tmp_path, capsys):

@@ -30,6 +30,7 @@ from .summary import REPLAY_COLUMNS, ei_weights, replay_table
 _BENCHMARK_COLUMNS = {"s": "wall_s", "cpu_time": "cpu_s", "max_rss": "max_rss_mb"}
 CORES = 2  # this project's machine (the README's stage times)
 _TRAIN_FILE = re.compile(r"P(?P<patterns>[0-9]+)\.h5")
+_SENSITIVITY_FILE = re.compile(r"P(?P<patterns>[0-9]+)\.csv")
 # what a simulation job's log says when it resumes (workflow/scripts/_common.py)
 _RESUMED = re.compile(r"checkpoint \S+ found at step (?P<step>[0-9]+)")
 # the first progress line of a simulation job: "<done>/<total> [" in simulated seconds (tqdm)
@@ -135,11 +136,27 @@ def weight_statistics(output_dir: str | os.PathLike) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def sensitivity_summary(sensitivity_csv: str | os.PathLike) -> pd.DataFrame:
+def sensitivity_rows(output_dir: str | os.PathLike) -> pd.DataFrame:
+    """The per-neuron sensitivities of every finished rule × P (``sensitivity/<rule>/P<p>.csv``,
+    gathered shards) with ``rule`` and ``patterns`` columns in front; empty if none."""
+    frames = []
+    for path in sorted((Path(output_dir) / "sensitivity").glob("*/P*.csv")):
+        match = _SENSITIVITY_FILE.fullmatch(path.name)
+        if match is None:
+            continue
+        table = pd.read_csv(path)
+        table.insert(0, "patterns", int(match["patterns"]))
+        table.insert(0, "rule", path.parent.name)
+        frames.append(table)
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def sensitivity_summary(sensitivity: str | os.PathLike | pd.DataFrame) -> pd.DataFrame:
     """Per rule, P and population: mean and spread of the linear sensitivities to excitatory
     and inhibitory perturbations (``activation_exc``, ``activation_inh``), their correlation
-    across neurons, and the mean unperturbed rate (Hz)."""
-    sens = pd.read_csv(sensitivity_csv)
+    across neurons, and the mean unperturbed rate (Hz). ``sensitivity``: the summary's
+    ``sensitivity.csv`` or a frame like it (``sensitivity_rows``)."""
+    sens = sensitivity if isinstance(sensitivity, pd.DataFrame) else pd.read_csv(sensitivity)
     rows = []
     for (rule, patterns, population), g in sens.groupby(
         ["rule", "patterns", "population"], sort=False
@@ -253,8 +270,9 @@ def reproduction_tables(
     if not weights.empty:
         sections.append(("Trained I→E weights (nS)", weights))
     sensitivity = out / "summary" / "sensitivity.csv"
-    if sensitivity.is_file():
-        sections.append(("Linear sensitivities per population", sensitivity_summary(sensitivity)))
+    rows = pd.read_csv(sensitivity) if sensitivity.is_file() else sensitivity_rows(out)
+    if not rows.empty:
+        sections.append(("Linear sensitivities per population", sensitivity_summary(rows)))
     times = stage_times(out)
     if not times.empty:
         summary = stage_summary(times)
