@@ -173,6 +173,7 @@ def test_incremental_dry_run(e2e, tmp_path):
         "figure_replay_diversity": 1,
         "figure_rates": n_patterns,
         "figure_raster": len(RULES) * n_patterns,
+        "figure_replay_growth": n_patterns,
         "all": 1,
     }
 

@@ -28,6 +28,7 @@ from .h5io import atomic_h5
 SPIKES_KIND = "eiplast.spikes"
 SEGMENT_SPIKES = 8_000_000  # most spikes held in memory per segment (≈ 12 bytes each, ×3 copies)
 FIRST_PIECE_HZ = 100.0  # rate assumed for sizing the first piece, before any spike is seen
+SPIKE_FILE_CHUNK = 2**20  # spikes per HDF5 chunk of the final file
 CHECKPOINT_KIND = "eiplast.checkpoint"
 SEGMENT_KIND = "eiplast.segment"
 
@@ -76,6 +77,36 @@ def _piece_steps(budget, n_spikes, n_steps, planned, chunk_steps):
     return int(min(chunk_steps, 2 * planned, max(1, allowed)))
 
 
+class _BlockWriter:
+    """Appends rows to an HDF5 dataset in whole blocks of ``block`` rows (its chunk length), each
+    written once and in order, so the file's bytes do not depend on how the rows arrived (the
+    segment boundaries)."""
+
+    def __init__(self, dataset, block):
+        self.dataset = dataset
+        self.block = block
+        self.pending = []
+        self.n_pending = 0
+        self.offset = 0
+
+    def append(self, rows):
+        self.pending.append(rows)
+        self.n_pending += len(rows)
+        while 0 < self.block <= self.n_pending:
+            self._write(self.block)
+
+    def close(self):
+        if self.n_pending:
+            self._write(self.n_pending)
+
+    def _write(self, n):
+        data = np.concatenate(self.pending) if len(self.pending) > 1 else self.pending[0]
+        self.dataset[self.offset : self.offset + n] = data[:n]
+        self.offset += n
+        self.pending = [data[n:]] if n < len(data) else []
+        self.n_pending -= n
+
+
 def _merge_segments(parts_dir, output_path, n_steps, attrs, every, n_total, extra):
     segments = sorted(parts_dir.glob("steps_*.h5"))
     with atomic_h5(output_path, SPIKES_KIND) as out:
@@ -88,32 +119,30 @@ def _merge_segments(parts_dir, output_path, n_steps, attrs, every, n_total, extr
                 sizes.append(len(f["neuron"]))
         total = int(sum(sizes))
         # sorted steps and neuron ids compress 3-4x with byte shuffling + fast gzip
-        packing = dict(chunks=(min(total, 2**20),), compression="gzip", compression_opts=1,
+        block = min(total, SPIKE_FILE_CHUNK)
+        packing = dict(chunks=(block,), compression="gzip", compression_opts=1,
                        shuffle=True) if total else {}  # fmt: skip
-        d_neuron = out.create_dataset("spikes/neuron", (total,), dtype=np.int32, **packing)
-        d_step = out.create_dataset("spikes/step", (total,), dtype=np.int64, **packing)
+        writers = [
+            _BlockWriter(out.create_dataset("spikes/neuron", (total,), np.int32, **packing), block),
+            _BlockWriter(out.create_dataset("spikes/step", (total,), np.int64, **packing), block),
+        ]
+        names = ["neuron", "step"]
         if every:
             rows = n_steps // every + (1 if n_steps % every else 0)
             grp = out.create_group("state")
             grp.attrs["interval_steps"] = every
-            d_ge = grp.create_dataset(
-                "g_e_nS", (rows, n_total), dtype=np.float32, chunks=(min(rows, 256), n_total)
-            )
-            d_gi = grp.create_dataset(
-                "g_i_nS", (rows, n_total), dtype=np.float32, chunks=(min(rows, 256), n_total)
-            )
-        offset = 0
-        row = 0
-        for seg, size in zip(segments, sizes, strict=True):
+            for name in ("g_e_nS", "g_i_nS"):
+                d = grp.create_dataset(
+                    name, (rows, n_total), dtype=np.float32, chunks=(min(rows, 256), n_total)
+                )
+                writers.append(_BlockWriter(d, min(rows, 256)))
+                names.append(name)
+        for seg in segments:
             with h5py.File(seg, "r") as f:
-                d_neuron[offset : offset + size] = f["neuron"][:]
-                d_step[offset : offset + size] = f["step"][:]
-                if every:
-                    n_rows = f["g_e_nS"].shape[0]
-                    d_ge[row : row + n_rows] = f["g_e_nS"][:]
-                    d_gi[row : row + n_rows] = f["g_i_nS"][:]
-                    row += n_rows
-            offset += size
+                for name, writer in zip(names, writers, strict=True):
+                    writer.append(f[name][:])
+        for writer in writers:
+            writer.close()
         for name, data in extra.items():
             out.create_dataset(name, data=data)
 
