@@ -137,11 +137,12 @@ def _merge_segments(parts_dir, output_path, n_steps, attrs, every, n_total, extr
                 )
                 writers.append(_BlockWriter(d, min(rows, 256)))
                 names.append(name)
-        for seg in segments:
-            with h5py.File(seg, "r") as f:
-                for name, writer in zip(names, writers, strict=True):
+        # one dataset after the other, so that the file's layout does not depend on how the
+        # rows were split into segments
+        for name, writer in zip(names, writers, strict=True):
+            for seg in segments:
+                with h5py.File(seg, "r") as f:
                     writer.append(f[name][:])
-        for writer in writers:
             writer.close()
         for name, data in extra.items():
             out.create_dataset(name, data=data)
