@@ -14,18 +14,16 @@ as JSON and Markdown.
 
 import argparse
 import json
-import subprocess
 import sys
 from pathlib import Path
 
 import pandas as pd
+from _machine import ROOT, require_brian2, run_brian2_reference
 
 from eiplast.analysis.activations import detect_activations
 from eiplast.analysis.replay import replay_row
 from eiplast.stages import run_network_stage
 
-ROOT = Path(__file__).resolve().parents[1]
-BRIAN2_PY = ROOT / ".venv-brian2" / "bin" / "python"
 COLUMNS = ["engine", "nunique", "entropy", "mean_freq", "mean_dur", "rate_e_mean_hz",
            "rate_i_mean_hz", "n_events", "top10_share"]  # fmt: skip
 
@@ -50,19 +48,14 @@ def main() -> None:
     args = parser.parse_args()
     if not args.network.is_file():
         parser.error(f"--network {args.network} not found")
-    if not BRIAN2_PY.is_file():
-        parser.error(f"{BRIAN2_PY} missing: run bench/setup_brian2_env.sh first")
+    require_brian2(parser)
     args.work.mkdir(parents=True, exist_ok=True)
     ours = args.work / "eiplast.h5"
     brian2 = args.work / "brian2.h5"
     run = {"duration_s": args.duration, "learning_rate": 0.0, "seed": args.seed, "chunk_s": 100}
     run_network_stage(args.network, ours, run=run, stage="eiplast")
-    subprocess.run(
-        [str(BRIAN2_PY), str(ROOT / "bench" / "brian2_reference.py"), "--connectivity",
-         str(args.network), "--duration", str(args.duration), "--rule", "static",
-         "--target", "cpp_standalone", "--seed", str(args.seed), "--output", str(brian2)],
-        check=True,
-    )  # fmt: skip
+    run_brian2_reference(args.network, brian2, duration_s=args.duration, rule="static",
+                         seed=args.seed)  # fmt: skip
     rows = [replay_of("eiplast", ours, args.network), replay_of("brian2", brian2, args.network)]
     table = pd.DataFrame(rows, columns=COLUMNS)
     args.output.parent.mkdir(parents=True, exist_ok=True)

@@ -13,19 +13,17 @@ published results comes from the plasticity rule as simulated. Writes JSON and M
 
 import argparse
 import json
-import subprocess
 import sys
 from pathlib import Path
 
 import h5py
 import numpy as np
 import pandas as pd
+from _machine import ROOT, require_brian2, run_brian2_reference
 
 from eiplast.connectivity import load_connectivity
 from eiplast.stages import run_network_stage
 
-ROOT = Path(__file__).resolve().parents[1]
-BRIAN2_PY = ROOT / ".venv-brian2" / "bin" / "python"
 WINDOWS_S = ((0, 20), (20, 100), (100, 200))
 
 
@@ -66,8 +64,7 @@ def main() -> None:
     args = parser.parse_args()
     if not args.connectivity.is_file():
         parser.error(f"--connectivity {args.connectivity} not found")
-    if not BRIAN2_PY.is_file():
-        parser.error(f"{BRIAN2_PY} missing: run bench/setup_brian2_env.sh first")
+    require_brian2(parser)
     args.work.mkdir(parents=True, exist_ok=True)
     ours, ours_net, theirs = (args.work / n for n in ("eiplast.h5", "eiplast_net.h5", "brian2.h5"))
     run = {"duration_s": args.duration, "learning_rate": args.learning_rate, "seed": args.seed,
@@ -75,13 +72,8 @@ def main() -> None:
     plasticity = {"kind": args.rule, "tau_stdp_ms": 20, "target_rate_hz": 3}
     run_network_stage(args.connectivity, ours, run=run, plasticity=plasticity,
                       trained_output=ours_net, stage="eiplast")  # fmt: skip
-    subprocess.run(
-        [str(BRIAN2_PY), str(ROOT / "bench" / "brian2_reference.py"), "--connectivity",
-         str(args.connectivity), "--duration", str(args.duration), "--rule", args.rule,
-         "--learning-rate", str(args.learning_rate), "--target", "cpp_standalone",
-         "--seed", str(args.seed), "--output", str(theirs)],
-        check=True,
-    )  # fmt: skip
+    run_brian2_reference(args.connectivity, theirs, duration_s=args.duration, rule=args.rule,
+                         seed=args.seed, learning_rate=args.learning_rate)  # fmt: skip
     net = load_connectivity(args.connectivity)
     ei = net.ei_mask()
     post = net.post[ei]
