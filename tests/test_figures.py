@@ -74,7 +74,13 @@ def test_replay_diversity(tmp_path):
                         mean_freq=2.0 + seed,
                     )
                 )
-    check_saved(figures.replay_diversity_figure(pd.DataFrame(rows)), tmp_path / "replay")
+    table = pd.DataFrame(rows)
+    fig = figures.replay_diversity_figure(table)
+    assert [ax.get_yscale() for ax in fig.axes] == ["linear", "linear", "log"]
+    check_saved(fig, tmp_path / "replay")
+    table.loc[(table["rule"] == "rate") & (table["n_patterns"] == 1200), "mean_freq"] = 0.0
+    # a rule without replays at one P: no log axis
+    assert figures.replay_diversity_figure(table).axes[2].get_yscale() == "linear"
     with pytest.raises(ValueError, match="lacks columns"):
         figures.replay_diversity_figure(pd.DataFrame({"rule": ["hebb"]}))
 

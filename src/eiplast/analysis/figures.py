@@ -229,7 +229,8 @@ def replay_diversity_figure(
 
     ``table``: one row per run with columns ``rule``, ``n_patterns``, ``nunique``,
     ``entropy``, ``mean_freq`` (as from ``replay_row``); rows with the same rule and P (seeds)
-    are averaged. The shuffle control is the rule named ``"shuffle"`` (dashed).
+    are averaged. The shuffle control is the rule named ``"shuffle"`` (dashed). The frequency
+    axis is logarithmic when every frequency is positive.
     """
     needed = [rule_col, npat_col, "nunique", "entropy", "mean_freq"]
     missing = [c for c in needed if c not in table.columns]
@@ -259,6 +260,8 @@ def replay_diversity_figure(
             )
         ax.set_xlabel("number of patterns P")
         ax.set_ylabel(ylabel)
+        if col == "mean_freq" and (grouped[col] > 0).all():
+            ax.set_yscale("log")  # the shuffle control replays ~100× more often than any rule
     axes[0, 0].legend()
     return fig
 
