@@ -1,6 +1,11 @@
 """Tables of a reproduction (eiplast.reproduction): stage times from benchmark files, trained
 I→E weight statistics, sensitivity summary, and the command line."""
 
+import signal
+import subprocess
+import time
+from pathlib import Path
+
 import h5py
 import numpy as np
 import pandas as pd
@@ -11,6 +16,7 @@ from eiplast.analysis.activations import save_activations
 from eiplast.params import BackgroundParams, NeuronParams, PlasticityParams, RunParams
 from eiplast.simulate import simulate_network
 
+PIECE_SCRIPT = Path(__file__).resolve().parents[1] / "bench" / "e2e_piece.sh"
 HEADER = "s\th:m:s\tmax_rss\tmax_vms\tmax_uss\tmax_pss\tio_in\tio_out\tmean_load\tcpu_time\n"
 
 
@@ -179,3 +185,64 @@ def test_comparison_with_the_reference(tmp_path):
     assert "Distinct assemblies replayed by time t" in text
     with pytest.raises(SystemExit):
         reproduction.main([str(out), "--reference", str(tmp_path)])
+
+
+def fake_checkout(root, recipe):
+    """A git checkout whose ``make run`` runs ``recipe`` (stands in for the reproduction)."""
+    root.mkdir()
+    (root / "Makefile").write_text(f"run:\n\t{recipe}\n")
+    for args in (["init", "-q"], ["add", "Makefile"], ["commit", "-qm", "fake"]):
+        subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", *args], cwd=root,
+                       check=True)  # fmt: skip
+    return subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root, check=True,
+                          capture_output=True, text=True).stdout.strip()  # fmt: skip
+
+
+def test_end_to_end_pieces_from_the_piece_script(tmp_path):
+    """bench/e2e_piece.sh logs each piece (a finished one, one stopped by SIGTERM, which it
+    passes on to the run), and end_to_end_pieces sums them."""
+    log = tmp_path / "pieces.log"
+    done = tmp_path / "done"
+    commit = fake_checkout(done, 'echo "$(SNAKE_ARGS)" > args.txt')
+    assert (
+        subprocess.run(["bash", str(PIECE_SCRIPT), str(done), "/tmp/out", str(log)]).returncode == 0
+    )
+    assert (done / "args.txt").read_text().strip() == "--config output_dir=/tmp/out"
+
+    stopped = tmp_path / "stopped"
+    fake_checkout(stopped, "sleep 1 && touch started && sleep 60 && touch survived")
+    piece = subprocess.Popen(["bash", str(PIECE_SCRIPT), str(stopped), "/tmp/out", str(log)])
+    deadline = time.monotonic() + 30
+    while not (stopped / "started").exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    piece.send_signal(signal.SIGTERM)
+    assert piece.wait(timeout=30) != 0
+    time.sleep(1)
+    assert not (stopped / "survived").exists()
+
+    table = reproduction.end_to_end_pieces(log)
+    assert list(table["piece"]) == ["1", "2", "total"]
+    assert table["exit"].iloc[0] == 0 and table["exit"].iloc[1] != 0
+    assert table["commit"].iloc[0] == commit
+    assert 1 <= table["wall_s"].iloc[1] < 30
+    assert table["wall_s"].iloc[2] == table["wall_s"].iloc[0] + table["wall_s"].iloc[1]
+    assert not table["finished"].iloc[2]
+
+    log.write_text(log.read_text() + "not a piece\n")
+    with pytest.raises(ValueError, match="line 3"):
+        reproduction.end_to_end_pieces(log)
+
+
+def test_command_line_with_pieces(tmp_path, capsys):
+    log = tmp_path / "pieces.log"
+    log.write_text(
+        "2026-01-01T00:00:00Z 2026-01-01T01:00:00Z 3600 exit 143 commit abc1234 cpu AMD_EPYC\n"
+        "2026-01-02T00:00:00Z 2026-01-02T00:30:00Z 1800 exit 0 commit abc1234 cpu AMD_EPYC\n"
+    )
+    reproduction.main([str(tmp_path), "--pieces", str(log)])
+    text = capsys.readouterr().out
+    assert "End-to-end run" in text and "5400" in text and "AMD EPYC" in text
+    log.write_text("2026-01-01T00:00:00Z 3600 exit 0\n")
+    with pytest.raises(SystemExit):
+        reproduction.main([str(tmp_path), "--pieces", str(log)])
+    assert "line 1 is not a piece" in capsys.readouterr().err

@@ -3,13 +3,14 @@ table, the trained I→E weight statistics, the sensitivity summary and the meas
 stage from the workflow's ``benchmark:`` files.
 
     python -m eiplast.reproduction <output_dir> [--reference <barta_fukai_2025 checkout>]
-                                   [--out tables.md]
+                                   [--pieces <e2e_pieces.log>] [--out tables.md]
 
 prints them as Markdown (the tables of ``docs/reproduction.md`` and the README's stage times).
 Missing parts (stages that have not run yet) are left out, so it also reports on a run that is
 still going. With ``--reference``, the replay statistics and the replay growth are set beside
 the reference's published ones (its ``plotting/data/activation_stats.csv`` and
-``gradual.csv``).
+``gradual.csv``). With ``--pieces``, the end-to-end wall time is summed from the log that
+``bench/e2e_piece.sh`` writes (one line per piece of a run spread over working sessions).
 """
 
 from __future__ import annotations
@@ -35,6 +36,11 @@ _SENSITIVITY_FILE = re.compile(r"P(?P<patterns>[0-9]+)\.csv")
 _RESUMED = re.compile(r"checkpoint \S+ found at step (?P<step>[0-9]+)")
 # the first progress line of a simulation job: "<done>/<total> [" in simulated seconds (tqdm)
 _PROGRESS = re.compile(r"(?P<done>[0-9]+(?:\.[0-9]*)?)/(?P<total>[0-9]+(?:\.[0-9]*)?) \[")
+# one piece of a measured end-to-end run, as bench/e2e_piece.sh logs it
+_PIECE = re.compile(
+    r"(?P<start>\S+) (?P<end>\S+) (?P<wall_s>[0-9]+) exit (?P<exit>[0-9]+) "
+    r"commit (?P<commit>\S+) cpu (?P<cpu>\S+)$"
+)
 
 
 def resumed_at_step(log_file: Path) -> int | None:
@@ -243,17 +249,51 @@ def growth_comparison(output_dir, reference_dir, times_s=GROWTH_TIMES_S) -> pd.D
     return pd.DataFrame(rows)
 
 
+def end_to_end_pieces(pieces_log: str | os.PathLike) -> pd.DataFrame:
+    """The pieces of an end-to-end run (``bench/e2e_piece.sh``'s log), one row each, and a last
+    row ``total`` with their summed wall time; ``finished``: the piece ran the workflow to its
+    end (exit code 0; a stopped piece ends with the signal's code), on ``total``: the run is
+    complete. A line of another shape raises ``ValueError`` naming the file and the line."""
+    rows = []
+    lines = Path(pieces_log).read_text().splitlines()
+    for number, line in enumerate(lines, start=1):
+        found = _PIECE.match(line.strip())
+        if found is None:
+            raise ValueError(f"{pieces_log}: line {number} is not a piece: {line!r}")
+        rows.append({"piece": str(number), "start": found["start"], "end": found["end"],
+                     "wall_s": int(found["wall_s"]), "exit": int(found["exit"]),
+                     "commit": found["commit"], "cpu": found["cpu"].replace("_", " ")})  # fmt: skip
+    pieces = pd.DataFrame(
+        rows, columns=["piece", "start", "end", "wall_s", "exit", "commit", "cpu"]
+    )
+    if pieces.empty:
+        return pieces
+    total = {"piece": "total", "start": pieces["start"].iloc[0], "end": pieces["end"].iloc[-1],
+             "wall_s": int(pieces["wall_s"].sum()), "exit": int(pieces["exit"].iloc[-1]),
+             "commit": ",".join(dict.fromkeys(pieces["commit"])),
+             "cpu": ",".join(dict.fromkeys(pieces["cpu"]))}  # fmt: skip
+    pieces = pd.concat([pieces, pd.DataFrame([total])], ignore_index=True)
+    pieces["wall_h"] = pieces["wall_s"] / 3600.0
+    pieces["finished"] = pieces["exit"] == 0
+    return pieces
+
+
 def _markdown(table: pd.DataFrame) -> str:
     return table.to_markdown(index=False, floatfmt=".4g")
 
 
 def reproduction_tables(
-    output_dir: str | os.PathLike, reference_dir: str | os.PathLike | None = None
+    output_dir: str | os.PathLike,
+    reference_dir: str | os.PathLike | None = None,
+    pieces: pd.DataFrame | None = None,
 ) -> str:
     """The Markdown sections of every part of ``output_dir`` that exists so far (with the
-    reference's published replay statistics beside ours if ``reference_dir`` is given)."""
+    reference's published replay statistics beside ours if ``reference_dir`` is given, and the
+    end-to-end run's ``pieces`` from ``end_to_end_pieces`` if given)."""
     out = Path(output_dir)
     sections = []
+    if pieces is not None:
+        sections.append(("End-to-end run, piece by piece (bench/e2e_piece.sh)", pieces))
     if reference_dir is not None:
         compared = replay_comparison(out, reference_dir)
         if not compared.empty:
@@ -295,13 +335,22 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("output_dir", help="the workflow's output_dir")
     parser.add_argument("--reference", help="a checkout of oist-ncbc/barta_fukai_2025")
+    parser.add_argument("--pieces", help="the log of bench/e2e_piece.sh (end-to-end time)")
     parser.add_argument("--out", help="write the Markdown here instead of printing it")
     args = parser.parse_args(argv)
     if not Path(args.output_dir).is_dir():
         parser.error(f"output_dir {args.output_dir!r} is not a directory")
     if args.reference is not None and not (Path(args.reference) / REFERENCE_REPLAY).is_file():
         parser.error(f"--reference {args.reference!r} has no {REFERENCE_REPLAY}")
-    text = reproduction_tables(args.output_dir, args.reference)
+    pieces = None
+    if args.pieces is not None:
+        if not Path(args.pieces).is_file():
+            parser.error(f"--pieces {args.pieces!r} is not a file")
+        try:
+            pieces = end_to_end_pieces(args.pieces)
+        except ValueError as err:
+            parser.error(str(err))
+    text = reproduction_tables(args.output_dir, args.reference, pieces)
     if args.out is None:
         print(text)
         return
