@@ -1,0 +1,135 @@
+"""Where the time of the step kernel's neuron pass goes, on the machine at hand.
+
+The pass of ``eiplast.network.run_steps`` over all neurons (phase 1) reads and writes seven
+float64 state arrays per neuron and step (v, g_e, g_i, H1, H2, x and the refractory test), so
+for the full network (10 000 neurons, ≈ 1 MB of state) it streams from L2, not L1. This script
+times copies of that loop with the same state updates and three versions of the v update:
+
+* ``kernel``: the kernel's exponential Euler, v_∞ + (v − v_∞)·exp_neg(dt·g_tot/C) (two vector
+  divisions: one in v_∞, one in ``exp_neg``);
+* ``division_free``: the same step written as v + dt/C · φ(x) · I(v), φ(x) = (1 − e^−x)/x by its
+  Taylor polynomial of degree 8 (algebraically identical, no division; differs in rounding);
+* ``floor``: a v update with no arithmetic to speak of, the cost of moving the state alone.
+
+ns per neuron-step, median of ``--repeats`` interleaved runs, one thread::
+
+    .venv/bin/python bench/bench_neuron_pass.py [--neurons 10000] [--steps 5000]
+"""
+
+import argparse
+import json
+import os
+import platform
+import time
+
+os.environ.setdefault("NUMBA_NUM_THREADS", "1")
+
+import numpy as np  # noqa: E402
+from _machine import cpu_model  # noqa: E402
+from llvmlite import binding  # noqa: E402
+from numba import njit  # noqa: E402
+
+from eiplast.network import exp_neg  # noqa: E402
+
+# the full network's constants at rest (dt = 0.1 ms, C = 200 pF, g_L = 10 nS; A2)
+DT_OVER_C = 0.1 / 200.0
+G_LEAK = 10.0
+GL_EL = G_LEAK * -80.0
+E_EXC, E_INH = 0.0, -80.0
+
+
+@njit(cache=True, inline="always")
+def _phi8(x):
+    """(1 − e^−x)/x, Taylor polynomial of degree 8 (relative error 5e-10 at x = 0.5)."""
+    return 1.0 - x * (0.5 - x * (1.0 / 6 - x * (1.0 / 24 - x * (1.0 / 120 - x * (
+        1.0 / 720 - x * (1.0 / 5040 - x * (1.0 / 40320 - x * (1.0 / 362880.0))))))))  # fmt: skip
+
+
+@njit(cache=True, inline="always")
+def _v_kernel(v_old, ge, gi, g_tot):
+    v_inf = (GL_EL + ge * E_EXC + gi * E_INH) / g_tot
+    return v_inf + (v_old - v_inf) * exp_neg(DT_OVER_C * g_tot)
+
+
+@njit(cache=True, inline="always")
+def _v_division_free(v_old, ge, gi, g_tot):
+    current = GL_EL + ge * E_EXC + gi * E_INH - g_tot * v_old
+    return v_old + DT_OVER_C * _phi8(DT_OVER_C * g_tot) * current
+
+
+@njit(cache=True, inline="always")
+def _v_floor(v_old, ge, gi, g_tot):
+    return v_old + 1e-3 * (g_tot - v_old)
+
+
+def _make_pass(v_update):
+    @njit(error_model="numpy")  # a closure over ``v_update``: compiled per process, not cached
+    def neuron_pass(n_steps, v, g_e, g_i, h1, h2, trace, last_spike, crossed):
+        for n in range(n_steps):
+            for i in range(v.shape[0]):
+                ge = g_e[i]
+                gi = g_i[i]
+                g_tot = G_LEAK + ge + gi
+                v_old = v[i]
+                v_new = v_update(v_old, ge, gi, g_tot)
+                free = n - last_spike[i] >= 20
+                v_new = v_new if free else v_old
+                v[i] = v_new
+                g_e[i] = ge * 0.98 + 0.01  # decay plus a steady input, so g stays O(1–10) nS
+                g_i[i] = gi * 0.99 + 0.02
+                th1 = h1[i] * 0.99
+                th2 = h2[i] * 0.9995
+                h1[i] = th1
+                h2[i] = th2
+                trace[i] *= 0.995
+                crossed[i] = free & (v_new > min(-55.0 + th1 + th2, 0.0))
+
+    return neuron_pass
+
+
+VARIANTS = {
+    "kernel": _make_pass(_v_kernel),
+    "division_free": _make_pass(_v_division_free),
+    "floor": _make_pass(_v_floor),
+}
+
+
+def _state(n):
+    rng = np.random.default_rng(0)
+    return (rng.uniform(-80, -60, n), rng.uniform(0, 10, n), rng.uniform(0, 30, n),
+            np.zeros(n), np.zeros(n), np.zeros(n), np.full(n, -100, dtype=np.int64),
+            np.zeros(n, dtype=np.bool_))  # fmt: skip
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--neurons", type=int, default=10000)
+    parser.add_argument("--steps", type=int, default=5000)
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args()
+    times = {name: [] for name in VARIANTS}
+    for neuron_pass in VARIANTS.values():
+        neuron_pass(2, *_state(args.neurons))  # compile
+    for _ in range(args.repeats):
+        for name, neuron_pass in VARIANTS.items():
+            state = _state(args.neurons)
+            t0 = time.perf_counter()
+            neuron_pass(args.steps, *state)
+            times[name].append((time.perf_counter() - t0) / (args.steps * args.neurons) * 1e9)
+    result = {
+        "ns_per_neuron_step": {name: float(np.median(t)) for name, t in times.items()},
+        "repeats": times,
+        "neurons": args.neurons,
+        "steps": args.steps,
+        "machine": {
+            "platform": platform.platform(),
+            "cpu": cpu_model(),
+            "llvm_cpu": binding.get_host_cpu_name(),
+            "load_average": os.getloadavg(),
+        },
+    }
+    print(json.dumps(result, indent=1))
+
+
+if __name__ == "__main__":
+    main()
