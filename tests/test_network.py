@@ -10,6 +10,7 @@ from scipy.integrate import solve_ivp
 
 from eiplast import chunked, rng
 from eiplast.connectivity import load_connectivity, network_from_synapses
+from eiplast.network import FLUSH_BELOW, decay
 from eiplast.params import (
     BackgroundParams,
     NeuronParams,
@@ -134,9 +135,16 @@ def _exp_neg(x):
     return ((p * p) ** 2) ** 2
 
 
-def _reference_run(sim, n_steps):
+def _decayed(x, factor, flush):
+    """x·factor, with values below FLUSH_BELOW set to 0 if ``flush`` (as the kernel does)."""
+    y = x * factor
+    return np.where(np.abs(y) < FLUSH_BELOW, 0.0, y) if flush else y
+
+
+def _reference_run(sim, n_steps, flush=True):
     """The step of eiplast.network written as one plain pass (numpy + Python loops): delays in
     increasing order, spikes of a step in increasing neuron order, synapses in stored order.
+    ``flush=False`` lets decaying variables turn subnormal instead of setting them to 0.
     Returns (spike list, final weights); the simulator's state arrays are advanced in place."""
     c = sim.consts
     dt_over_c, g_leak, gl_el, e_exc, e_inh = c[0], c[1], c[2], c[3], c[4]
@@ -163,14 +171,14 @@ def _reference_run(sim, n_steps):
         v_inf = (gl_el + ge * e_exc + gi * e_inh) / g_tot
         free = step - last_spike >= ref_steps
         v[:] = np.where(free, v_inf + (v - v_inf) * _exp_neg(dt_over_c * g_tot), v)
-        g_e[:], g_i[:] = ge * dec_ge, gi * dec_gi
-        h1 *= dec_h1
-        h2 *= dec_h2
-        trace *= dec_x
+        g_e[:], g_i[:] = _decayed(ge, dec_ge, flush), _decayed(gi, dec_gi, flush)
+        h1[:] = _decayed(h1, dec_h1, flush)
+        h2[:] = _decayed(h2, dec_h2, flush)
+        trace[:] = _decayed(trace, dec_x, flush)
         spikers = np.flatnonzero(free & (v > np.minimum(theta0 + h1 + h2, theta_max)))
         spikes_at[step] = spikers
         rate_step = eta * (r - rho)
-        r *= dec_r
+        r = float(_decayed(r, dec_r, flush))
         n_events, word = rng.sample_table(np.uint64(word), sim.bg_cdf)
         for _ in range(n_events):
             target, word = rng.next_index(np.uint64(word), n)
@@ -228,6 +236,48 @@ def test_kernel_matches_plain_reference_loop(kind):
         assert not np.array_equal(w_ref, net.weight_nS)
     for name in ("v", "g_e", "g_i", "h1", "h2", "trace", "rate_unit", "rng_state"):
         assert np.array_equal(fast.state[name], slow.state[name]), name
+
+
+def test_decay_flushes_below_the_subnormal_range():
+    assert decay(3.0, 0.5) == 1.5
+    assert decay(-3.0, 0.5) == -1.5
+    assert decay(1.5 * FLUSH_BELOW, 0.5) == 0.0
+    assert decay(-1.5 * FLUSH_BELOW, 0.5) == 0.0
+    assert decay(4.0 * FLUSH_BELOW, 0.5) == 2.0 * FLUSH_BELOW
+    assert FLUSH_BELOW * 0.5 > np.finfo(np.float64).tiny  # a decay step cannot land in it
+
+
+@pytest.mark.parametrize("kind", ["hebb", "rate"])
+def test_flushing_decayed_state_changes_no_output(kind):
+    """Neurons that stay silent let H1, H2 and x decay through float64's subnormal range; the
+    kernel sets them to 0 instead. Against the plain loop *without* that flush, spikes, weights
+    and v are bit-identical, and the state differs only where the plain loop holds a subnormal
+    number (there the kernel holds 0)."""
+    net = _random_network()
+    plasticity = PlasticityParams(kind=kind, tau_rate_s=0.05)
+    run = RunParams(duration_s=1.0, learning_rate=0.05, seed=7)
+    background = BackgroundParams(n_sources=1050)  # 30 of the 50 neurons spike in 0.2 s
+    fast = _sim(net, background=background, plasticity=plasticity, run=run)
+    slow = _sim(net, background=background, plasticity=plasticity, run=run)
+    for sim in (fast, slow):  # near the bottom of the normal range: subnormal in ≤ 700 steps
+        sim.state["h1"][:] = 1e-306
+        sim.state["trace"][:] = 1e-306
+        sim.state["h2"][:] = 3e-308
+    n_steps = 2000
+    neurons, steps, *_ = fast.advance(n_steps)
+    ref, w_ref = _reference_run(slow, n_steps, flush=False)
+    assert len(ref) > 20
+    assert list(zip(steps.tolist(), neurons.tolist(), strict=True)) == ref
+    assert np.array_equal(fast.weight_nS, w_ref)
+    assert not np.array_equal(w_ref, net.weight_nS)
+    assert np.array_equal(fast.state["v"], slow.state["v"])
+    tiny = np.finfo(np.float64).tiny
+    for name in ("h1", "h2", "trace"):
+        ours, plain = fast.state[name], slow.state[name]
+        plain_subnormal = (plain != 0) & (np.abs(plain) < tiny)
+        assert plain_subnormal.any(), name  # the case the flush is for did occur
+        assert np.all((ours == plain) | ((ours == 0) & plain_subnormal)), name
+        assert not np.any((ours != 0) & (np.abs(ours) < tiny)), name
 
 
 def test_index_widths_do_not_change_results(small_network):

@@ -11,7 +11,8 @@ Per neuron, with that neuron's robust conductance statistics (μ_e, μ_i, σ_e, 
 As in the reference (Brian2 method ``euler`` in isolation mode) every variable, v and the
 threshold components included, takes an Euler–Maruyama step from the old values; g_e and g_i
 start at 0 (the initial silent block of the schedule covers the transient). Thresholds, reset and
-refractoriness are those of the connected network.
+refractoriness are those of the connected network; H1 and H2 of long-silent neurons are set to 0
+instead of turning subnormal (``network.decay``; spikes unchanged).
 
 Random numbers: every neuron owns a stream fixed by (seed, global neuron index), from which it
 draws two words per step, turned into (dW_e, dW_i) by the Box–Muller transform
@@ -28,6 +29,7 @@ from numba import njit, prange
 
 from . import rng
 from .chunked import run_chunked
+from .network import decay
 from .params import NeuronParams, ParameterError
 
 _SALT_ISOLATION = 11
@@ -121,8 +123,8 @@ def run_isolated(
                 tv[k] = v_new
                 tge[k] = ge + dt_over_tau * (tmu_e[k] - ge) + tn_e[k] * z1[k]
                 tgi[k] = gi + dt_over_tau * (tmu_i[k] - gi) + tn_ic[k] * z1[k] + tn_ip[k] * z2[k]
-                a = th1[k] * fac_h1
-                b = th2[k] * fac_h2
+                a = decay(th1[k], fac_h1)
+                b = decay(th2[k], fac_h2)
                 th1[k] = a
                 th2[k] = b
                 crossed[k] = free & (v_new > min(theta0 + a + b, theta_max))
