@@ -15,9 +15,11 @@ refractoriness are those of the connected network; H1 and H2 of long-silent neur
 instead of turning subnormal (``network.decay``; spikes unchanged).
 
 Random numbers: every neuron owns a stream fixed by (seed, global neuron index), from which it
-draws two words per step, turned into (dW_e, dW_i) by the Box–Muller transform
+draws one word per step, turned into (dW_e, dW_i) by the Box–Muller transform in float32
 (``rng.box_muller_block``, vectorised across a tile of neurons), so any subset of neurons
-simulated alone spikes exactly as in the whole population.
+simulated alone spikes exactly as in the whole population. Float32 normals (relative precision
+6e-8, |z| ≤ 6.66) are far finer than anything the OU conductances resolve, and the transform
+is the larger part of the kernel's cost (docs/model.md, docs/benchmarks.md).
 """
 
 import hashlib
@@ -93,10 +95,10 @@ def run_isolated(
         lo = t * tile_size
         hi = min(n, lo + tile_size)
         width = hi - lo
-        u1 = np.empty(width)
-        u2 = np.empty(width)
-        z1 = np.empty(width)
-        z2 = np.empty(width)
+        u1 = np.empty(width, dtype=np.float32)
+        u2 = np.empty(width, dtype=np.float32)
+        z1 = np.empty(width, dtype=np.float32)
+        z2 = np.empty(width, dtype=np.float32)
         crossed = np.zeros(width, dtype=np.bool_)
         tile_words = words[lo:hi]
         tv, tge, tgi = v[lo:hi], g_e[lo:hi], g_i[lo:hi]
