@@ -18,6 +18,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from _machine import cpu_model
+
 ROOT = Path(__file__).resolve().parents[1]
 BRIAN2_PY = ROOT / ".venv-brian2" / "bin" / "python"
 
@@ -115,8 +117,10 @@ def main():
     parser.add_argument("--seconds", type=float, default=8.0)
     parser.add_argument("--brian2-neurons", type=int, default=2000)
     parser.add_argument("--brian2-seconds", type=float, default=4.0)
+    parser.add_argument("--output", default="bench/results/isolation_vs_brian2.json")
     args = parser.parse_args()
     cores = os.cpu_count()
+    load_start = os.getloadavg()
     engines = {
         "eiplast_1_thread": child(
             sys.executable, OURS.format(n=args.neurons, seconds=args.seconds, threads=1)
@@ -135,15 +139,20 @@ def main():
         "command": "python bench/bench_isolation.py " + " ".join(sys.argv[1:]),
         "engines": engines,
         "full_schedule_minutes_all_cores": ours_all * full_steps * 1e-9 / 60,
-        "machine": {"platform": platform.platform(), "cpus": cores},
+        "machine": {
+            "platform": platform.platform(),
+            "cpu": cpu_model(),
+            "cpus": cores,
+            "load_average_at_start": load_start,
+        },
     }
     if "brian2_runtime" in engines:
         b2 = engines["brian2_runtime"]["ns_per_neuron_step"]
         result["speedup_1_thread"] = b2 / engines["eiplast_1_thread"]["ns_per_neuron_step"]
         result["speedup_all_cores"] = b2 / ours_all
         result["brian2_full_schedule_hours_1_core"] = b2 * full_steps * 1e-9 / 3600
-    Path("bench/results").mkdir(parents=True, exist_ok=True)
-    Path("bench/results/isolation_vs_brian2.json").write_text(json.dumps(result, indent=1))
+    Path(args.output).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.output).write_text(json.dumps(result, indent=1))
     print(json.dumps(result, indent=1))
 
 
