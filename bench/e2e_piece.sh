@@ -24,7 +24,17 @@ if [ -x .venv/bin/snakemake ]; then
 fi
 setsid make run SNAKE_ARGS="--config output_dir=$output_dir" >>"$piece_log.out" 2>&1 &
 child=$!
-trap 'kill -TERM -- -$child 2>/dev/null' TERM INT
+# on TERM/INT: pass the signal on; Snakemake that is still up 60 s later (seen once, after its
+# jobs had stopped) is killed, which leaves a lock that the next piece's --unlock removes
+stop() {
+	kill -TERM -- -"$child" 2>/dev/null
+	for _ in $(seq 60); do
+		kill -0 -- -"$child" 2>/dev/null || return
+		sleep 1
+	done
+	kill -KILL -- -"$child" 2>/dev/null
+}
+trap stop TERM INT
 wait "$child"
 status=$?
 if kill -0 "$child" 2>/dev/null; then
