@@ -1,6 +1,7 @@
 """Tables of a reproduction (eiplast.reproduction): stage times from benchmark files, trained
 I→E weight statistics, sensitivity summary, and the command line."""
 
+import os
 import signal
 import subprocess
 import time
@@ -231,6 +232,47 @@ def test_end_to_end_pieces_from_the_piece_script(tmp_path):
     log.write_text(log.read_text() + "not a piece\n")
     with pytest.raises(ValueError, match="line 3"):
         reproduction.end_to_end_pieces(log)
+
+
+def test_piece_killed_outright_is_logged_by_the_next(tmp_path):
+    """A piece killed with SIGKILL (its script too) cannot log its line; the next piece logs it
+    from the killed piece's last heartbeat, exit 137, before its own line; a stale heartbeat of
+    a piece that did log its line adds nothing."""
+    log = tmp_path / "pieces.log"
+    killed = tmp_path / "killed"
+    fake_checkout(killed, "touch started && sleep 4")
+    piece = subprocess.Popen(
+        ["bash", str(PIECE_SCRIPT), str(killed), "/tmp/out", str(log)],
+        env={**os.environ, "E2E_BEAT_S": "1"},
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 30
+    while not (killed / "started").exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    time.sleep(2.5)
+    os.killpg(piece.pid, signal.SIGKILL)
+    piece.wait(timeout=30)
+    assert not log.exists()
+    heartbeat = Path(f"{log}.alive")
+    assert heartbeat.is_file()
+
+    done = tmp_path / "done"
+    fake_checkout(done, "true")
+    assert (
+        subprocess.run(["bash", str(PIECE_SCRIPT), str(done), "/tmp/out", str(log)]).returncode == 0
+    )
+    assert not heartbeat.exists()
+    table = reproduction.end_to_end_pieces(log)
+    assert list(table["piece"]) == ["1", "2", "total"]
+    assert table["exit"].tolist()[:2] == [137, 0]
+    assert 1 <= table["wall_s"].iloc[0] <= 4
+    assert table["finished"].tolist() == [False, True, True]
+
+    heartbeat.write_text(log.read_text().splitlines()[1] + "\n")
+    assert (
+        subprocess.run(["bash", str(PIECE_SCRIPT), str(done), "/tmp/out", str(log)]).returncode == 0
+    )
+    assert len(log.read_text().splitlines()) == 3
 
 
 def test_command_line_with_pieces(tmp_path, capsys):
