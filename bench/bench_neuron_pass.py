@@ -3,7 +3,7 @@
 The pass of ``eiplast.network.run_steps`` over all neurons (phase 1) reads and writes seven
 float64 state arrays per neuron and step (v, g_e, g_i, H1, H2, x and the refractory test), so
 for the full network (10 000 neurons, ≈ 1 MB of state) it streams from L2, not L1. This script
-times copies of that loop with the same state updates and three versions of the v update:
+times copies of that loop: four versions of the v update and one without the trace:
 
 * ``kernel``: the kernel's exponential Euler, v_∞ + (v − v_∞)·exp_neg(dt·g_tot/C) (two vector
   divisions: one in v_∞, one in ``exp_neg``);
