@@ -74,11 +74,12 @@ def main():
 
     if not args.warm_cache:
         os.environ["NUMBA_CACHE_DIR"] = tempfile.mkdtemp(prefix="mcd-bench-numba-")
+    from eiplast.analysis import mcd  # before numba: it sets the vector width
+
+    # isort: split
     import numba
     import sklearn
     from sklearn.covariance import MinCovDet
-
-    from eiplast.analysis import mcd
 
     ge, gi = conductances(args.samples, args.neurons, args.seed)
     data = [np.column_stack([ge[:, j], gi[:, j]]).astype(np.float64) for j in range(args.neurons)]

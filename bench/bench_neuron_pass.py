@@ -5,15 +5,14 @@ float64 state arrays per neuron and step (v, g_e, g_i, H1, H2, x and the refract
 for the full network (10 000 neurons, ≈ 1 MB of state) it streams from L2, not L1. This script
 times copies of that loop: four versions of the v update and one without the trace:
 
-* ``kernel``: the kernel's exponential Euler, v_∞ + (v − v_∞)·exp_neg(dt·g_tot/C) (two vector
-  divisions: one in v_∞, one in ``exp_neg``);
+* ``kernel``: the kernel's exponential Euler, v_∞ + (v − v_∞)·exp_neg(dt·g_tot/C) (one vector
+  division, in v_∞);
 * ``division_free``: the same step written as v + dt/C · φ(x) · I(v), φ(x) = (1 − e^−x)/x by its
   Taylor polynomial of degree 8 (algebraically identical, no division; differs in rounding);
 * ``floor``: a v update with no arithmetic to speak of, the cost of moving the state alone;
-* ``fma_720``: the kernel's update with ``exp_neg``'s one division by a constant, y/720, computed
-  as q = y·r, r = RN(1/720), corrected once by a fused multiply-add, q + r·(y − 720q): the
-  correctly rounded quotient (Markstein's theorem), so bit-identical to the kernel (checked
-  here on 3·10⁷ random y) with one vector division left instead of two;
+* ``divide_720``: the kernel's update with ``exp_neg``'s y/720 as a plain division, as the kernel
+  had it until session 12 (it now divides by FMA, ``eiplast.exact_division``: the same values with
+  one vector division fewer; the state after 500 steps is compared);
 * ``no_trace``: the kernel's update without the trace x, which a static run (η = 0) never reads:
   one of the seven state arrays less.
 
@@ -30,12 +29,13 @@ import time
 
 os.environ.setdefault("NUMBA_NUM_THREADS", "1")
 
+import eiplast  # noqa: E402, F401  (before numba: it sets the vector width, eiplast/_vector_width.py)
+
+# isort: split
 import numpy as np  # noqa: E402
 from _machine import cpu_model  # noqa: E402
-from llvmlite import binding, ir  # noqa: E402
-from numba import njit, types  # noqa: E402
-from numba.core import cgutils  # noqa: E402
-from numba.extending import intrinsic  # noqa: E402
+from llvmlite import binding  # noqa: E402
+from numba import njit  # noqa: E402
 
 from eiplast.network import exp_neg  # noqa: E402
 
@@ -65,36 +65,12 @@ def _v_division_free(v_old, ge, gi, g_tot):
     return v_old + DT_OVER_C * _phi8(DT_OVER_C * g_tot) * current
 
 
-@intrinsic
-def _fma(typingctx, a, b, c):
-    """a·b + c rounded once (``llvm.fma.f64``; numba has no fma of its own)."""
-
-    def codegen(context, builder, signature, args):
-        f64 = ir.DoubleType()
-        fnty = ir.FunctionType(f64, [f64, f64, f64])
-        return builder.call(
-            cgutils.get_or_insert_function(builder.module, fnty, "llvm.fma.f64"), args
-        )
-
-    return types.float64(types.float64, types.float64, types.float64), codegen
-
-
-_R720 = 1.0 / 720.0
-
-
 @njit(cache=True, inline="always")
-def _div_720(y):
-    """y/720 correctly rounded without a division: reciprocal product, one FMA correction."""
-    q = y * _R720
-    return _fma(_fma(-q, 720.0, y), _R720, q)
-
-
-@njit(cache=True, inline="always")
-def _exp_neg_fma(x):
-    """``exp_neg`` with its division by 720 replaced by ``_div_720`` (same value)."""
+def _exp_neg_divide(x):
+    """``exp_neg`` with its y/720 as a division (the kernel until session 12; same value)."""
     y = 0.125 * x
     p = 1.0 - y * (
-        1.0 - y * (0.5 - y * (1.0 / 6.0 - y * (1.0 / 24.0 - y * (1.0 / 120.0 - _div_720(y)))))
+        1.0 - y * (0.5 - y * (1.0 / 6.0 - y * (1.0 / 24.0 - y * (1.0 / 120.0 - y / 720.0))))
     )
     p = p * p
     p = p * p
@@ -102,9 +78,9 @@ def _exp_neg_fma(x):
 
 
 @njit(cache=True, inline="always")
-def _v_fma_720(v_old, ge, gi, g_tot):
+def _v_divide_720(v_old, ge, gi, g_tot):
     v_inf = (GL_EL + ge * E_EXC + gi * E_INH) / g_tot
-    return v_inf + (v_old - v_inf) * _exp_neg_fma(DT_OVER_C * g_tot)
+    return v_inf + (v_old - v_inf) * _exp_neg_divide(DT_OVER_C * g_tot)
 
 
 @njit(cache=True, inline="always")
@@ -142,27 +118,9 @@ VARIANTS = {
     "kernel": _make_pass(_v_kernel),
     "division_free": _make_pass(_v_division_free),
     "floor": _make_pass(_v_floor),
-    "fma_720": _make_pass(_v_fma_720),
+    "divide_720": _make_pass(_v_divide_720),
     "no_trace": _make_pass(_v_kernel, with_trace=False),
 }
-
-
-@njit(cache=True)
-def _fma_720_mismatches(ys):
-    """How many of ``ys`` give a ``_div_720`` different from y/720."""
-    count = 0
-    for y in ys:
-        count += _div_720(y) != y / 720.0
-    return count
-
-
-def _check_fma_720(n=10_000_000):
-    """``_div_720`` against the division on n random y in each of three ranges (0 if equal)."""
-    rng = np.random.default_rng(1)
-    ys = np.concatenate(
-        [rng.uniform(0, 1, n), rng.uniform(1, 2, n), np.exp(rng.uniform(-30, 30, n))]
-    )
-    return int(_fma_720_mismatches(ys)), len(ys)
 
 
 def _state(n):
@@ -187,15 +145,13 @@ def main():
             t0 = time.perf_counter()
             neuron_pass(args.steps, *state)
             times[name].append((time.perf_counter() - t0) / (args.steps * args.neurons) * 1e9)
-    mismatches, checked = _check_fma_720()
-    kernel_state, fma_state = _state(args.neurons), _state(args.neurons)
+    kernel_state, divide_state = _state(args.neurons), _state(args.neurons)
     VARIANTS["kernel"](500, *kernel_state)
-    VARIANTS["fma_720"](500, *fma_state)
+    VARIANTS["divide_720"](500, *divide_state)
     result = {
         "ns_per_neuron_step": {name: float(np.median(t)) for name, t in times.items()},
-        "fma_720_mismatches": {"mismatches": mismatches, "checked": checked},
-        "fma_720_state_equals_kernel_after_500_steps": all(
-            np.array_equal(a, b) for a, b in zip(kernel_state, fma_state, strict=True)
+        "divide_720_state_equals_kernel_after_500_steps": all(
+            np.array_equal(a, b) for a, b in zip(kernel_state, divide_state, strict=True)
         ),
         "repeats": times,
         "neurons": args.neurons,

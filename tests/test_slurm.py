@@ -116,7 +116,8 @@ def records(tmp_path_factory):
 def slurm_args(*extra):
     """Snakemake arguments of a run through the SLURM profile. The plugin's first status check
     comes after 2 s instead of 40 (the test cluster is idle); perturbation_shard asks for 2
-    CPUs, all this node has (its default of 4 would never be scheduled here)."""
+    CPUs, all this node has, instead of its default 1, so that a ``--set-threads`` override
+    goes through sbatch too."""
     return [
         "--workflow-profile",
         PROFILE,

@@ -66,7 +66,7 @@ rule perturbation_shard:
         f"{BENCHMARKS}/perturbation/{{rule}}_P{{patterns}}_{{scatteritem}}.tsv"
     conda:
         "../../envs/eiplast.yaml"
-    threads: 4
+    threads: 1
     resources:
         mem_mb=2000,
         runtime=perturbation_runtime(),
