@@ -19,11 +19,13 @@ number of synapses. Equivalences with the reference, stated where they matter:
 * Delays uniform in [0, 2) ms, +1 ms for excitatory sources, rounded to whole steps.
 """
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 from numba import njit
 
+from . import libm
 from .h5io import DataFileError, atomic_h5, open_checked, read
 from .params import ConnectivityParams
 
@@ -169,9 +171,9 @@ def _ee_block(rng, params, pattern_indptr, pattern_members):
         pre = np.concatenate([rows, extra // n_exc])
         post = np.concatenate([cols.astype(np.int64), extra % n_exc])
         score = np.concatenate([score, rng.random(len(extra))])
-    sigma = np.sqrt(np.log(params.ee_var_nS2 / params.ee_mean_nS**2 + 1.0))
-    mu = np.log(params.ee_mean_nS) - sigma**2 / 2
-    lognormal = np.sort(np.exp(rng.standard_normal(n_keep) * sigma + mu))
+    sigma = math.sqrt(math.log(params.ee_var_nS2 / params.ee_mean_nS**2 + 1.0))
+    mu = math.log(params.ee_mean_nS) - sigma**2 / 2
+    lognormal = np.sort(libm.exp(rng.standard_normal(n_keep) * sigma + mu))
     weight = np.empty(n_keep)
     weight[np.argsort(score, kind="stable")] = lognormal
     return pre, post, weight
@@ -225,7 +227,7 @@ def generate_connectivity(params: ConnectivityParams) -> Network:
     # exp((m - P*f) / P*f), i.e. exp(((m - P*f) / P) * f) by Python precedence: kept as is.
     participation = np.bincount(pattern_members, minlength=n_exc)
     pf = params.n_patterns * params.pattern_sparsity
-    factor = np.exp((participation - pf) / params.n_patterns * params.pattern_sparsity)
+    factor = libm.exp((participation - pf) / params.n_patterns * params.pattern_sparsity)
     is_exc_pre = pre < n_exc
     weight[is_exc_pre] /= factor[pre[is_exc_pre]]
     delay_ms = rng.random(len(pre)) * params.delay_range_ms

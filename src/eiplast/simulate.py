@@ -6,6 +6,7 @@
 
 import hashlib
 import json
+import math
 from dataclasses import asdict
 
 import numpy as np
@@ -48,12 +49,12 @@ def _constants(neuron, background, plasticity, run, n_exc, dt_ms):
             neuron.g_leak_nS * neuron.e_leak_mV,
             neuron.e_exc_mV,
             neuron.e_inh_mV,
-            np.exp(-dt_ms / neuron.tau_exc_ms),
-            np.exp(-dt_ms / neuron.tau_inh_ms),
-            np.exp(-dt_ms / neuron.tau_h1_ms),
-            np.exp(-dt_ms / neuron.tau_h2_ms),
-            np.exp(-dt_ms / tau_stdp),
-            np.exp(-dt_ms / (plasticity.tau_rate_s * 1000.0)),
+            math.exp(-dt_ms / neuron.tau_exc_ms),
+            math.exp(-dt_ms / neuron.tau_inh_ms),
+            math.exp(-dt_ms / neuron.tau_h1_ms),
+            math.exp(-dt_ms / neuron.tau_h2_ms),
+            math.exp(-dt_ms / tau_stdp),
+            math.exp(-dt_ms / (plasticity.tau_rate_s * 1000.0)),
             neuron.theta0_mV,
             neuron.theta_max_mV,
             neuron.a2_mV,
