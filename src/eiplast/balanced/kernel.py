@@ -109,11 +109,12 @@ def exp_eif(y):
 
 def frame_length(decays, cap=1024):
     """Steps per frame: at most ``cap``, and short enough that no decay factor's power
-    underflows (d**L > 1e-250)."""
+    underflows (d**L > 1e-250). The frame length changes how values round, so the logarithm is
+    the C library's (``math.log``), the same on every CPU (``eiplast/libm.py``)."""
     worst = min(decays)
     if not 0.0 < worst < 1.0:
         raise ValueError(f"decay factors must lie in (0, 1), got {decays}")
-    return int(max(1, min(cap, 575.0 // -np.log(worst))))
+    return int(max(1, min(cap, 575.0 // -math.log(worst))))
 
 
 def frame_tables(decays, length):
