@@ -1,6 +1,8 @@
 # Two entry points on a fresh machine with Python 3.11:
 #   make run   – full reproduction (Snakemake, all cores)
 #   make test  – linters + test suite (what CI runs)
+# and `make report`: the HTML report of the run `make run` made (same SNAKE_ARGS), written to
+# <output_dir>/report.html.
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
@@ -11,7 +13,7 @@ SNAKE_ARGS ?=
 BRIAN2_STAMP := .venv-brian2/.installed
 PBN_STAMP := .venv-pbn/.installed
 
-.PHONY: run test lint pytest bench clean
+.PHONY: run report test lint pytest bench clean
 
 $(STAMP): pyproject.toml requirements/lock.txt
 	command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON) on PATH (or PYTHON=...)"; exit 1; }
@@ -21,8 +23,18 @@ $(STAMP): pyproject.toml requirements/lock.txt
 	$(BIN)/python -m pip install -q --no-deps -e .
 	touch $(STAMP)
 
+# Snakemake loads the --configfile files before the workflow can check them: check them first
+# (a missing file, a YAML error with its line and column). profiles/default applies by itself
+# (the workflow profile).
+CONFIG_FILES := $(BIN)/python -m eiplast.config_files
+
 run: $(STAMP)
-	$(BIN)/snakemake --profile profiles/default --cores $(CORES) $(SNAKE_ARGS)
+	$(CONFIG_FILES) check $(SNAKE_ARGS)
+	$(BIN)/snakemake --cores $(CORES) $(SNAKE_ARGS)
+
+report: $(STAMP)
+	report=$$($(CONFIG_FILES) report-path $(SNAKE_ARGS)) && \
+		$(BIN)/snakemake --report "$$report" $(SNAKE_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff format --check .

@@ -1,9 +1,9 @@
 # eiplast: reproduction of Barta & Fukai 2025 (spiking E/I networks with memory assemblies,
 # inhibitory plasticity, replay) as one Snakemake workflow over the numba core in src/eiplast.
 #
-#   snakemake --profile profiles/default                            # the paper's defaults
-#   snakemake --profile profiles/default --configfile config/test.yaml   # tiny network, < 5 min
-#   snakemake --report results/report.html                          # self-contained report
+#   snakemake                                   # the paper's defaults (profiles/default applies)
+#   snakemake --configfile config/test.yaml     # tiny network, < 5 min
+#   make report SNAKE_ARGS="--configfile config/test.yaml"   # its report, results/report.html
 #
 # For every plasticity rule and pattern count P:
 #   connectivity(P) -> train(rule, P) -> spontaneous, spontaneous_shuffle -> activations -> replay

@@ -1,7 +1,8 @@
 """Property-based test of the configuration checks (issue 6, part 4).
 
 Hypothesis generates invalid configurations from the JSON schema itself
-(config/schema/config.schema.yaml): a value of a wrong type, a value out of range (below a
+(config/schema/config.schema.yaml): a value of a wrong type (not a string the workflow reads as
+the right type, such as '3' for an integer: eiplast.config_coercion), a value out of range (below a
 minimum, above a maximum, not in an enum, against a pattern, duplicates in a unique list), an
 unknown key at any level, an empty list of rules or pattern counts, a rule name that is not
 defined, or a value that passes the schema but breaks a cross-check of
@@ -34,6 +35,8 @@ from hypothesis import strategies as st
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "slurm"))
 import reliability  # noqa: E402
+
+from eiplast.config_coercion import ConfigTypeError, coerce_config  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 SNAKEFILE = ROOT / "Snakefile"
@@ -107,6 +110,18 @@ def is_valid(schema, value):
     return jsonschema.Draft202012Validator({**schema, "$defs": DEFS}).is_valid(value)
 
 
+def refused(path, schema, value):
+    """Whether the workflow refuses ``value`` at ``path``: a string the conversion of
+    eiplast.config_coercion rejects, or a value (converted) that ``schema`` does not accept."""
+    cfg = copy.deepcopy(BASE)
+    put(cfg, path, value)
+    try:
+        coerce_config(cfg, SCHEMA)
+    except ConfigTypeError:
+        return True
+    return not is_valid(schema, get(cfg, path))
+
+
 def key_name(path):
     """The dotted key as the workflow prints it (list items as [i])."""
     key = ""
@@ -169,7 +184,7 @@ def wrong_type(draw):
     value = draw(
         st.sampled_from(kinds)
         .flatmap(lambda k: TYPE_SAMPLES[k])
-        .filter(lambda v: not is_valid(schema, v))
+        .filter(lambda v: refused(path, schema, v))
     )
     return "wrong type", path, value
 

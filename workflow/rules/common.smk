@@ -8,9 +8,19 @@ import re
 import sys
 from pathlib import Path
 
+import yaml
 from jsonschema import ValidationError
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
+
+# the checkout's core, importable at parse time (the configuration checks use it)
+SRC = Path(workflow.basedir) / "src"
+if SRC.is_dir() and str(SRC) not in sys.path:
+    sys.path.insert(0, str(SRC))
+
+from eiplast.config_coercion import ConfigTypeError, coerce_config, key_path
+
+SCHEMA = Path(workflow.basedir) / "config/schema/config.schema.yaml"
 
 # ---------------------------------------------------------------------------------------------
 # configuration checks; they run at parse time, so a bad configuration stops before any job
@@ -74,38 +84,17 @@ def check_config(cfg):
     check_balanced_with_core(cfg)
 
 
-def key_path(path):
-    """Dotted name of a position in the configuration (list items as [i])."""
-    key = ""
-    for part in path:
-        key += (
-            f"[{part}]" if isinstance(part, int) else (f".{part}" if key else str(part))
-        )
-    return key
-
-
-# integer lists a user may give on the command line (--config patterns=[800,1000])
-COMMAND_LINE_INTEGER_LISTS = ("patterns", "replay_only_patterns")
-
-
-def integers_from_command_line(cfg):
-    """Snakemake's --config reads list items as strings (YAML BaseLoader): turn digit strings in
-    the pattern-count lists into integers; anything else is left for the schema to reject.
-    """
-    for key in COMMAND_LINE_INTEGER_LISTS:
-        values = cfg.get(key)
-        if isinstance(values, list):
-            cfg[key] = [
-                int(v) if isinstance(v, str) and v.isdecimal() else v for v in values
-            ]
-
-
 def validate_config(cfg):
     """Check ``cfg`` against config/schema/config.schema.yaml (filling in defaults), then the
-    cross-references; raise a WorkflowError naming the offending key."""
-    integers_from_command_line(cfg)
+    cross-references; raise a WorkflowError naming the offending key. Strings where the schema
+    wants numbers, integers, booleans or null (nested --config values, YAML 1.1's 1e-3) are
+    converted first (eiplast.config_coercion)."""
     try:
-        validate(cfg, "../../config/schema/config.schema.yaml")
+        coerce_config(cfg, yaml.safe_load(SCHEMA.read_text()))
+    except ConfigTypeError as err:
+        config_error(err.key, err.reason)
+    try:
+        validate(cfg, str(SCHEMA))
     except WorkflowError as err:
         cause = err.__context__
         if not isinstance(cause, ValidationError):
@@ -132,13 +121,8 @@ def network_size(cfg):
 def check_with_core(cfg):
     """Build the core's parameter objects once, so that their own checks (e.g. assemblies of
     at least 2 neurons) fail here, before any job, naming the key."""
-    src = Path(workflow.basedir) / "src"
-    if src.is_dir() and str(src) not in sys.path:
-        sys.path.insert(0, str(src))
-    try:
-        from eiplast import params as core
-    except ImportError:  # the core is only needed inside the jobs' environment
-        return
+    from eiplast import params as core
+
     checks = [("neuron", core.NeuronParams, cfg["neuron"])]
     checks.append(("background", core.BackgroundParams, cfg["background"]))
     for name, rule_def in cfg["plasticity_rules"].items():
@@ -294,11 +278,9 @@ def check_balanced(cfg):
 def check_balanced_with_core(cfg):
     """Build every point's BalancedParams once (the core's checks), naming the key that set
     the offending parameter."""
-    try:
-        from eiplast.balanced.params import BalancedParams
-        from eiplast.params import ParameterError
-    except ImportError:  # the core is only needed inside the jobs' environment
-        return
+    from eiplast.balanced.params import BalancedParams
+    from eiplast.params import ParameterError
+
     bal = cfg["balanced"]
     for exp, points in balanced_points(cfg).items():
         section = bal[exp]

@@ -25,7 +25,9 @@ def progress(message):
 def logged(snakemake):
     """Run the block with stdout and stderr (file descriptors 1 and 2, so also output of
     compiled code and tqdm progress bars) appended to the job's log file; set the number of
-    numba threads to the job's ``threads``. A failure's traceback ends up in the log too."""
+    numba threads to the job's ``threads``. A failure's traceback goes to the log only, and the
+    script exits with status 1: Snakemake prints the failed job's log (show-failed-logs), so the
+    traceback appears once on the console."""
     log = Path(snakemake.log[0])
     log.parent.mkdir(parents=True, exist_ok=True)
     sys.stdout.flush()
@@ -40,9 +42,9 @@ def logged(snakemake):
             progress(f"rule {snakemake.rule}: start (threads {snakemake.threads})")
             yield
             progress(f"rule {snakemake.rule}: done in {time.perf_counter() - start:.1f} s")
-        except BaseException:
+        except Exception:
             traceback.print_exc()
-            raise
+            raise SystemExit(1) from None
         finally:
             sys.stdout.flush()
             sys.stderr.flush()
