@@ -32,6 +32,11 @@ include: "workflow/rules/summary.smk"
 include: "workflow/rules/balanced.smk"
 
 
+# checkpoints that a killed run left beside outputs that have since been finished
+onstart:
+    remove_stale_checkpoints()
+
+
 # cheap gathering steps run on the submitting host under a cluster executor
 localrules:
     all,

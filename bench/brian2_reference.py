@@ -400,7 +400,7 @@ def write_spike_file(result, path, connectivity_file, chunk_s=10.0):
     """Write ``result`` of ``run_brian2`` as an ``eiplast.spikes`` file (docs/data-format.md)."""
     import h5py  # noqa: F401  (atomic_h5 needs it; imported here for a clear error if missing)
 
-    from eiplast.h5io import atomic_h5
+    from eiplast.h5io import atomic_h5, create_dataset, set_attrs
 
     n_exc, n_inh, dt_ms = result["n_exc"], result["n_inh"], result["dt_ms"]
     n_steps = result["n_steps"]
@@ -412,19 +412,25 @@ def write_spike_file(result, path, connectivity_file, chunk_s=10.0):
     exc_hz = np.bincount(chunk[is_exc], minlength=n_chunks) / (n_exc * lengths)
     inh_hz = np.bincount(chunk[~is_exc], minlength=n_chunks) / (n_inh * lengths)
     with atomic_h5(path, "eiplast.spikes") as f:
-        f.attrs["n_exc"] = n_exc
-        f.attrs["n_inh"] = n_inh
-        f.attrs["dt_ms"] = dt_ms
-        f.attrs["n_steps"] = n_steps
-        f.attrs["seed"] = result["seed"]
-        f.attrs["stage"] = f"brian2 {result['target']} {result['rule']}"
-        f.attrs["engine"] = f"brian2 {result['brian2_version']} {result['target']}"
-        f.attrs["connectivity"] = str(connectivity_file)
-        f.create_dataset("spikes/neuron", data=result["spike_neuron"].astype(np.int32))
-        f.create_dataset("spikes/step", data=result["spike_step"].astype(np.int64))
-        f.create_dataset("rates/exc_hz", data=exc_hz)
-        f.create_dataset("rates/inh_hz", data=inh_hz)
-        f.create_dataset("weights/ei_weight_nS", data=result["ei_weight_nS"].astype(np.float32))
+        set_attrs(
+            f,
+            n_exc=n_exc,
+            n_inh=n_inh,
+            dt_ms=dt_ms,
+            n_steps=n_steps,
+            seed=result["seed"],
+            stage=f"brian2 {result['target']} {result['rule']}",
+            engine=f"brian2 {result['brian2_version']} {result['target']}",
+            connectivity=str(connectivity_file),
+        )
+        for name, data in (
+            ("spikes/neuron", result["spike_neuron"].astype(np.int32)),
+            ("spikes/step", result["spike_step"].astype(np.int64)),
+            ("rates/exc_hz", exc_hz),
+            ("rates/inh_hz", inh_hz),
+            ("weights/ei_weight_nS", result["ei_weight_nS"].astype(np.float32)),
+        ):
+            create_dataset(f, name, data=data)
 
 
 def summary_of(result):

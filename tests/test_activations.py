@@ -13,6 +13,7 @@ from eiplast.analysis.activations import (
     load_activations,
     save_activations,
 )
+from eiplast.h5io import atomic_h5, create_dataset, set_attrs
 
 DT = 0.1
 SKIP_S = 1.0  # small skip keeps the synthetic files short
@@ -25,10 +26,9 @@ def write_spikes(path, neuron, step, *, n_exc, n_inh, n_steps, dt_ms=DT, drop=()
     neuron = np.asarray(neuron, np.int64)
     step = np.asarray(step, np.int64)
     order = np.lexsort((neuron, step))
-    with h5py.File(path, "w") as f:
-        f.attrs.update(
-            format="eiplast.spikes",
-            format_version=1,
+    with atomic_h5(path, "eiplast.spikes") as f:
+        set_attrs(
+            f,
             n_exc=n_exc,
             n_inh=n_inh,
             dt_ms=dt_ms,
@@ -37,9 +37,9 @@ def write_spikes(path, neuron, step, *, n_exc, n_inh, n_steps, dt_ms=DT, drop=()
             stage="test",
         )
         if "spikes/neuron" not in drop:
-            f.create_dataset("spikes/neuron", data=neuron[order].astype(np.int32))
+            create_dataset(f, "spikes/neuron", data=neuron[order].astype(np.int32))
         if "spikes/step" not in drop:
-            f.create_dataset("spikes/step", data=step[order].astype(np.int64))
+            create_dataset(f, "spikes/step", data=step[order].astype(np.int64))
     return path
 
 
@@ -49,10 +49,9 @@ def write_connectivity(path, patterns, *, n_exc, n_inh, fmt="eiplast.connectivit
     indptr = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
     members = np.concatenate([np.sort(np.asarray(p, np.int32)) for p in patterns] + [[]])
     n = n_exc + n_inh
-    with h5py.File(path, "w") as f:
-        f.attrs.update(
-            format=fmt,
-            format_version=1,
+    with atomic_h5(path, fmt) as f:
+        set_attrs(
+            f,
             n_exc=n_exc,
             n_inh=n_inh,
             n_patterns=len(patterns),
@@ -60,13 +59,13 @@ def write_connectivity(path, patterns, *, n_exc, n_inh, fmt="eiplast.connectivit
             seed=0,
             dt_ms=DT,
         )
-        f.create_dataset("synapses/indptr", data=np.zeros(n + 1, np.int64))
-        f.create_dataset("synapses/post", data=np.zeros(0, np.int32))
-        f.create_dataset("synapses/weight_nS", data=np.zeros(0, np.float32))
-        f.create_dataset("synapses/delay_steps", data=np.zeros(0, np.int16))
-        f.create_dataset("patterns/indptr", data=indptr)
-        f.create_dataset("patterns/members", data=members.astype(np.int32))
-        f.create_dataset("neurons/exc_alpha", data=np.zeros(n_exc))
+        create_dataset(f, "synapses/indptr", data=np.zeros(n + 1, np.int64))
+        create_dataset(f, "synapses/post", data=np.zeros(0, np.int32))
+        create_dataset(f, "synapses/weight_nS", data=np.zeros(0, np.float32))
+        create_dataset(f, "synapses/delay_steps", data=np.zeros(0, np.int16))
+        create_dataset(f, "patterns/indptr", data=indptr)
+        create_dataset(f, "patterns/members", data=members.astype(np.int32))
+        create_dataset(f, "neurons/exc_alpha", data=np.zeros(n_exc))
     return path
 
 
@@ -302,11 +301,10 @@ def test_bad_inputs(tmp_path):
         detect_activations(ok, conn, skip_s=1e-5)
     # unsorted spikes
     unsorted = tmp_path / "u.h5"
-    with h5py.File(unsorted, "w") as f:
-        f.attrs.update(format="eiplast.spikes", format_version=1, n_exc=N_EXC, n_inh=N_INH)
-        f.attrs.update(dt_ms=DT, n_steps=SKIP + 5000)
-        f["spikes/neuron"] = np.array([1, 2], np.int32)
-        f["spikes/step"] = np.array([SKIP + 300, SKIP + 200], np.int64)
+    with atomic_h5(unsorted, "eiplast.spikes") as f:
+        set_attrs(f, n_exc=N_EXC, n_inh=N_INH, dt_ms=DT, n_steps=SKIP + 5000)
+        create_dataset(f, "spikes/neuron", data=np.array([1, 2], np.int32))
+        create_dataset(f, "spikes/step", data=np.array([SKIP + 300, SKIP + 200], np.int64))
     with pytest.raises(ValueError, match=r"u\.h5.*not sorted"):
         detect_activations(unsorted, conn, skip_s=SKIP_S)
     # pattern members outside the E range

@@ -1,7 +1,7 @@
 """Outputs appear under their final names only when complete (issue 6, part 3).
 
-Every writer of the workflow writes to a hidden temporary sibling (``.<name>.tmp-<pid>``, same
-directory) and renames it when complete (``eiplast.h5io.atomic_path``/``atomic_h5``). Two tests
+Every writer of the workflow writes to a hidden temporary sibling (``.<name>.tmp-<host>-<pid>``,
+same directory) and renames it when complete (``eiplast.h5io.atomic_path``/``atomic_h5``). Two tests
 kill writers at random moments (SIGKILL, seeded random delays) and check every file left under a
 final name:
 
@@ -117,7 +117,7 @@ def test_killed_writers_leave_no_partial_file(tmp_path, records):
         proc.wait()
         kills += 1
         # a temporary file of this writer left behind: the kill landed inside a write
-        mid_write += any(p.name.endswith(f".tmp-{proc.pid}") for p in out.rglob(".*"))
+        mid_write += any(p.name.endswith(f"-{proc.pid}") for p in out.rglob(".*.tmp-*"))
         n, bad, diff = check_outputs(out, reference)
         checked += n
         partial += bad

@@ -12,7 +12,7 @@ import pytest
 from eiplast.analysis._io import iter_spike_chunks, open_spikes, spike_meta
 from eiplast.balanced.experiments import recorded_mean_weights, run_params
 from eiplast.balanced.stats import load_balanced
-from eiplast.h5io import DataFileError, atomic_h5, open_checked, read
+from eiplast.h5io import DataFileError, atomic_h5, create_dataset, open_checked, read, set_attrs
 from eiplast.summary import neuron_rates, spikes_between
 
 N_EXC, N_INH, N_STEPS, CHUNK = 80, 20, 200_000, 4096
@@ -25,9 +25,9 @@ def write_spikes(path):
     neuron = rng.integers(0, N_EXC + N_INH, step.size).astype(np.int32)
     packing = dict(chunks=(CHUNK,), compression="gzip", compression_opts=1, shuffle=True)
     with atomic_h5(path, "eiplast.spikes") as f:
-        f.attrs.update(n_exc=N_EXC, n_inh=N_INH, dt_ms=0.1, n_steps=N_STEPS)
-        f.create_dataset("spikes/neuron", data=neuron, **packing)
-        f.create_dataset("spikes/step", data=step, **packing)
+        set_attrs(f, n_exc=N_EXC, n_inh=N_INH, dt_ms=0.1, n_steps=N_STEPS)
+        create_dataset(f, "spikes/neuron", data=neuron, **packing)
+        create_dataset(f, "spikes/step", data=step, **packing)
     return neuron, step
 
 

@@ -2,7 +2,6 @@
 
 import math
 
-import h5py
 import numpy as np
 import pandas as pd
 import pytest
@@ -17,6 +16,7 @@ from eiplast.analysis.replay import (
     replay_growth,
     replay_row,
 )
+from eiplast.h5io import atomic_h5, create_dataset, set_attrs
 
 DT = 0.1
 
@@ -25,11 +25,11 @@ def write_spikes(path, neuron, step, *, n_exc, n_inh, n_steps, dt_ms=DT):
     neuron = np.asarray(neuron, np.int64)
     step = np.asarray(step, np.int64)
     order = np.lexsort((neuron, step))
-    with h5py.File(path, "w") as f:
-        f.attrs.update(format="eiplast.spikes", format_version=1, n_exc=n_exc, n_inh=n_inh)
-        f.attrs.update(dt_ms=dt_ms, n_steps=np.int64(n_steps), seed=0, stage="test")
-        f.create_dataset("spikes/neuron", data=neuron[order].astype(np.int32))
-        f.create_dataset("spikes/step", data=step[order])
+    with atomic_h5(path, "eiplast.spikes") as f:
+        set_attrs(f, n_exc=n_exc, n_inh=n_inh)
+        set_attrs(f, dt_ms=dt_ms, n_steps=np.int64(n_steps), seed=0, stage="test")
+        create_dataset(f, "spikes/neuron", data=neuron[order].astype(np.int32))
+        create_dataset(f, "spikes/step", data=step[order])
     return path
 
 

@@ -1,6 +1,5 @@
 """Perturbation schedule and linear sensitivity (eiplast.analysis.sensitivity)."""
 
-import h5py
 import numpy as np
 import pandas as pd
 import pytest
@@ -12,6 +11,7 @@ from eiplast.analysis.sensitivity import (
     linear_sensitivity,
     perturbation_schedule,
 )
+from eiplast.h5io import atomic_h5, create_dataset, set_attrs
 
 DT = 0.1
 BIN = 1000  # steps per 0.1 s
@@ -21,11 +21,11 @@ def write_spikes(path, neuron, step, *, n_exc, n_inh, n_steps):
     neuron = np.asarray(neuron, np.int64)
     step = np.asarray(step, np.int64)
     order = np.lexsort((neuron, step))
-    with h5py.File(path, "w") as f:
-        f.attrs.update(format="eiplast.spikes", format_version=1, n_exc=n_exc, n_inh=n_inh)
-        f.attrs.update(dt_ms=DT, n_steps=np.int64(n_steps), seed=0, stage="perturbation")
-        f.create_dataset("spikes/neuron", data=neuron[order].astype(np.int32))
-        f.create_dataset("spikes/step", data=step[order])
+    with atomic_h5(path, "eiplast.spikes") as f:
+        set_attrs(f, n_exc=n_exc, n_inh=n_inh)
+        set_attrs(f, dt_ms=DT, n_steps=np.int64(n_steps), seed=0, stage="perturbation")
+        create_dataset(f, "spikes/neuron", data=neuron[order].astype(np.int32))
+        create_dataset(f, "spikes/step", data=step[order])
     return path
 
 

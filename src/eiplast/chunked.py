@@ -12,6 +12,14 @@ runaway network fires 10^8 spikes per 100 s). A run killed at any moment and
 started again with the same inputs resumes from the last checkpoint; the state (random streams and
 spikes in flight included) is saved exactly, so the output is bit-identical to an uninterrupted
 run, and the chunk length never changes results. The final file appears only when complete.
+
+One process at a time works on an output: ``run_chunked`` holds ``<output>.claim``
+(``eiplast.claim``) from before it reads the checkpoint until the final file is published and
+the checkpoint removed, and refreshes it after every piece. Before resuming, the segments must
+cover the steps ``[0, checkpoint step)`` without gap or overlap; before publishing, ``[0,
+n_steps)``, with as many spikes as the run counted and every spike inside its segment's steps.
+Anything else (segments removed or damaged by another process or by hand) is refused: the
+checkpoint is discarded and the error says to run again, which starts from the beginning.
 """
 
 import shutil
@@ -19,11 +27,20 @@ import sys
 import time
 from pathlib import Path
 
-import h5py
 import numpy as np
 from tqdm import tqdm
 
-from .h5io import atomic_h5
+from .claim import claim_path, claimed
+from .h5io import (
+    DataFileError,
+    atomic_h5,
+    create_dataset,
+    open_checked,
+    read,
+    set_attrs,
+    text_attr,
+)
+from .progress import progress_bar
 
 SPIKES_KIND = "eiplast.spikes"
 SEGMENT_SPIKES = 8_000_000  # most spikes held in memory per segment (≈ 12 bytes each, ×3 copies)
@@ -36,36 +53,68 @@ SEGMENT_KIND = "eiplast.segment"
 def save_checkpoint(path, signature, step, totals, arrays):
     """Write the dynamic ``arrays`` (name → ndarray) at ``step`` to ``path`` atomically."""
     with atomic_h5(path, CHECKPOINT_KIND) as f:
-        f.attrs["signature"] = signature
-        f.attrs["step"] = step
-        f.attrs["exc_spikes"], f.attrs["inh_spikes"] = totals
+        set_attrs(f, signature=signature, step=step, exc_spikes=totals[0], inh_spikes=totals[1])
         for name, data in arrays.items():
-            f.create_dataset(f"state/{name}", data=data)
+            create_dataset(f, f"state/{name}", data=data)
 
 
 def load_checkpoint(path, signature):
     """(step, totals, arrays) saved at ``path`` if it belongs to ``signature``, else None."""
     try:
-        with h5py.File(path, "r") as f:
-            if f.attrs.get("signature") != signature:
+        with open_checked(path, CHECKPOINT_KIND, attrs=("signature", "step")) as f:
+            if text_attr(f, "signature") != signature:
                 return None
-            arrays = {name: ds[:] for name, ds in f["state"].items()}
+            arrays = {name: read(ds) for name, ds in f["state"].items()}
             totals = (int(f.attrs["exc_spikes"]), int(f.attrs["inh_spikes"]))
             return int(f.attrs["step"]), totals, arrays
-    except (OSError, KeyError):
+    except (DataFileError, KeyError):
         return None
 
 
 def _write_segment(parts_dir, step_begin, step_end, neurons, steps, state_ge, state_gi, every):
     path = parts_dir / f"steps_{step_begin:013d}.h5"
     with atomic_h5(path, SEGMENT_KIND) as f:
-        f.attrs["step_begin"] = step_begin
-        f.attrs["step_end"] = step_end
-        f.create_dataset("neuron", data=neurons)
-        f.create_dataset("step", data=steps)
+        set_attrs(f, step_begin=step_begin, step_end=step_end)
+        create_dataset(f, "neuron", data=neurons)
+        create_dataset(f, "step", data=steps)
         if every:
-            f.create_dataset("g_e_nS", data=state_ge)
-            f.create_dataset("g_i_nS", data=state_gi)
+            create_dataset(f, "g_e_nS", data=state_ge)
+            create_dataset(f, "g_i_nS", data=state_gi)
+
+
+class SegmentError(DataFileError):
+    """Segments that do not add up to the run (missing, overlapping, damaged, inconsistent)."""
+
+
+def _segment_spans(parts_dir):
+    """[(step_begin, step_end, path)] of the segment files in ``parts_dir``, by first step."""
+    spans = []
+    for path in sorted(parts_dir.glob("steps_*.h5")):
+        try:
+            with open_checked(
+                path, SEGMENT_KIND, ("neuron", "step"), ("step_begin", "step_end")
+            ) as f:
+                spans.append((int(f.attrs["step_begin"]), int(f.attrs["step_end"]), path))
+        except DataFileError as err:
+            raise SegmentError(str(err)) from None
+    return spans
+
+
+def _check_coverage(spans, step_end, parts_dir):
+    """SegmentError unless ``spans`` tile ``[0, step_end)`` exactly."""
+    reached = 0
+    for begin, end, path in spans:
+        if begin != reached or end <= begin:
+            what = "gap" if begin > reached else "overlap"
+            raise SegmentError(
+                f"{parts_dir}: segments leave a {what} at step {min(begin, reached)} "
+                f"({path.name} covers steps [{begin}, {end}), expected it to start at {reached})"
+            )
+        reached = end
+    if reached != step_end:
+        raise SegmentError(
+            f"{parts_dir}: segments cover steps [0, {reached}), expected [0, {step_end})"
+        )
 
 
 def _piece_steps(budget, n_spikes, n_steps, planned, chunk_steps):
@@ -107,45 +156,120 @@ class _BlockWriter:
         self.n_pending -= n
 
 
-def _merge_segments(parts_dir, output_path, n_steps, attrs, every, n_total, extra):
-    segments = sorted(parts_dir.glob("steps_*.h5"))
+def _checked_rows(name, data, begin, end, n_total, path):
+    """``data`` of segment dataset ``name``, after checking that its spikes lie inside the
+    segment's steps ``[begin, end)`` and neurons ``[0, n_total)``."""
+    bounds = {"step": (begin, end), "neuron": (0, n_total)}.get(name)
+    if bounds is not None and data.size and (data.min() < bounds[0] or data.max() >= bounds[1]):
+        raise SegmentError(
+            f"{path}: dataset {name} holds values outside [{bounds[0]}, {bounds[1]})"
+        )
+    return data
+
+
+def _merge_segments(parts_dir, output_path, n_steps, attrs, every, n_total, n_spikes, extra):
+    """Write the spike file from the segments, which must tile ``[0, n_steps)`` and hold
+    ``n_spikes`` spikes (SegmentError otherwise)."""
+    spans = _segment_spans(parts_dir)
+    _check_coverage(spans, n_steps, parts_dir)
+    sizes = []
+    for _, _, path in spans:
+        with open_checked(path, SEGMENT_KIND, ("neuron", "step")) as f:
+            sizes.append(len(f["neuron"]))
+    total = int(sum(sizes))
+    if total != n_spikes:
+        raise SegmentError(f"{parts_dir}: segments hold {total} spikes, the run counted {n_spikes}")
     with atomic_h5(output_path, SPIKES_KIND) as out:
-        for key, value in attrs.items():
-            out.attrs[key] = value
-        out.attrs["n_steps"] = n_steps
-        sizes = []
-        for seg in segments:
-            with h5py.File(seg, "r") as f:
-                sizes.append(len(f["neuron"]))
-        total = int(sum(sizes))
+        set_attrs(out, **attrs, n_steps=n_steps)
         # sorted steps and neuron ids compress 3-4x with byte shuffling + fast gzip
         block = min(total, SPIKE_FILE_CHUNK)
         packing = dict(chunks=(block,), compression="gzip", compression_opts=1,
                        shuffle=True) if total else {}  # fmt: skip
         writers = [
-            _BlockWriter(out.create_dataset("spikes/neuron", (total,), np.int32, **packing), block),
-            _BlockWriter(out.create_dataset("spikes/step", (total,), np.int64, **packing), block),
+            _BlockWriter(
+                create_dataset(out, "spikes/neuron", shape=(total,), dtype=np.int32, **packing),
+                block,
+            ),
+            _BlockWriter(
+                create_dataset(out, "spikes/step", shape=(total,), dtype=np.int64, **packing), block
+            ),
         ]
         names = ["neuron", "step"]
         if every:
             rows = n_steps // every + (1 if n_steps % every else 0)
             grp = out.create_group("state")
-            grp.attrs["interval_steps"] = every
+            set_attrs(grp, interval_steps=every)
             for name in ("g_e_nS", "g_i_nS"):
-                d = grp.create_dataset(
-                    name, (rows, n_total), dtype=np.float32, chunks=(min(rows, 256), n_total)
+                d = create_dataset(
+                    grp,
+                    name,
+                    shape=(rows, n_total),
+                    dtype=np.float32,
+                    chunks=(min(rows, 256), n_total),
                 )
                 writers.append(_BlockWriter(d, min(rows, 256)))
                 names.append(name)
         # one dataset after the other, so that the file's layout does not depend on how the
         # rows were split into segments
         for name, writer in zip(names, writers, strict=True):
-            for seg in segments:
-                with h5py.File(seg, "r") as f:
-                    writer.append(f[name][:])
+            for begin, end, path in spans:
+                with open_checked(path, SEGMENT_KIND, (name,)) as f:
+                    data = _checked_rows(name, read(f[name]), begin, end, n_total, path)
+                writer.append(data)
             writer.close()
         for name, data in extra.items():
-            out.create_dataset(name, data=data)
+            create_dataset(out, name, data=data)
+
+
+def _resume(sim, ckpt_path, parts_dir, signature):
+    """Restore ``sim`` from the checkpoint and drop segments beyond it; returns the spike
+    totals. Without a usable checkpoint (absent, unreadable, other parameters, or segments
+    that do not cover its steps) the run starts from the beginning: (0, 0)."""
+    resumed = load_checkpoint(ckpt_path, signature) if ckpt_path.exists() else None
+    if resumed is None and ckpt_path.exists():
+        _say(
+            f"checkpoint {ckpt_path} is unreadable or belongs to other parameters: "
+            "starting from the beginning"
+        )
+    if resumed is not None:
+        step, totals, arrays = resumed
+        for seg in parts_dir.glob("steps_*.h5"):
+            if int(seg.stem.split("_")[1]) >= step:
+                seg.unlink()
+        try:
+            _check_coverage(_segment_spans(parts_dir), step, parts_dir)
+        except SegmentError as err:
+            _say(
+                f"{err}: the checkpoint at step {step} cannot be used; starting from the beginning"
+            )
+        else:
+            sim.step = step
+            sim.load_dynamic(arrays)
+            return totals
+    ckpt_path.unlink(missing_ok=True)
+    if parts_dir.exists():
+        shutil.rmtree(parts_dir)
+    return (0, 0)
+
+
+def remove_finished_checkpoints(root):
+    """Remove every ``<X>.ckpt`` and ``<X>.parts`` below ``root`` whose output ``X`` exists and
+    is not claimed by a writer: what a run killed before a later run finished ``X`` left.
+    Returns the removed paths."""
+    removed = []
+    for leftover in sorted(Path(root).rglob("*.ckpt")) + sorted(Path(root).rglob("*.parts")):
+        output = leftover.with_suffix("")
+        if output.is_file() and not claim_path(output).exists():
+            if leftover.is_dir():
+                shutil.rmtree(leftover, ignore_errors=True)
+            else:
+                leftover.unlink(missing_ok=True)
+            removed.append(leftover)
+    return removed
+
+
+def _say(message):
+    tqdm.write(message, file=sys.stderr)
 
 
 def run_chunked(
@@ -170,38 +294,62 @@ def run_chunked(
 
     ``on_finish()`` may return extra datasets {name: array} for the final file and write other
     outputs; it runs after the last chunk, before the final file appears. Returns (E, I) spike
-    totals, or None when stopped early by ``stop_after_chunks``.
+    totals, or None when stopped early by ``stop_after_chunks``. Raises
+    ``claim.OutputClaimedError`` if another live process works on ``output_path``.
     """
     output_path = Path(output_path)
+    with claimed(output_path, log=_say) as claim:
+        return _run_claimed(
+            sim,
+            claim,
+            n_steps=n_steps,
+            chunk_steps=chunk_steps,
+            output_path=output_path,
+            signature=signature,
+            attrs=attrs,
+            n_exc=n_exc,
+            n_inh=n_inh,
+            n_total=n_total,
+            state_every=state_every,
+            stage=stage,
+            progress=progress,
+            stop_after_chunks=stop_after_chunks,
+            dt_ms=dt_ms,
+            on_finish=on_finish,
+        )
+
+
+def _run_claimed(
+    sim,
+    claim,
+    *,
+    n_steps,
+    chunk_steps,
+    output_path,
+    signature,
+    attrs,
+    n_exc,
+    n_inh,
+    n_total,
+    state_every,
+    stage,
+    progress,
+    stop_after_chunks,
+    dt_ms,
+    on_finish,
+):
     ckpt_path = output_path.with_name(output_path.name + ".ckpt")
     parts_dir = output_path.with_name(output_path.name + ".parts")
-    resumed = load_checkpoint(ckpt_path, signature) if ckpt_path.exists() else None
-    if resumed is None and ckpt_path.exists():
-        tqdm.write(
-            f"checkpoint {ckpt_path} is unreadable or belongs to other parameters: "
-            "starting from the beginning",
-            file=sys.stderr,
-        )
-    if resumed is None:
-        if parts_dir.exists():
-            shutil.rmtree(parts_dir)
-        totals = (0, 0)
-    else:
-        sim.step, totals, arrays = resumed
-        sim.load_dynamic(arrays)
-        for seg in parts_dir.glob("steps_*.h5"):
-            if int(seg.stem.split("_")[1]) >= sim.step:
-                seg.unlink()
+    totals = _resume(sim, ckpt_path, parts_dir, signature)
     parts_dir.mkdir(parents=True, exist_ok=True)
 
     wall_start = time.perf_counter()
-    bar = tqdm(
+    bar = progress_bar(
         total=round(n_steps * dt_ms / 1000.0, 3),
         initial=round(sim.step * dt_ms / 1000.0, 3),
         unit="s",
         desc=f"{stage or 'simulate'} (simulated s)",
         disable=not progress,
-        mininterval=5.0,
     )
     first_spikes_per_step = max(n_total, 1) * FIRST_PIECE_HZ * dt_ms / 1000.0
     piece = int(min(chunk_steps, max(1, SEGMENT_SPIKES // first_spikes_per_step)))
@@ -214,24 +362,36 @@ def run_chunked(
             start = sim.step
             stop = min(start + piece, end)
             neurons, steps, piece_e, piece_i, state_ge, state_gi = sim.advance(stop, state_every)
+            claim.heartbeat()
             _write_segment(parts_dir, start, stop, neurons, steps, state_ge, state_gi, state_every)
             n_e, n_i = n_e + piece_e, n_i + piece_i
             piece = _piece_steps(SEGMENT_SPIKES, len(neurons), stop - start, piece, chunk_steps)
         totals = (totals[0] + n_e, totals[1] + n_i)
         save_checkpoint(ckpt_path, signature, sim.step, totals, sim.dynamic())
         chunk_s = (end - begin) * dt_ms / 1000.0
-        bar.update(round(chunk_s, 3))
         bar.set_postfix(
             E_hz=f"{n_e / (max(n_exc, 1) * chunk_s):.2f}",
             I_hz=f"{n_i / (max(n_inh, 1) * chunk_s):.2f}",
+            refresh=False,
         )
+        bar.update(round(chunk_s, 3))
         chunks_done += 1
         if stop_after_chunks is not None and chunks_done >= stop_after_chunks and end < n_steps:
             bar.close()
             return None
     bar.close()
     extra = on_finish() if on_finish is not None else {}
-    _merge_segments(parts_dir, output_path, n_steps, attrs, state_every, n_total, extra or {})
+    try:
+        _merge_segments(
+            parts_dir, output_path, n_steps, attrs, state_every, n_total, sum(totals), extra or {}
+        )
+    except DataFileError as err:  # segments missing, inconsistent or damaged
+        ckpt_path.unlink(missing_ok=True)
+        shutil.rmtree(parts_dir, ignore_errors=True)
+        raise SegmentError(
+            f"{output_path} not written: {err}. The checkpoint was removed: run again to "
+            "simulate from the beginning."
+        ) from None
     ckpt_path.unlink()
     shutil.rmtree(parts_dir)
     attrs["wall_s"] = time.perf_counter() - wall_start

@@ -26,7 +26,7 @@ import numpy as np
 from numba import njit
 
 from . import libm
-from .h5io import DataFileError, atomic_h5, open_checked, read
+from .h5io import DataFileError, atomic_h5, create_dataset, open_checked, read, set_attrs
 from .params import ConnectivityParams
 
 KIND = "eiplast.connectivity"
@@ -271,21 +271,26 @@ def network_from_synapses(
 def save_connectivity(network: Network, path, extra_attrs=None):
     """Write ``network`` to ``path`` atomically (layout: docs/data-format.md)."""
     with atomic_h5(path, KIND) as f:
-        f.attrs["n_exc"] = network.n_exc
-        f.attrs["n_inh"] = network.n_inh
-        f.attrs["n_patterns"] = network.n_patterns
-        f.attrs["pattern_sparsity"] = network.pattern_sparsity
-        f.attrs["seed"] = network.seed
-        f.attrs["dt_ms"] = network.dt_ms
-        for key, value in (extra_attrs or {}).items():
-            f.attrs[key] = value
-        f.create_dataset("synapses/indptr", data=network.indptr)
-        f.create_dataset("synapses/post", data=network.post)
-        f.create_dataset("synapses/weight_nS", data=network.weight_nS)
-        f.create_dataset("synapses/delay_steps", data=network.delay_steps)
-        f.create_dataset("patterns/indptr", data=network.pattern_indptr)
-        f.create_dataset("patterns/members", data=network.pattern_members)
-        f.create_dataset("neurons/exc_alpha", data=network.exc_alpha)
+        set_attrs(
+            f,
+            n_exc=network.n_exc,
+            n_inh=network.n_inh,
+            n_patterns=network.n_patterns,
+            pattern_sparsity=network.pattern_sparsity,
+            seed=network.seed,
+            dt_ms=network.dt_ms,
+            **(extra_attrs or {}),
+        )
+        for name, data in (
+            ("synapses/indptr", network.indptr),
+            ("synapses/post", network.post),
+            ("synapses/weight_nS", network.weight_nS),
+            ("synapses/delay_steps", network.delay_steps),
+            ("patterns/indptr", network.pattern_indptr),
+            ("patterns/members", network.pattern_members),
+            ("neurons/exc_alpha", network.exc_alpha),
+        ):
+            create_dataset(f, name, data=data)
 
 
 _DATASETS = (
@@ -339,8 +344,17 @@ def _validate(net: Network, path):
         fail(f"synapses/post holds indices outside [0, {n})")
     if s and net.delay_steps.min() < 0:
         fail("negative synaptic delay")
+    bad = ~(np.isfinite(net.weight_nS) & (net.weight_nS >= 0))
+    if bad.any():
+        first = int(np.argmax(bad))
+        fail(
+            f"dataset synapses/weight_nS: {int(bad.sum())} weights are not finite and "
+            f"non-negative (first at synapse {first}: {net.weight_nS[first]!r})"
+        )
     if len(net.exc_alpha) != net.n_exc:
         fail(f"neurons/exc_alpha has {len(net.exc_alpha)} entries, expected n_exc={net.n_exc}")
+    if not np.all(np.isfinite(net.exc_alpha)):
+        fail("dataset neurons/exc_alpha holds values that are not finite")
     members = net.pattern_members
     if net.pattern_indptr[-1] != len(members) or (len(members) and members.max() >= net.n_exc):
         fail("patterns/indptr and patterns/members are inconsistent with n_exc")

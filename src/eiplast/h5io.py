@@ -1,27 +1,36 @@
-"""HDF5 helpers: atomic creation, checked opening and checked reading of the project's files.
+"""HDF5 helpers: atomic creation, checksummed writing, checked opening and reading.
 
-Readers open a file with ``open_checked`` and read its datasets with ``read``: a file that is
-missing, truncated, of the wrong kind, or damaged inside (a compressed chunk that no longer
-decompresses) then fails with one ``DataFileError`` naming the file (and the dataset).
+Every file is written under a temporary name and renamed when complete (``atomic_h5``), in the
+HDF5 1.10 file format, whose metadata (superblock, object headers with their attributes, chunk
+indexes) carries checksums; every dataset is chunked with HDF5's Fletcher-32 filter
+(``create_dataset``), and string attributes are stored in the object header (``set_attrs``), not
+in the global heap, which has no checksum. Readers open a file with ``open_checked`` and read
+datasets with ``read``: a file that is missing, truncated, of the wrong kind, or damaged
+anywhere (metadata or data) then fails with one ``DataFileError`` naming the file (and the
+dataset).
 """
 
 import contextlib
 import os
+import socket
 from pathlib import Path
 
 import h5py
+import numpy as np
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: Fletcher-32 on every dataset, metadata checksums (HDF5 1.10 format)
+LIBVER = ("v110", "v110")  # file format with checksummed metadata, the same bytes on every HDF5
 
 
 class DataFileError(ValueError):
-    """A data file that is missing, truncated, of the wrong kind or the wrong shape."""
+    """A data file that is missing, truncated, damaged, of the wrong kind or the wrong shape."""
 
 
 def temporary_name(path):
-    """A sibling name for writing ``path`` before the rename that publishes it."""
+    """A sibling name for writing ``path`` before the rename that publishes it (host and
+    process in the name: writers on different hosts of a shared file system never collide)."""
     path = Path(path)
-    return path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    return path.with_name(f".{path.name}.tmp-{socket.gethostname()}-{os.getpid()}")
 
 
 @contextlib.contextmanager
@@ -42,14 +51,45 @@ def atomic_path(path):
 def atomic_h5(path, kind):
     """Create an HDF5 file of ``kind`` atomically: it appears under ``path`` only when complete."""
     with atomic_path(path) as tmp:
-        with h5py.File(tmp, "w") as f:
-            f.attrs["format"] = kind
-            f.attrs["format_version"] = FORMAT_VERSION
+        with h5py.File(tmp, "w", libver=LIBVER) as f:
+            set_attrs(f, format=kind, format_version=FORMAT_VERSION)
             yield f
 
 
+def set_attrs(obj, **values):
+    """Set attributes of ``obj``; strings as fixed-length UTF-8 (checksummed with the header)."""
+    for name, value in values.items():
+        obj.attrs[name] = np.bytes_(value.encode()) if isinstance(value, str) else value
+
+
+def text_attr(obj, name):
+    """A string attribute written by ``set_attrs``, as ``str``."""
+    value = obj.attrs[name]
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+def create_dataset(group, name, data=None, *, shape=None, dtype=None, chunks=True, **options):
+    """``group.create_dataset`` with a Fletcher-32 checksum on every chunk.
+
+    Chunks are h5py's choice unless given; an empty dataset gets chunks of at least one
+    element and unlimited dimensions (HDF5 cannot chunk a zero-length extent otherwise).
+    """
+    if data is not None:
+        data = np.asarray(data)
+        shape, dtype = data.shape, data.dtype
+    if len(shape) == 0:
+        raise ValueError(f"{name}: scalars go into attributes, not datasets")
+    if 0 in shape:
+        options["maxshape"] = (None,) * len(shape)
+        chunks = tuple(max(1, s) for s in shape)
+    return group.create_dataset(
+        name, shape=shape, dtype=dtype, data=data, chunks=chunks, fletcher32=True, **options
+    )
+
+
 def open_checked(path, kind, datasets=(), attrs=()):
-    """Open ``path`` read-only after checking its kind, version, root ``attrs`` and ``datasets``.
+    """Open ``path`` read-only after checking its kind, version, root ``attrs`` and ``datasets``
+    and every object's metadata (whose checksums HDF5 verifies as it loads it).
 
     Returns the open ``h5py.File`` (use it as a context manager); every failed check raises
     ``DataFileError`` naming the file.
@@ -62,15 +102,22 @@ def open_checked(path, kind, datasets=(), attrs=()):
     except OSError as err:
         raise DataFileError(f"{path}: not a readable HDF5 file (truncated?): {err}") from None
     try:
-        found = f.attrs.get("format")
+        try:
+            found = f.attrs.get("format")
+            version = f.attrs.get("format_version")
+            f.visititems(_load_metadata)
+        except (OSError, KeyError, RuntimeError, ValueError) as err:
+            raise DataFileError(
+                f"{path}: damaged metadata (checksum or structure): {err}"
+            ) from None
         if isinstance(found, bytes):
             found = found.decode()
         if found != kind:
             raise DataFileError(f"{path}: attribute format is {found!r}, expected {kind!r}")
-        version = f.attrs.get("format_version")
         if version is None or int(version) != FORMAT_VERSION:
             raise DataFileError(
-                f"{path}: attribute format_version is {version!r}, expected {FORMAT_VERSION}"
+                f"{path}: attribute format_version is {version!r}, expected {FORMAT_VERSION} "
+                "(written by another version of eiplast: delete the file and run again)"
             )
         for name in attrs:
             if name not in f.attrs:
@@ -84,12 +131,21 @@ def open_checked(path, kind, datasets=(), attrs=()):
     return f
 
 
+def _load_metadata(name, obj):
+    """``visititems`` callback: load the object's header and attributes (returns None, so that
+    the visit goes on)."""
+    dict(obj.attrs)
+
+
 def read(ds, selection=()):
     """``ds[selection]``; a read that fails raises ``DataFileError`` naming file and dataset.
 
     h5py reports damaged data only when it is read, as an ``OSError`` (for example "filter
-    returned failure during read" for a corrupted compressed chunk) that names neither.
+    returned failure during read" for a chunk whose Fletcher-32 checksum does not match) that
+    names neither. A dataset without a checksum is refused.
     """
+    if not ds.fletcher32:
+        raise DataFileError(f"{ds.file.filename}: dataset {ds.name} carries no checksum")
     try:
         return ds[selection]
     except (OSError, ValueError) as err:

@@ -339,6 +339,14 @@ LOGS = f"{OUT}/logs"
 BENCHMARKS = f"{OUT}/benchmarks"
 
 
+def remove_stale_checkpoints():
+    """Remove checkpoints (<X>.ckpt, <X>.parts) of finished outputs below output_dir."""
+    from eiplast.chunked import remove_finished_checkpoints
+
+    for path in remove_finished_checkpoints(OUT):
+        print(f"removed {path}: its output is complete", file=sys.stderr)
+
+
 def rule_pattern():
     """Regular expression matching exactly the configured rule names."""
     names = sorted(set(config["plasticity_rules"]), key=len, reverse=True)

@@ -50,7 +50,7 @@ from eiplast.analysis._io import (
     spike_meta,
     steps_per,
 )
-from eiplast.h5io import atomic_h5, read
+from eiplast.h5io import atomic_h5, create_dataset, read, set_attrs
 
 EVENT_COLUMNS = ("start", "duration", "pattern")
 
@@ -392,11 +392,11 @@ def detect_activations(
                 tf = stack.enter_context(atomic_h5(trace_file, "eiplast.activation_traces"))
                 shape = (pats.n_patterns, n_windows)
                 opts = {}
-                if pats.n_patterns and n_windows:  # HDF5 cannot chunk an empty dataset
+                if pats.n_patterns and n_windows:  # an empty dataset gets create_dataset's chunks
                     opts = dict(
                         chunks=(min(shape[0], 256), min(shape[1], 4096)), compression="gzip"
                     )
-                ds_trace = tf.create_dataset("traces", shape=shape, dtype=np.float32, **opts)
+                ds_trace = create_dataset(tf, "traces", shape=shape, dtype=np.float32, **opts)
             for s0, s1, neurons, steps in iter_spike_chunks(
                 f,
                 meta,
@@ -435,11 +435,10 @@ def save_activations(df: pd.DataFrame, path: str | os.PathLike) -> None:
     window_steps, step_steps, dt_ms, threshold, spike_file, connectivity_file ``df.attrs`` has.
     """
     with atomic_h5(path, ACTIVATIONS_FORMAT) as f:
-        for key, val in df.attrs.items():
-            if isinstance(val, str | int | float | np.integer | np.floating):
-                f.attrs[key] = val
+        scalars = (str, int, float, np.integer, np.floating)
+        set_attrs(f, **{k: v for k, v in df.attrs.items() if isinstance(v, scalars)})
         for name in EVENT_COLUMNS:
-            f.create_dataset(f"events/{name}", data=np.asarray(df[name], np.int64))
+            create_dataset(f, f"events/{name}", data=np.asarray(df[name], np.int64))
 
 
 def load_activations(path: str | os.PathLike) -> pd.DataFrame:

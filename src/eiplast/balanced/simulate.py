@@ -15,12 +15,11 @@ import hashlib
 import json
 from pathlib import Path
 
-import h5py
 import numpy as np
 
 from .. import rng
 from ..chunked import run_chunked
-from ..h5io import atomic_h5
+from ..h5io import atomic_h5, create_dataset, open_checked, read, set_attrs
 from .connectivity import (
     BalancedNetwork,
     first_inh_target,
@@ -445,12 +444,10 @@ class BalancedSimulator:
             return
         path = self.records_dir / f"{RECORD_PREFIX}{begin:013d}.h5"
         with atomic_h5(path, RECORD_KIND) as f:
-            f.attrs["step_begin"] = begin
-            f.attrs["step_end"] = end
-            f.attrs["first_row"] = first_row
+            set_attrs(f, step_begin=begin, step_end=end, first_row=first_row)
             # files hold float32 (means of float64 sums); in-memory records stay float64
-            f.create_dataset("neurons", data=rows_n.astype(np.float32))
-            f.create_dataset("weights", data=rows_w.astype(np.float32))
+            create_dataset(f, "neurons", data=rows_n.astype(np.float32))
+            create_dataset(f, "weights", data=rows_w.astype(np.float32))
 
     def _gather_rows(self):
         if self.records_dir is None:
@@ -458,8 +455,10 @@ class BalancedSimulator:
         else:
             parts = []
             for path in sorted(self.records_dir.glob(f"{RECORD_PREFIX}*.h5")):
-                with h5py.File(path, "r") as f:
-                    parts.append((int(f.attrs["first_row"]), f["neurons"][:], f["weights"][:]))
+                with open_checked(path, RECORD_KIND, ("neurons", "weights"), ("first_row",)) as f:
+                    parts.append(
+                        (int(f.attrs["first_row"]), read(f["neurons"]), read(f["weights"]))
+                    )
         n_rec, n_w = len(self.rec_neurons), len(self.rec_syn)
         dtype = np.float64 if self.records_dir is None else np.float32
         rows_n = [x[1] for x in parts] or [np.zeros((0, 4, n_rec), dtype)]
