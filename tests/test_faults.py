@@ -203,6 +203,64 @@ def test_sigkill_snakemake_and_job_resumes(tmp_path, chain_config, reference, re
     assert lost == dict.fromkeys(CHAIN_OUTPUTS, 0)
 
 
+def test_orphaned_job_keeps_its_output_from_a_second_job(
+    tmp_path, chain_config, reference, records
+):
+    """Issue 22: Snakemake killed alone (its spontaneous job runs on as an orphan), --unlock,
+    the same command again while the orphan runs: the second job stops at once, naming the
+    orphan; the orphan finishes its file; the next run completes with the reference's bytes.
+    The orphan is held with SIGSTOP while the second job starts, so that it is certainly still
+    writing then."""
+    started = time.perf_counter()
+    wd, out = tmp_path, tmp_path / "results"
+    proc = h.start(wd, out, "--", out / SPONT, configfiles=[chain_config], cores=1)
+    try:
+        h.wait_for(lambda: (h.checkpoint_step(out / SPONT) or 0) > 0, 300, proc, what="ckpt")
+        orphans = h.job_processes(proc.pid, "simulate.py")
+        assert len(orphans) == 1, orphans
+        orphan = orphans[0]
+        os.kill(proc.pid, signal.SIGKILL)  # Snakemake only: its job runs on
+        h.finish(proc, timeout=60)
+        os.kill(orphan, signal.SIGSTOP)
+        unlock = h.run(wd, out, "--unlock", configfiles=[chain_config], cores=1)
+        assert unlock.returncode == 0, h.failure_message(unlock)
+        second = h.run(wd, out, "--", out / SPONT, configfiles=[chain_config], cores=1)
+        claim_seen = re.search(
+            rf"is being written by another process: host \S+, PID {orphan}\b", second.stdout
+        )
+        os.kill(orphan, signal.SIGCONT)
+        h.wait_for(lambda: not h.alive(orphan), 600, what="the orphan to finish")
+    finally:
+        h.kill_group(proc)
+    orphan_done = (out / SPONT).is_file()
+    orphan_lost = h.compare_trees(reference, out, [SPONT])[SPONT]
+    third = h.run(wd, out, "--", out / SPONT, configfiles=[chain_config], cores=1)
+    assert third.returncode == 0, h.failure_message(third)
+    reran = bool(re.search(r"^spontaneous\s+1$", third.stdout, re.M))
+    lost = h.compare_trees(reference, out, CHAIN_OUTPUTS)
+    reliability.record(
+        records,
+        "test_faults::orphaned_writer",
+        section="fault",
+        fault="SIGKILL of Snakemake alone during the spontaneous job (the job runs on as an "
+        "orphan), `--unlock`, the same command again while the orphan runs",
+        executor="local",
+        injected=1,
+        compared=f"the orphan's spike file, then {len(lost)} chain outputs after a third run, "
+        "vs an uninterrupted run, byte for byte",
+        bytes_lost=sum(lost.values()) + orphan_lost,
+        result=("second job refused at once, naming the orphan's host and PID"
+                if claim_seen and second.returncode else "second job NOT refused")
+        + ("; the orphan finished its file" if orphan_done else "; the orphan left no file")
+        + ("; the third run simulated it again (Snakemake had it marked incomplete)" if reran
+           else "; the third run kept the orphan's file"),
+        seconds=time.perf_counter() - started,
+    )  # fmt: skip
+    assert second.returncode != 0 and claim_seen, h.failure_message(second)
+    assert orphan_done and orphan_lost == 0
+    assert lost == dict.fromkeys(CHAIN_OUTPUTS, 0)
+
+
 def test_damaged_checkpoint_restarts_from_scratch(tmp_path, chain_config, reference, records):
     """A checkpoint that cannot be read is not trusted: the run starts again, same bytes."""
     started = time.perf_counter()
@@ -254,11 +312,24 @@ def _data(path):
     return f"2048 bytes overwritten at offset {size // 2}"
 
 
+def _weights(path):
+    """Garbage inside the stored I→E/E→E weights (the chunk of synapses/weight_nS)."""
+    import h5py
+
+    with h5py.File(path, "r") as f:
+        chunk = f["synapses/weight_nS"].id.get_chunk_info(0)
+    with open(path, "r+b") as fh:
+        fh.seek(chunk.byte_offset + chunk.size // 2)
+        fh.write(bytes(range(256)))
+    return f"256 bytes overwritten inside the data of synapses/weight_nS ({chunk.size} bytes)"
+
+
 DAMAGE = {
     "truncated_spikes": (SPONT, ACTIVATIONS, _truncate),
     "header_spikes": (SPONT, ACTIVATIONS, _header),
     "truncated_network": (TRAINED, SPONT, _truncate),
     "data_chunk_spikes": (SPONT, ACTIVATIONS, _data),
+    "data_weights_network": (TRAINED, SPONT, _weights),
 }
 
 
@@ -282,6 +353,9 @@ def test_damaged_input_is_detected(case, tmp_path, chain_config, reference, reco
     printed = result.stdout
     named = str(damaged) in printed and str(damaged) in job_log
     clear = re.search(r"DataFileError: \S*" + re.escape(str(damaged)), printed + job_log)
+    # damage inside a dataset's data is reported with the dataset's name
+    dataset = re.search(r"inside the data of (\S+)", how)
+    dataset_named = dataset is None or f"dataset /{dataset[1]}" in printed + job_log
     dry = h.run(wd, out, "--dry-run", "--", target, configfiles=[chain_config], cores=1)
     rule = target_rel.split("/")[0]
     still_planned = dry.returncode == 0 and re.search(rf"^{rule}\s+1$", dry.stdout, re.M)
@@ -296,6 +370,7 @@ def test_damaged_input_is_detected(case, tmp_path, chain_config, reference, reco
         bytes_lost=None,
         result=("job failed" if result.returncode else "job SUCCEEDED")
         + ("; message names the file" if clear else "; the error does not name the file")
+        + (f" and the dataset {dataset[1]}" if dataset and dataset_named else "")
         + ("; output absent" if not target.exists() else "; output present")
         + ("; still planned by the next dry run" if still_planned else "; not planned again"),
         seconds=time.perf_counter() - started,
@@ -305,3 +380,4 @@ def test_damaged_input_is_detected(case, tmp_path, chain_config, reference, reco
     assert still_planned, dry.stdout[-3000:]
     assert named, "the damaged file's path is not in the output or log"
     assert clear, (printed + job_log)[-4000:]
+    assert dataset_named, (printed + job_log)[-4000:]

@@ -520,3 +520,75 @@ def test_time_limit_leaves_a_resumable_checkpoint(tmp_path, cluster, records):
     assert resumed == [step]
     assert n_steps == duration * 10000
     assert not Path(f"{out / SPONT}.ckpt").exists()
+
+
+def test_orphaned_job_keeps_its_output_from_a_second_job(tmp_path, cluster, records):
+    """Issue 22 on SLURM: the Snakemake on the login node killed alone, its spontaneous job
+    runs on in SLURM; --unlock and the same command again submit a second job on the same
+    output while the first runs (held with SIGSTOP, so that it is certainly still writing):
+    the second job stops at once, naming the first's SLURM job; the first finishes its file;
+    the next run completes with the bytes of an uninterrupted local run."""
+    started = time.perf_counter()
+    config = h.write_yaml(tmp_path / "chain.yaml", CHAIN)
+    reference = tmp_path / "local" / "results"
+    local = h.run(tmp_path / "local", reference, "--", reference / SPONT, configfiles=[config])
+    assert local.returncode == 0, h.failure_message(local)
+    wd, out = tmp_path / "slurm", tmp_path / "slurm" / "results"
+    proc = h.start(wd, out, *slurm_args("--", out / SPONT), configfiles=[config], cores=None,
+                   env=cluster)  # fmt: skip
+    try:
+        h.wait_for(lambda: (h.checkpoint_step(out / SPONT) or 0) > 0, 600, proc,
+                   interval=0.2, what="a checkpoint of the spontaneous run")  # fmt: skip
+        job = running_job(proc)
+        scripts = [p for p in h.processes_with("simulate.py")
+                   if ".simulate.py" in h.cmdline(p).split("/")[-1]]  # fmt: skip
+        assert len(scripts) == 1, scripts
+        orphan = scripts[0]
+        os.kill(proc.pid, signal.SIGKILL)  # the login node's Snakemake only
+        h.finish(proc, timeout=60)
+        os.kill(orphan, signal.SIGSTOP)
+        unlock = h.run(wd, out, "--unlock", configfiles=[config], cores=None, env=cluster)
+        assert unlock.returncode == 0, h.failure_message(unlock)
+        # not run_slurm: its clean-up of stray job processes would end the first job
+        second = h.run(wd, out, *slurm_args("--", out / SPONT), configfiles=[config],
+                       cores=None, env=cluster, timeout=900)  # fmt: skip
+        log = out / "logs" / "spontaneous" / "hebb_P20.log"
+        seen = second.stdout + (log.read_text(errors="replace") if log.exists() else "")
+        claim_seen = re.search(
+            rf"is being written by another process: host \S+, PID {orphan}, SLURM job {job}\b",
+            seen,
+        )
+        os.kill(orphan, signal.SIGCONT)
+        h.wait_for(lambda: not h.alive(orphan), 600, what="the first job to finish")
+        state = wait_for_accounting([job]).get(job, "")
+    finally:
+        h.kill_group(proc)
+    first_done = (out / SPONT).is_file()
+    first_lost = h.compare_trees(reference, out, [SPONT])[SPONT]
+    third = run_slurm(wd, out, "--", out / SPONT, env=cluster, configfiles=[config])
+    assert third.returncode == 0, h.failure_message(third)
+    reran = bool(SUBMITTED.search(third.stdout))
+    lost = h.compare_trees(reference, out, CHAIN_OUTPUTS)
+    reliability.record(
+        records,
+        "test_slurm::orphaned_writer",
+        section="fault",
+        fault="SIGKILL of the login node's Snakemake alone while SLURM runs the spontaneous "
+        "job, `--unlock`, the same command again (a second SLURM job on the same output) while "
+        "the first runs",
+        executor="slurm",
+        injected=1,
+        compared=f"the first job's spike file, then {len(lost)} chain outputs after a third "
+        "run, vs an uninterrupted local run, byte for byte",
+        bytes_lost=sum(lost.values()) + first_lost,
+        result=("second job refused at once, naming the first's host, PID and SLURM job"
+                if claim_seen and second.returncode else "second job NOT refused")
+        + f"; first job {state or 'state unknown'}"
+        + ("; its file complete" if first_done else "; it left no file")
+        + ("; the third run simulated it again (Snakemake had it marked incomplete)" if reran
+           else "; the third run kept the first job's file"),
+        seconds=time.perf_counter() - started,
+    )  # fmt: skip
+    assert second.returncode != 0 and claim_seen, h.failure_message(second)
+    assert first_done and first_lost == 0
+    assert lost == dict.fromkeys(CHAIN_OUTPUTS, 0)

@@ -344,12 +344,16 @@ def _validate(net: Network, path):
         fail(f"synapses/post holds indices outside [0, {n})")
     if s and net.delay_steps.min() < 0:
         fail("negative synaptic delay")
-    bad = ~(np.isfinite(net.weight_nS) & (net.weight_nS >= 0))
+    # finite everywhere; non-negative except on I→E synapses, which the global rule (A4)
+    # changes without bound
+    bad = ~np.isfinite(net.weight_nS)
+    if s and not bad.any():
+        bad = (net.weight_nS < 0) & ~net.ei_mask()
     if bad.any():
         first = int(np.argmax(bad))
         fail(
-            f"dataset synapses/weight_nS: {int(bad.sum())} weights are not finite and "
-            f"non-negative (first at synapse {first}: {net.weight_nS[first]!r})"
+            f"dataset synapses/weight_nS: {int(bad.sum())} weights are not finite, or negative "
+            f"on a synapse that is not I→E (first at synapse {first}: {net.weight_nS[first]!r})"
         )
     if len(net.exc_alpha) != net.n_exc:
         fail(f"neurons/exc_alpha has {len(net.exc_alpha)} entries, expected n_exc={net.n_exc}")

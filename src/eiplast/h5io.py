@@ -103,9 +103,10 @@ def open_checked(path, kind, datasets=(), attrs=()):
         raise DataFileError(f"{path}: not a readable HDF5 file (truncated?): {err}") from None
     try:
         try:
+            _load_metadata("/", f)
+            f.visititems(_load_metadata)
             found = f.attrs.get("format")
             version = f.attrs.get("format_version")
-            f.visititems(_load_metadata)
         except (OSError, KeyError, RuntimeError, ValueError) as err:
             raise DataFileError(
                 f"{path}: damaged metadata (checksum or structure): {err}"

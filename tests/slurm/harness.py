@@ -141,6 +141,15 @@ def processes_with(text):
     ]
 
 
+def alive(pid):
+    """True while process ``pid`` runs (a zombie, ended but not yet reaped, does not count)."""
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
 def descendants(pid):
     tree, found, todo = _children(), [], [pid]
     while todo:
