@@ -156,10 +156,10 @@ class _BlockWriter:
         self.n_pending -= n
 
 
-def _checked_rows(name, data, begin, end, n_total, path):
+def _checked_rows(name, data, begin, end, n_neurons, path):
     """``data`` of segment dataset ``name``, after checking that its spikes lie inside the
-    segment's steps ``[begin, end)`` and neurons ``[0, n_total)``."""
-    bounds = {"step": (begin, end), "neuron": (0, n_total)}.get(name)
+    segment's steps ``[begin, end)`` and neurons ``[0, n_neurons)`` (global indices)."""
+    bounds = {"step": (begin, end), "neuron": (0, n_neurons)}.get(name)
     if bounds is not None and data.size and (data.min() < bounds[0] or data.max() >= bounds[1]):
         raise SegmentError(
             f"{path}: dataset {name} holds values outside [{bounds[0]}, {bounds[1]})"
@@ -172,6 +172,7 @@ def _merge_segments(parts_dir, output_path, n_steps, attrs, every, n_total, n_sp
     ``n_spikes`` spikes (SegmentError otherwise)."""
     spans = _segment_spans(parts_dir)
     _check_coverage(spans, n_steps, parts_dir)
+    n_neurons = int(attrs["n_exc"]) + int(attrs["n_inh"])  # the file's populations
     sizes = []
     for _, _, path in spans:
         with open_checked(path, SEGMENT_KIND, ("neuron", "step")) as f:
@@ -214,7 +215,7 @@ def _merge_segments(parts_dir, output_path, n_steps, attrs, every, n_total, n_sp
         for name, writer in zip(names, writers, strict=True):
             for begin, end, path in spans:
                 with open_checked(path, SEGMENT_KIND, (name,)) as f:
-                    data = _checked_rows(name, read(f[name]), begin, end, n_total, path)
+                    data = _checked_rows(name, read(f[name]), begin, end, n_neurons, path)
                 writer.append(data)
             writer.close()
         for name, data in extra.items():

@@ -163,7 +163,14 @@ def _ee_block(rng, params, pattern_indptr, pattern_members):
     # counts are symmetric; row = presynaptic neuron, column = postsynaptic
     score = counts + rng.random(len(counts))
     if len(score) >= n_keep:
-        keep = np.argpartition(-score, n_keep - 1)[:n_keep] if n_keep else np.zeros(0, np.int64)
+        # the n_keep best scores, in pair order: argpartition's own order depends on which
+        # of NumPy's CPU-specific kernels runs (AVX-512, AVX2, baseline), and the later draws
+        # (delays) follow the synapse order
+        keep = (
+            np.sort(np.argpartition(-score, n_keep - 1)[:n_keep])
+            if n_keep
+            else np.zeros(0, np.int64)
+        )
         pre, post, score = rows[keep], cols[keep].astype(np.int64), score[keep]
     else:
         linear = np.sort(rows * n_exc + cols)
