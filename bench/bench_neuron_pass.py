@@ -10,9 +10,9 @@ times copies of that loop: four versions of the v update and one without the tra
 * ``division_free``: the same step written as v + dt/C · φ(x) · I(v), φ(x) = (1 − e^−x)/x by its
   Taylor polynomial of degree 8 (algebraically identical, no division; differs in rounding);
 * ``floor``: a v update with no arithmetic to speak of, the cost of moving the state alone;
-* ``divide_720``: the kernel's update with ``exp_neg``'s y/720 as a plain division, as the kernel
-  had it until session 12 (it now divides by FMA, ``eiplast.exact_division``: the same values with
-  one vector division fewer; the state after 500 steps is compared);
+* ``divide_720``: the kernel's update with ``exp_neg``'s y/720 as a plain division, the earlier
+  division form (the kernel divides by FMA, ``eiplast.exact_division``: the same values with one
+  vector division fewer; the state after 500 steps is compared);
 * ``no_trace``: the kernel's update without the trace x, which a static run (η = 0) never reads:
   one of the seven state arrays less.
 
@@ -67,7 +67,7 @@ def _v_division_free(v_old, ge, gi, g_tot):
 
 @njit(cache=True, inline="always")
 def _exp_neg_divide(x):
-    """``exp_neg`` with its y/720 as a division (the kernel until session 12; same value)."""
+    """``exp_neg`` with its y/720 as a plain division (the earlier division form; same value)."""
     y = 0.125 * x
     p = 1.0 - y * (
         1.0 - y * (0.5 - y * (1.0 / 6.0 - y * (1.0 / 24.0 - y * (1.0 / 120.0 - y / 720.0))))

@@ -6,13 +6,13 @@
 #
 # Appends to <piece_log> one line per piece:
 #   <start ISO time> <end ISO time> <wall s> exit <code> commit <sha> cpu <model>
-# A run longer than one working session is stopped (SIGTERM to this script: it forwards the signal
-# to make and Snakemake, whose jobs keep their last checkpoint) and continued by the same command;
+# A run can be stopped (SIGTERM to this script: it forwards the signal to make and Snakemake, whose
+# jobs keep their last checkpoint) and continued by the same command;
 # the end-to-end time is the sum of the pieces' wall times. The first piece includes the creation
 # of .venv. Snakemake's own output goes to <piece_log>.out.
 #
-# A piece killed outright (SIGKILL to everything, as when a working session ends unannounced)
-# cannot log its line: every E2E_BEAT_S seconds (default 30) the piece rewrites <piece_log>.alive
+# A piece killed outright (SIGKILL to everything, as when the machine shuts down) cannot log its
+# line: every E2E_BEAT_S seconds (default 30) the piece rewrites <piece_log>.alive
 # with the line it would log if it ended then, with exit 137 (128 + SIGKILL), and the next piece
 # appends that line first. Such a piece's end is its last beat: up to E2E_BEAT_S s early.
 set -u

@@ -10,7 +10,7 @@ Missing parts (stages that have not run yet) are left out, so it also reports on
 still going. With ``--reference``, the replay statistics and the replay growth are set beside
 the reference's published ones (its ``plotting/data/activation_stats.csv`` and
 ``gradual.csv``). With ``--pieces``, the end-to-end wall time is summed from the log that
-``bench/e2e_piece.sh`` writes (one line per piece of a run spread over working sessions).
+``bench/e2e_piece.sh`` writes (one line per piece of a run that was stopped and resumed).
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from .summary import REPLAY_COLUMNS, ei_weights, replay_table
 
 # benchmark columns kept (Snakemake's benchmark TSV): wall s, CPU s, peak resident MB
 _BENCHMARK_COLUMNS = {"s": "wall_s", "cpu_time": "cpu_s", "max_rss": "max_rss_mb"}
-CORES = 2  # this project's machine (the README's stage times)
+CORES = 2  # cores of the machines the README's stage times were measured on
 _TRAIN_FILE = re.compile(r"P(?P<patterns>[0-9]+)\.h5")
 _SENSITIVITY_FILE = re.compile(r"P(?P<patterns>[0-9]+)\.csv")
 # what a simulation job's log says when it resumes (workflow/scripts/_common.py)
