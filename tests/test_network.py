@@ -2,6 +2,7 @@
 
 import dataclasses
 import filecmp
+import math
 
 import h5py
 import numpy as np
@@ -23,6 +24,14 @@ from eiplast.simulate import NetworkSimulator, simulate_network
 
 DT = 0.1
 QUIET = BackgroundParams(n_sources=0)
+
+# Model constants restated from docs/model-description.md (A2 neuron, A3 inputs, A4 plasticity),
+# so that the tests below check the simulator's constants instead of reusing them.
+C_PF, G_L, E_L, E_E, E_I = 200.0, 10.0, -80.0, 0.0, -80.0  # pF, nS, mV, mV, mV
+TAU_E, TAU_I, TAU_H1, TAU_H2 = 6.0, 6.0, 10.0, 200.0  # ms
+THETA0, THETA_MAX, A1_0, S_ALPHA, A2, T_REF = -55.0, 0.0, 2.0, 0.25, 0.3, 2.0  # mV, ms
+W_BG, RATE_BG = 0.3, 2.0  # nS per background event, Hz per source
+RHO_HZ, W_MAX, TAU_RATE_S = 3.0, 100.0, 10.0  # target rate, hebb clip, population-rate unit
 
 
 def _sim(net, neuron=None, background=QUIET, plasticity=None, run=None):
@@ -124,7 +133,8 @@ def _random_network(n_exc=40, n_inh=10, p=0.3, max_delay=6, seed=0):
     pre, post = pre[keep], post[keep]
     weight = np.where(pre < n_exc, 0.6, 1.2) * gen.uniform(0.5, 1.5, pre.size)
     delay = gen.integers(0, max_delay + 1, pre.size)
-    return network_from_synapses(n_exc, n_inh, pre, post, weight, delay)
+    exc_alpha = gen.normal(size=n_exc)  # neuron-specific threshold jumps a1 (A2)
+    return network_from_synapses(n_exc, n_inh, pre, post, weight, delay, exc_alpha=exc_alpha)
 
 
 def _exp_neg(x):
@@ -141,18 +151,31 @@ def _decayed(x, factor, flush):
     return np.where(np.abs(y) < FLUSH_BELOW, 0.0, y) if flush else y
 
 
-def _reference_run(sim, n_steps, flush=True):
+def _reference_run(sim, n_steps, *, kind, eta, tau_rate_s, n_sources, tau_stdp=20.0, flush=True):
     """The step of eiplast.network written as one plain pass (numpy + Python loops): delays in
     increasing order, spikes of a step in increasing neuron order, synapses in stored order.
-    ``flush=False`` lets decaying variables turn subnormal instead of setting them to 0.
-    Returns (spike list, final weights); the simulator's state arrays are advanced in place."""
-    c = sim.consts
-    dt_over_c, g_leak, gl_el, e_exc, e_inh = c[0], c[1], c[2], c[3], c[4]
-    dec_ge, dec_gi, dec_h1, dec_h2, dec_x, dec_r = c[5], c[6], c[7], c[8], c[9], c[10]
-    theta0, theta_max, a2, e_leak, ref_steps, bg_weight = c[11], c[12], c[13], c[14], c[15], c[16]
-    eta, k_hebb, w_max, rho, r_inc = c[17], c[18], c[19], c[20], c[21]
+    Every model constant comes from docs/model-description.md (the module constants above) and
+    the run's settings passed here, none from ``sim``: only its initial state, weights and
+    network are used. ``flush=False`` lets decaying variables turn subnormal instead of setting
+    them to 0. Returns (spike list, final weights); the simulator's state arrays are advanced in
+    place."""
     net = sim.network
     n_exc, n = net.n_exc, net.n_total
+    dt_over_c, g_leak, gl_el, e_exc, e_inh = DT / C_PF, G_L, G_L * E_L, E_E, E_I
+    # exact decay over one step, exp(−dt/τ) (A2, A3; the C library's exp, as docs/model.md says)
+    dec_ge, dec_gi = math.exp(-DT / TAU_E), math.exp(-DT / TAU_I)
+    dec_h1, dec_h2 = math.exp(-DT / TAU_H1), math.exp(-DT / TAU_H2)
+    dec_x, dec_r = math.exp(-DT / tau_stdp), math.exp(-DT / (tau_rate_s * 1000.0))
+    theta0, theta_max, a2, e_leak = THETA0, THETA_MAX, A2, E_L
+    ref_steps, bg_weight = round(T_REF / DT), W_BG
+    k_hebb, w_max, rho = 20.0 / tau_stdp, W_MAX, RHO_HZ  # A4: κ = η·20/τ_stdp[ms]
+    r_inc = 1.0 / (tau_rate_s * n_exc)  # A3: r += 1/(τ_r·N_E) per E spike
+    alpha_hebb = 2.0 * RHO_HZ * tau_stdp / 1000.0  # A4: α = 2ρτ_stdp, τ in s
+    a1 = np.full(n, A1_0)
+    a1[:n_exc] += S_ALPHA * net.exc_alpha  # A2: a1 = a1_0 + s_α·exc_alpha for E neurons
+    rule = {"hebb": 1, "rate": 2, "static": 0}[kind] if eta > 0 else 0
+    # A3: n_bg Poisson sources of λ_bg per neuron, i.e. Poisson(N·n_bg·λ_bg·dt) events a step
+    bg_cdf = rng.poisson_inverse_table(n * n_sources * RATE_BG * DT / 1000.0)
     st = sim.state
     v, g_e, g_i, h1, h2 = st["v"], st["g_e"], st["g_i"], st["h1"], st["h2"]
     trace, last_spike = st["trace"], st["last_spike"]
@@ -179,7 +202,7 @@ def _reference_run(sim, n_steps, flush=True):
         spikes_at[step] = spikers
         rate_step = eta * (r - rho)
         r = float(_decayed(r, dec_r, flush))
-        n_events, word = rng.sample_table(np.uint64(word), sim.bg_cdf)
+        n_events, word = rng.sample_table(np.uint64(word), bg_cdf)
         for _ in range(n_events):
             target, word = rng.next_index(np.uint64(word), n)
             g_e[target] += bg_weight
@@ -191,21 +214,21 @@ def _reference_run(sim, n_steps, flush=True):
                         g_e[q] += w[s]
                         continue
                     g_i[q] += w[s]
-                    if q < n_exc and sim.rule == 1:
-                        x = float(w[s]) + eta * k_hebb * (trace[q] - sim.alpha_hebb[q])
+                    if q < n_exc and rule == 1:
+                        x = float(w[s]) + eta * k_hebb * (trace[q] - alpha_hebb)
                         w[s] = min(max(x, 0.0), w_max)
-                    elif q < n_exc and sim.rule == 2:
+                    elif q < n_exc and rule == 2:
                         w[s] = float(w[s]) + rate_step * (trace[q] + 1.0)
         for i in spikers[spikers < n_exc]:
             for s in incoming[i]:
-                if sim.rule == 1:
+                if rule == 1:
                     x = float(w[s]) + eta * k_hebb * trace[pre_of[s]]
                     w[s] = min(max(x, 0.0), w_max)
-                elif sim.rule == 2:
+                elif rule == 2:
                     w[s] = float(w[s]) + rate_step * trace[pre_of[s]]
         for i in spikers:
             v[i] = e_leak
-            h1[i] += sim.a1_mV[i]
+            h1[i] += a1[i]
             h2[i] += a2
             trace[i] += 1.0
             last_spike[i] = step
@@ -219,7 +242,10 @@ def _reference_run(sim, n_steps, flush=True):
 @pytest.mark.parametrize("kind", ["hebb", "rate", "static"])
 def test_kernel_matches_plain_reference_loop(kind):
     """Bit for bit: the kernel's split E/I delivery, segment lists, narrow index types,
-    background draw and prefetching change nothing against one plain pass."""
+    background draw and prefetching change nothing against one plain pass, and the plain pass
+    takes its constants from the model description, so a wrong constant in the simulator
+    (a decay factor, a threshold jump, the refractory period, α) fails here too. (κ = 20/τ_stdp
+    is 1 at τ_stdp = 20 ms: test_slhp_rule_by_hand_reaches_both_bounds checks it.)"""
     net = _random_network()
     plasticity = PlasticityParams(kind=kind, tau_rate_s=0.05)
     run = RunParams(duration_s=1.0, learning_rate=0.05, seed=7)
@@ -228,7 +254,7 @@ def test_kernel_matches_plain_reference_loop(kind):
     slow = _sim(net, background=background, plasticity=plasticity, run=run)
     n_steps = 2000
     neurons, steps, *_ = fast.advance(n_steps)
-    ref, w_ref = _reference_run(slow, n_steps)
+    ref, w_ref = _reference_run(slow, n_steps, kind=kind, eta=0.05, tau_rate_s=0.05, n_sources=1500)
     assert len(ref) > 150
     assert list(zip(steps.tolist(), neurons.tolist(), strict=True)) == ref
     assert np.array_equal(fast.weight_nS, w_ref)
@@ -265,7 +291,9 @@ def test_flushing_decayed_state_changes_no_output(kind):
         sim.state["h2"][:] = 3e-308
     n_steps = 2000
     neurons, steps, *_ = fast.advance(n_steps)
-    ref, w_ref = _reference_run(slow, n_steps, flush=False)
+    ref, w_ref = _reference_run(
+        slow, n_steps, kind=kind, eta=0.05, tau_rate_s=0.05, n_sources=1050, flush=False
+    )
     assert len(ref) > 20
     assert list(zip(steps.tolist(), neurons.tolist(), strict=True)) == ref
     assert np.array_equal(fast.weight_nS, w_ref)
@@ -368,6 +396,144 @@ def test_hebb_weights_are_clipped_at_zero():
     sim = _sim(net, plasticity=plasticity, run=RunParams(duration_s=1.0, learning_rate=1.0))
     _drive(sim, {5: [1]}, 10)  # no postsynaptic activity: w += eta*(0 - alpha) < 0
     assert sim.weight_nS[0] == 0.0
+
+
+def _forced_run(net, plasticity, eta, forced, n_steps):
+    """Run a handmade network without background, spikes forced at ``{step: [neurons]}`` by
+    lifting v to −20 mV (above any threshold reached here, even under 100 nS of inhibition).
+    Returns the spikes as (step, neuron) and the weights after every step."""
+    sim = _sim(net, plasticity=plasticity, run=RunParams(duration_s=1.0, learning_rate=eta))
+    weights = np.empty((n_steps, net.n_synapses))
+    spikes = []
+    for step in range(n_steps):
+        for i in forced.get(step, []):
+            sim.state["v"][i] = -20.0
+        neurons, steps, *_ = sim.advance(step + 1)
+        spikes += list(zip(steps.tolist(), neurons.tolist(), strict=True))
+        weights[step] = sim.weight_nS
+    return spikes, weights
+
+
+def _stored(w):
+    """A weight as the kernel stores it (float32 nS)."""
+    return float(np.float32(w))
+
+
+def _hebb_by_hand(synapses, post_spikes, eta, tau_ms, w_max, n_steps):
+    """Rule ``hebb`` of docs/model-description.md A4 for I→E synapses onto one E neuron,
+    ``synapses`` = [(presynaptic spike steps, delay in steps, initial weight)]:
+
+        κ = η·20/τ_stdp[ms],  α = 2ρτ_stdp (ρ in Hz, τ_stdp in s)
+        arrival of a presynaptic spike:  w ← clip(w + κ (x_post − α), 0, w_max)
+        postsynaptic spike:              w ← clip(w + κ x_pre, 0, w_max)
+
+    traces as after the step's decay, before its spike increments; arrivals before
+    postsynaptic updates. Returns the weights after every step and the (step, synapse) pairs
+    where the clip at 0 and at w_max acted."""
+    kappa = eta * 20.0 / tau_ms
+    alpha = 2.0 * RHO_HZ * (tau_ms / 1000.0)
+    w = [w0 for *_, w0 in synapses]
+    out = np.empty((n_steps, len(synapses)))
+    at_zero, at_max = [], []
+
+    def update(j, raw, step):
+        if raw < 0.0:
+            at_zero.append((step, j))
+        if raw > w_max:
+            at_max.append((step, j))
+        w[j] = _stored(min(max(raw, 0.0), w_max))
+
+    for n in range(n_steps):
+        x_post = _expected_trace(post_spikes, n, tau_ms)
+        for j, (pre, delay, _) in enumerate(synapses):
+            if n - delay in pre:
+                update(j, w[j] + kappa * (x_post - alpha), n)
+        if n in post_spikes:
+            for j, (pre, _, _) in enumerate(synapses):
+                update(j, w[j] + kappa * _expected_trace(pre, n, tau_ms), n)
+        out[n] = w
+    return out, at_zero, at_max
+
+
+def _forced(spike_lists):
+    forced = {}
+    for neuron, steps in spike_lists.items():
+        for step in steps:
+            forced.setdefault(step, []).append(neuron)
+    return forced
+
+
+def test_flhp_rule_by_hand_reaches_both_bounds():
+    """fLHP (rule ``hebb``, τ_stdp = 20 ms: κ = η, α = 0.12) with the default w_max = 100 nS.
+    The first arrival finds no postsynaptic trace and is clipped at 0; postsynaptic spikes
+    raise w to the clip at 100 nS (the arrival of step 63 too); late arrivals, after x_post
+    has decayed below α, lower it again. Step 43 has an arrival and a postsynaptic spike (the
+    arrival comes first and reads x_post without that spike)."""
+    delay, w0, eta, tau = 3, 1.0, 40.0, 20.0
+    net = network_from_synapses(1, 1, [1], [0], [w0], [delay])
+    inh, exc = [10, 40, 60, 620, 650], [20, 43]
+    spikes, weights = _forced_run(
+        net, PlasticityParams(kind="hebb", tau_stdp_ms=tau), eta, _forced({0: exc, 1: inh}), 700
+    )
+    assert spikes == sorted([(s, 0) for s in exc] + [(s, 1) for s in inh])
+    expected, at_zero, at_max = _hebb_by_hand([(inh, delay, w0)], exc, eta, tau, W_MAX, 700)
+    assert at_zero and at_max  # the scenario reaches both bounds
+    assert 0.0 < expected[-1, 0] < expected[623, 0] < W_MAX  # and leaves them
+    np.testing.assert_allclose(weights, expected, rtol=2e-6, atol=1e-6)
+
+
+def test_slhp_rule_by_hand_reaches_both_bounds():
+    """sLHP (rule ``hebb_smooth_rate``: kind hebb, τ_stdp = 10 000 ms, so κ = 0.002·η and
+    α = 2·3 Hz·10 s = 60) with a configured w_max of 5 nS. Synapse B (delay 20 ms, starts at
+    4.91 nS) grows by κ·x_B ≈ 0.02 nS per postsynaptic spike up to the clip at 5 nS, then its
+    late arrival lowers it by κ(x_post − α) ≈ −1.08 nS; synapse A (delay 0.3 ms, starts at
+    2 nS) drops by the same amount per arrival and is clipped at 0. A kernel with κ = η, with
+    τ/20 instead of 20/τ or with τ in ms in α moves these weights by 10²–10⁶ times more."""
+    eta, tau, w_max = 10.0, 10_000.0, 5.0
+    pre_a, pre_b, exc = [150, 175], [0], [5, 30, 55, 80, 105, 130, 230]
+    net = network_from_synapses(1, 2, [1, 2], [0, 0], [2.0, 4.91], [3, 200])
+    plasticity = PlasticityParams(kind="hebb", tau_stdp_ms=tau, w_max_nS=w_max)
+    forced = _forced({0: exc, 1: pre_a, 2: pre_b})
+    spikes, weights = _forced_run(net, plasticity, eta, forced, 260)
+    assert len(spikes) == len(exc) + len(pre_a) + len(pre_b)
+    synapses = [(pre_a, 3, 2.0), (pre_b, 200, 4.91)]  # in stored order (pre 1, then pre 2)
+    expected, at_zero, at_max = _hebb_by_hand(synapses, exc, eta, tau, w_max, 260)
+    assert {j for _, j in at_zero} == {0} and {j for _, j in at_max} == {1}
+    assert 3.9 < expected[-1, 1] < 4.0 and 0.0 < expected[-1, 0] < 0.1
+    np.testing.assert_allclose(weights, expected, rtol=2e-6, atol=1e-6)
+
+
+def test_ghp_rule_by_hand_with_population_rate():
+    """GHP (rule ``rate``, τ_stdp = 20 ms, ρ = 3 Hz, τ_r = 10 s), docs A3/A4:
+
+        r ← r + 1/(τ_r·N_E) per E spike, decaying with τ_r; R = r − ρ, r read at the start
+        of the step; arrival: w ← w + η R (x_post + 1); postsynaptic spike: w ← w + η R x_pre
+
+    without clipping. Two E neurons fire together every 2.1 ms (E1 has no synapse, it only
+    feeds r), so r climbs from 0 through ρ: early updates have R < 0 and drive w below 0,
+    late ones R > 0. Step 651 has an arrival and a postsynaptic spike."""
+    delay, w0, eta, tau, n_exc = 3, 1.0, 0.1, 20.0, 2
+    exc = list(range(0, 715, 21))  # 35 spikes of each E neuron
+    inh = [5, 300, 648, 760, 900]
+    net = network_from_synapses(n_exc, 1, [2], [0], [w0], [delay])
+    plasticity = PlasticityParams(kind="rate", tau_stdp_ms=tau)  # ρ, τ_r: defaults
+    spikes, weights = _forced_run(net, plasticity, eta, _forced({0: exc, 1: exc, 2: inh}), 950)
+    assert len(spikes) == 2 * len(exc) + len(inh)
+
+    r_inc, tau_r_ms = 1.0 / (TAU_RATE_S * n_exc), TAU_RATE_S * 1000.0
+    w, expected, signs = w0, np.empty(950), set()
+    for n in range(950):
+        # r at the start of step n: each E spike of step k < n, decayed over steps k+1 … n−1
+        r = 2 * sum(r_inc * np.exp(-(n - 1 - k) * DT / tau_r_ms) for k in exc if k < n)
+        if n - delay in inh:
+            w = _stored(w + eta * (r - RHO_HZ) * (_expected_trace(exc, n, tau) + 1.0))
+            signs.add(np.sign(r - RHO_HZ))
+        if n in exc:
+            w = _stored(w + eta * (r - RHO_HZ) * _expected_trace(inh, n, tau))
+            signs.add(np.sign(r - RHO_HZ))
+        expected[n] = w
+    assert signs == {-1.0, 1.0} and expected.min() < -0.5  # both signs of R; no clip at 0
+    np.testing.assert_allclose(weights[:, 0], expected, rtol=2e-6, atol=1e-6)
 
 
 def _stage(net, path, stop_after_chunks=None, **run):

@@ -1,5 +1,6 @@
 """Replay statistics (eiplast.analysis.replay)."""
 
+import itertools
 import math
 
 import numpy as np
@@ -54,18 +55,65 @@ def test_single_vector_fit_is_plugin():
     assert h_last == pytest.approx(plugin_entropy(counts))
 
 
-def test_fit_design_and_signs():
-    # H_k = H - a/k - b/k^2 with (H, a, b) >= 0, fitted by nnls; entropies that grow with k
-    # are extrapolated above the last plug-in value
-    from scipy.optimize import nnls
+def _entropy_by_hand(counts):
+    """Plug-in entropy −Σ p ln p (nats) over the non-empty patterns."""
+    p = np.asarray(counts, float)
+    p = p[p > 0] / p.sum()
+    return float(-(p * np.log(p)).sum())
 
-    vecs = [np.array(v) for v in ([3, 1, 0, 0], [4, 3, 1, 0], [5, 4, 2, 1], [6, 5, 3, 2])]
+
+def _nnls_by_enumeration(a, b):
+    """min |a x − b| over x ≥ 0 for a few columns, without an NNLS solver: the optimum's
+    non-zero coefficients are the unconstrained least-squares fit on their own columns (KKT),
+    so it is the best of those fits, over every subset of columns, that has no negative
+    coefficient."""
+    best, best_res = np.zeros(a.shape[1]), float(b @ b)
+    for mask in itertools.product([False, True], repeat=a.shape[1]):
+        cols = np.flatnonzero(mask)
+        if cols.size == 0:
+            continue
+        sol = np.linalg.lstsq(a[:, cols], b, rcond=None)[0]
+        if np.all(sol >= 0):
+            x = np.zeros(a.shape[1])
+            x[cols] = sol
+            res = float((a @ x - b) @ (a @ x - b))
+            if res < best_res:
+                best, best_res = x, res
+    return best
+
+
+FIT_CASES = {
+    # entropies that grow with k and level off: H, a, b > 0, the unconstrained fit
+    "interior": ([2], [2, 1], [3, 2, 1], [4, 3, 2, 1]),
+    # entropies that grow with k: the unconstrained fit has b < 0, here b = 0 binds
+    "growing": ([3, 1, 0, 0], [4, 3, 1, 0], [5, 4, 2, 1], [6, 5, 3, 2]),
+    # entropies that fall with k: a = b = 0 bind, H is their mean
+    "falling": ([1, 1, 1, 1], [3, 1, 1, 1], [6, 2, 1, 1], [12, 3, 1, 1]),
+}
+
+
+@pytest.mark.parametrize("case", FIT_CASES)
+def test_fit_design_and_signs(case):
+    """H_k = H − a/k − b/k² with (H, a, b) ≥ 0 (docs/model-description.md A8), checked
+    against the non-negative least squares solved by enumeration of the active sets."""
+    vecs = [np.array(v) for v in FIT_CASES[case]]
     ks = np.array([v.sum() for v in vecs], float)
-    hs = np.array([plugin_entropy(v) for v in vecs])
-    coef, _ = nnls(np.column_stack([np.ones(4), -1 / ks, -1 / ks**2]), hs)
+    hs = np.array([_entropy_by_hand(v) for v in vecs])
+    design = np.column_stack([np.ones(len(vecs)), -1 / ks, -1 / ks**2])
+    coef = _nnls_by_enumeration(design, hs)
+    free = np.linalg.lstsq(design, hs, rcond=None)[0]
     h_hat, h_last = bias_corrected_entropy(*vecs)
-    assert h_hat == pytest.approx(coef[0]) and h_last == pytest.approx(hs[-1])
-    assert h_hat > h_last
+    assert h_hat == pytest.approx(coef[0], rel=1e-9) and h_last == pytest.approx(hs[-1])
+    if case == "interior":
+        assert np.all(coef > 0) and np.allclose(coef, free) and h_hat > h_last
+    elif case == "growing":
+        assert free[2] < 0 and coef[2] == 0 and coef[1] > 0 and h_hat > h_last
+        assert h_hat < free[0] - 0.1  # the bound matters
+    else:
+        assert coef[1] == coef[2] == 0 and h_hat == pytest.approx(hs.mean())
+
+
+def test_fit_needs_events():
     with pytest.raises(ValueError, match="at least one event"):
         bias_corrected_entropy(np.zeros(3))
 
