@@ -149,7 +149,8 @@ def main():
             "eta_ei": args.eta,
             "eta_ii": args.eta,
             "seed": args.seed,
-            "other": "reference defaults (p = 0.1, j as MODEL.md B, r_x = 10 Hz, dt 0.1 ms)",
+            "other": "reference defaults (p = 0.1, j as in the model description B, "
+            "r_x = 10 Hz, dt 0.1 ms)",
         },
         "machine": {
             "platform": platform.platform(),

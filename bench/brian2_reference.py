@@ -1,7 +1,7 @@
 """Brian2 harness: the reference's connected-network model run on OUR connectivity.
 
-The model is the connected-network mode of Barta & Fukai 2025 (MODEL.md A2–A4, reference
-``src/network_ch.py``), written here for Brian2 from the specification:
+The model is the connected-network mode of Barta & Fukai 2025 (docs/model-description.md A2–A4,
+reference ``src/network_ch.py``), written here for Brian2 from the specification:
 
 * conductance-based neuron, ``exponential_euler``, 2 ms refractory period (v held), MAT threshold
   ``v > clip(theta, -100*mV, 0*mV)`` with ``theta = theta0 + H1 + H2``; reset ``v = EL``,

@@ -3,10 +3,10 @@
 Both engines simulate the static network of ``--network`` (a trained connectivity file, e.g.
 ``<output_dir>/networks/trained_rate_P1000.h5``) for ``--duration`` seconds with the same seed
 (different random streams), and both spike files go through the same replay analysis
-(``detect_activations`` and ``replay_row``, MODEL.md A7–A8, default parameters). Used to tell
-whether a difference from the reference's published replay table comes from the spontaneous
-dynamics (the engines would differ here) or from the trained network itself. Writes the table
-as JSON and Markdown.
+(``detect_activations`` and ``replay_row``, docs/model-description.md A7–A8, default
+parameters). Used to tell whether a difference from the reference's published replay table comes
+from the spontaneous dynamics (the engines would differ here) or from the trained network itself.
+Writes the table as JSON and Markdown.
 
     python bench/replay_vs_brian2.py --network <trained.h5> --duration 200 --seed 7 \\
         --output bench/results/replay_vs_brian2_rate_P1000

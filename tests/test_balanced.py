@@ -1,4 +1,5 @@
-"""Plastic balanced network (MODEL.md Part B): kernel, input, plasticity, runs, mean field.
+"""Plastic balanced network (docs/model-description.md Part B): kernel, input, plasticity, runs,
+mean field.
 
 Every check compares with an independent computation written here (plain Python / dense numpy
 in the reference's matrix form), with exact expectations where the arithmetic allows.

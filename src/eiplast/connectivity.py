@@ -1,4 +1,4 @@
-"""Connectivity of the assembly network (MODEL.md A1), built sparse.
+"""Connectivity of the assembly network (docs/model-description.md A1), built sparse.
 
 The reference (``src/genconn.py``) fills a dense N×N matrix; here memory and time grow with the
 number of synapses. Equivalences with the reference, stated where they matter:
@@ -10,7 +10,7 @@ number of synapses. Equivalences with the reference, stated where they matter:
   they are fewer than K, the rest are drawn uniformly from the pairs sharing none (their scores are
   pure noise, so any subset is equally likely, and they rank below every listed pair). The
   reference thresholds at the percentile of all N_E² entries, diagonal included; we never form
-  self-connections (MODEL.md A1) and count K over off-diagonal pairs.
+  self-connections (docs/model-description.md A1) and count K over off-diagonal pairs.
 * Lognormal E→E weights (mean, variance) are sorted and matched to the scores by rank.
 * I→E, E→I, I→I: Bernoulli per pair, drawn per presynaptic neuron as a Binomial count and a
   uniform subset. The reference's I→I mask includes the diagonal (autapses); we exclude it.

@@ -1,5 +1,5 @@
-"""Isolation (perturbation) mode, MODEL.md A6: disconnected neurons driven by correlated OU
-conductances and a schedule of small extra conductance pulses (the schedule is
+"""Isolation (perturbation) mode, docs/model-description.md A6: disconnected neurons driven by
+correlated OU conductances and a schedule of small extra conductance pulses (the schedule is
 ``eiplast.analysis.sensitivity.perturbation_schedule``, shared with the analysis that reads it).
 
 Per neuron, with that neuron's robust conductance statistics (μ_e, μ_i, σ_e, σ_i, r):

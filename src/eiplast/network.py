@@ -1,4 +1,4 @@
-"""Step kernel of the connected assembly network (MODEL.md A2–A4), clock-driven.
+"""Step kernel of the connected assembly network (docs/model-description.md A2–A4), clock-driven.
 
 One call advances the network over a range of steps and appends spikes to caller-owned buffers.
 Within a step the order follows Brian2's schedule used by the reference (groups → thresholds →

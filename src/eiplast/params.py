@@ -1,4 +1,5 @@
-"""Model and run parameters (MODEL.md A1–A5), with validation that names the offending value.
+"""Model and run parameters (docs/model-description.md A1–A5), with validation that names the
+offending value.
 
 Every class is built from the matching section of ``config/config.yaml`` with ``from_dict``;
 defaults are the reference values (``oist-ncbc/barta_fukai_2025``: ``config/networks/basic.yml``,

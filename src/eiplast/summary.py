@@ -16,8 +16,8 @@ import pandas as pd
 from .analysis._io import bisect_step, open_spikes
 from .h5io import DataFileError, atomic_path, read
 
-# key columns of the replay table, then the headline statistics (MODEL.md A8); every other
-# column of ``eiplast.analysis.replay.replay_row`` follows
+# key columns of the replay table, then the headline statistics (docs/model-description.md A8);
+# every other column of ``eiplast.analysis.replay.replay_row`` follows
 REPLAY_KEYS = ["rule", "patterns", "run"]
 REPLAY_COLUMNS = REPLAY_KEYS + [
     "nunique",

@@ -1,4 +1,4 @@
-# Plastic balanced networks (Akil et al. 2021; MODEL.md Part B, docs/balanced.md), configured
+# Plastic balanced networks (Akil et al. 2021; docs/model-description.md Part B, docs/balanced.md), configured
 # under `balanced` (config/README.md). Three experiments, each a set of parameter points:
 #   size        rates and mean weights against N, with the balanced-state mean field
 #   istdp       I->E iSTDP from several initial I->E strengths j_ei (E rate -> rho_ei)

@@ -1,4 +1,4 @@
-# Simulations of the connected network (MODEL.md A1, A5): connectivity, training with each
+# Simulations of the connected network (docs/model-description.md A1, A5): connectivity, training with each
 # plasticity rule, then static runs with the trained weights. Every simulation checkpoints into
 # <output>.ckpt and <output>.parts/ beside its output and resumes from there when rerun.
 

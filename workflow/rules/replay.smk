@@ -1,4 +1,4 @@
-# Replay analysis (MODEL.md A7, A8): assembly activations in the spontaneous runs (and the
+# Replay analysis (docs/model-description.md A7, A8): assembly activations in the spontaneous runs (and the
 # shuffled controls), then one row of replay statistics per run.
 
 

@@ -1,4 +1,4 @@
-# Linear sensitivity (MODEL.md A6): robust (MCD) statistics of every neuron's conductances,
+# Linear sensitivity (docs/model-description.md A6): robust (MCD) statistics of every neuron's conductances,
 # perturbation runs of the isolated neurons driven by those statistics, and the fit of their
 # responses. The three per-neuron stages are split into config["shards"] neuron shards
 # (scatter/gather); each shard is a contiguous range of global neuron indices and the gathered

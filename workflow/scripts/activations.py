@@ -1,4 +1,4 @@
-"""Assembly activations of one spontaneous run (MODEL.md A7):
+"""Assembly activations of one spontaneous run (docs/model-description.md A7):
 eiplast.analysis.activations.detect_activations, saved with save_activations."""
 
 from _common import logged, progress

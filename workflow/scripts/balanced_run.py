@@ -1,4 +1,4 @@
-"""One simulation of a balanced-network experiment point (MODEL.md Part B):
+"""One simulation of a balanced-network experiment point (docs/model-description.md Part B):
 eiplast.balanced.simulate.run_balanced_stage. Progress goes to the log; the core checkpoints
 into <output>.ckpt and <output>.parts/ and resumes from there when rerun."""
 

@@ -1,4 +1,4 @@
-"""Robust (MCD) conductance statistics of one neuron shard (MODEL.md A6):
+"""Robust (MCD) conductance statistics of one neuron shard (docs/model-description.md A6):
 eiplast.stages.conductance_statistics."""
 
 from _common import logged, progress, shard_range

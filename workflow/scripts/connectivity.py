@@ -1,4 +1,5 @@
-"""Connectivity with P assemblies (MODEL.md A1): eiplast.stages.build_connectivity."""
+"""Connectivity with P assemblies (docs/model-description.md A1):
+eiplast.stages.build_connectivity."""
 
 from _common import logged, progress
 

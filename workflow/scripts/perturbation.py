@@ -1,4 +1,4 @@
-"""Perturbation run of the isolated neurons of one shard (MODEL.md A6):
+"""Perturbation run of the isolated neurons of one shard (docs/model-description.md A6):
 eiplast.stages.run_perturbation. Progress goes to the log; the core checkpoints beside the
 output and resumes when rerun."""
 

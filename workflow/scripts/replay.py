@@ -1,4 +1,5 @@
-"""One row of the replay table (MODEL.md A8): eiplast.analysis.replay.replay_row."""
+"""One row of the replay table (docs/model-description.md A8):
+eiplast.analysis.replay.replay_row."""
 
 from _common import logged, progress
 

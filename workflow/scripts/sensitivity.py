@@ -1,4 +1,4 @@
-"""Linear sensitivity of the neurons of one shard (MODEL.md A6):
+"""Linear sensitivity of the neurons of one shard (docs/model-description.md A6):
 eiplast.analysis.sensitivity.linear_sensitivity on the shard's perturbation run."""
 
 import numpy as np

@@ -1,6 +1,7 @@
 """One simulation stage of the connected network (train, spontaneous, spontaneous_shuffle,
-conductances; MODEL.md A5): eiplast.stages.run_network_stage. Progress goes to the log; the
-core checkpoints into <output>.ckpt and <output>.parts/ and resumes from there when rerun."""
+conductances; docs/model-description.md A5): eiplast.stages.run_network_stage. Progress goes to
+the log; the core checkpoints into <output>.ckpt and <output>.parts/ and resumes from there when
+rerun."""
 
 from _common import logged, progress, report_checkpoint
 

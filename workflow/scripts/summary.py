@@ -10,7 +10,7 @@ sm = snakemake  # noqa: F821
 with logged(sm):
     replay = replay_table(sm.input.replay, rule_order=sm.params.rule_order)
     write_csv(replay, sm.output.replay)
-    write_html_table(replay, sm.output.replay_html, "Replay statistics (MODEL.md A8)")
+    write_html_table(replay, sm.output.replay_html, "Replay statistics (model description A8)")
     progress(f"replay table: {len(replay)} rows\n{replay.iloc[:, :9].to_string()}")
     sens = sensitivity_table(sm.params.runs, sm.input.sensitivity, sm.input.stats)
     write_csv(sens, sm.output.sensitivity)

@@ -1,4 +1,5 @@
-"""Assembly activation detection (MODEL.md A7; reference ``src/get_activations.py``).
+"""Assembly activation detection (docs/model-description.md A7; reference
+``src/get_activations.py``).
 
 Definition, in simulation steps (``dt_ms`` = 0.1 ms) so that every edge is exact:
 

@@ -1,15 +1,16 @@
-"""Replay statistics of one run (MODEL.md A8; reference ``analysis/fig2/activation_stats.py``
-for the event statistics and ``src/analysis.py`` for rates and Fano factors).
+"""Replay statistics of one run (docs/model-description.md A8; reference
+``analysis/fig2/activation_stats.py`` for the event statistics and ``src/analysis.py`` for rates
+and Fano factors).
 
 Event statistics (events from :mod:`eiplast.analysis.activations`; times in windows of
 ``step_ms`` = 10 ms, counted from the end of the skipped span):
 
 * ``nunique`` — computed as the reference does: the first-activation time of every activated
   pattern, duplicates of equal times removed, and the *index* of the last one before the
-  measurement end. That is (number of distinct first-activation times) − 1, i.e. one less than
-  the number of activated patterns whenever no two patterns start at the same window. MODEL.md
-  says "number of distinct patterns"; we follow the code and also report that plain count as
-  ``n_patterns_replayed``.
+  measurement end. That is (number of distinct first-activation times) − 1, i.e. one less
+  than the number of activated patterns whenever no two patterns start at the same window.
+  The model description (A8) says "number of distinct patterns"; we follow the code and also
+  report that plain count as ``n_patterns_replayed``.
 * ``entropy`` — exp(Ĥ). Plug-in entropies (natural log) H_k of the per-pattern event counts
   of events with ``start < f · measure`` for f = 1/4, 1/2, 3/4, 1 (a *time* cut, as the
   reference's ``get_act_counts(act_times < measure_time)``; not a cut by event number), then

@@ -1,13 +1,13 @@
-"""Linear sensitivity of isolated neurons to conductance perturbations (MODEL.md A6;
-reference ``src/network_ch.py`` isolation mode for the schedule, ``src/linear_sensitivity.py``
+"""Linear sensitivity of isolated neurons to conductance perturbations (docs/model-description.md
+A6; reference ``src/network_ch.py`` isolation mode for the schedule, ``src/linear_sensitivity.py``
 for the analysis).
 
 Schedule ("weak"): entries of ``step_s`` = 0.1 s. A stimulus is ``stim_steps`` = 5 entries,
 the first carrying the amplitude, the other four zero. A *block* is one stimulus per
 amplitude (8 × 5 = 40 entries). The schedule is one silent block (the reference's
-``init_steps = stim_steps · len(amplitudes)`` = 40 entries = 4 s — MODEL.md's "40 steps of
-silence" is right), then ``n_repetitions`` × [excitatory block (a on g_ext,e), inhibitory block
-(2a on g_ext,i)]. Total 40 + 1000 · 80 = 80 040 entries = 8004 s.
+``init_steps = stim_steps · len(amplitudes)`` = 40 entries = 4 s — the model description's
+"40 steps of silence" is right), then ``n_repetitions`` × [excitatory block (a on g_ext,e),
+inhibitory block (2a on g_ext,i)]. Total 40 + 1000 · 80 = 80 040 entries = 8004 s.
 
 Analysis: spike counts per neuron in bins of ``step_s`` aligned with the schedule (bin k =
 steps ``[k·B, (k+1)·B)``, B = step_s/dt), averaged over repetitions at each stimulus-onset

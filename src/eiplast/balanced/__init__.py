@@ -1,4 +1,5 @@
-"""Plastic balanced networks of Akil, Rosenbaum & Josić 2021 (MODEL.md Part B) on our core.
+"""Plastic balanced networks of Akil, Rosenbaum & Josić 2021 (docs/model-description.md Part B) on
+our core.
 
 Modules: ``params`` (``BalancedParams``), ``connectivity`` (sparse Bernoulli network),
 ``kernel`` (numba step kernel, input generators), ``simulate`` (``BalancedSimulator``,

@@ -1,4 +1,4 @@
-"""Sparse Bernoulli connectivity of the balanced network (MODEL.md Part B).
+"""Sparse Bernoulli connectivity of the balanced network (docs/model-description.md Part B).
 
 The reference (``PlasticNeuralNetwork.connectivity``) fills dense matrices ``J`` (N×N) and ``Jx``
 (N×N_x) with ``j/√N · Bernoulli(p)`` per (post, pre) pair, autapses included. Here the synapses

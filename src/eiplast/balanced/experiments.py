@@ -1,4 +1,5 @@
-"""Workflow experiments on the plastic balanced network (Akil et al. 2021; MODEL.md Part B).
+"""Workflow experiments on the plastic balanced network (Akil et al. 2021;
+docs/model-description.md Part B).
 
 Three experiments, each a set of independent parameter points (one simulation per point, via
 ``simulate.run_balanced_stage``); the workflow (``workflow/rules/balanced.smk``) builds the

@@ -1,4 +1,5 @@
-"""Step kernel of the plastic balanced network (MODEL.md Part B) and its input generators.
+"""Step kernel of the plastic balanced network (docs/model-description.md Part B) and its input
+generators.
 
 One step ``n`` covers the reference's time ``(n+1)·dt`` (``total_time[n]``) and follows the order
 of ``PlasticNeuralNetwork.simulate``:

@@ -1,4 +1,5 @@
-"""Balanced-state mean-field predictions (Akil, Rosenbaum & Josić 2021; MODEL.md Part B).
+"""Balanced-state mean-field predictions (Akil, Rosenbaum & Josić 2021; docs/model-description.md
+Part B).
 
 With weights J = j/√N, K = pN inputs per neuron and rates O(1), the mean input to population
 a ∈ {E, I} is √N [(W r)_a + (W_x)_a r_x + j_stim,a] with W_ab = p_ab q_b j_ab and

@@ -1,4 +1,4 @@
-"""Parameters of the plastic balanced network (MODEL.md Part B), validated.
+"""Parameters of the plastic balanced network (docs/model-description.md Part B), validated.
 
 One frozen dataclass holds everything the reference package
 (``alanakil/PlasticBalancedNetsPackage``, ``plastic_balanced_network.network.PlasticNeuralNetwork``)

@@ -85,8 +85,8 @@ def rule_coefficients(params: BalancedParams):
     if p.eta_ie_homeo:
         k = p.eta_ie_homeo / (p.j_norm_ie / sq)
         coef[1] = (0.0, -k, alpha(p.rho_ie_hz), 0.0, -k, 0.0)
-    # IE Hebbian: pre  J −= η x_post J (MATLAB original, MODEL.md); the package 0.0.6 writes
-    # J −= η x_post (J != 0), an additive depression: ie_hebb_depression="additive";
+    # IE Hebbian: pre  J −= η x_post J (MATLAB original, docs/model-description.md); the package
+    # 0.0.6 writes J −= η x_post (J != 0), an additive depression: ie_hebb_depression="additive";
     # post  J += η x_pre J_max
     elif p.eta_ie_hebb:
         up = p.eta_ie_hebb * p.jmax_ie_hebb / sq
