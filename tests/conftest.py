@@ -1,7 +1,48 @@
+import os
+from pathlib import Path
+
 import pytest
 
 from eiplast.connectivity import generate_connectivity
 from eiplast.params import ConnectivityParams
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# reference-engine environments of the comparison tests, by the marker those tests carry
+REFERENCE_ENVS = {
+    "brian2": (".venv-brian2", "Brian2"),
+    "balanced_ref": (".venv-pbn", "plastic_balanced_network"),
+}
+# set by `make test` (the Makefile's pytest target, which creates the environments first): a
+# missing environment is then a failure, not a skip
+REQUIRE_REFERENCES = "EIPLAST_REQUIRE_REFERENCES"
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    """Tests marked ``brian2`` or ``balanced_ref`` need their reference environment in this
+    checkout. Without it they fail under ``make test`` (EIPLAST_REQUIRE_REFERENCES=1) and skip,
+    saying so, in a plain ``pytest`` run."""
+    for marker, (venv, package) in REFERENCE_ENVS.items():
+        if item.get_closest_marker(marker) is None:
+            continue
+        python = ROOT / venv / "bin" / "python"
+        if python.exists():
+            continue
+        missing = (
+            f"the {package} reference environment is missing ({python} does not exist; create "
+            f"it with `make {venv}/.installed`)"
+        )
+        if os.environ.get(REQUIRE_REFERENCES) == "1":
+            pytest.fail(
+                f"{missing}. {REQUIRE_REFERENCES}=1 (set by `make test`) requires every "
+                "reference comparison to run.",
+                pytrace=False,
+            )
+        pytest.skip(
+            f"{missing}. Skipped because this is a plain pytest run; `make test` creates the "
+            f"environment and sets {REQUIRE_REFERENCES}=1, under which this is a failure."
+        )
 
 
 @pytest.fixture(scope="session")
