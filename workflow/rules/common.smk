@@ -15,7 +15,9 @@ from snakemake.utils import validate
 
 # the checkout's core, importable at parse time (the configuration checks use it)
 SRC = Path(workflow.basedir) / "src"
-if SRC.is_dir() and str(SRC) not in sys.path:
+if SRC.is_dir():
+    if str(SRC) in sys.path:
+        sys.path.remove(str(SRC))
     sys.path.insert(0, str(SRC))
 
 from eiplast.config_coercion import ConfigTypeError, coerce_config, key_path

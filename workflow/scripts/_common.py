@@ -1,7 +1,8 @@
 """Helpers shared by the workflow scripts (Snakemake puts this directory on ``sys.path``).
 
-Importing this module makes the checkout's ``src/`` importable (so the scripts use the same
-``eiplast`` whether or not it is installed in the job's environment).
+Importing this module puts the checkout's ``src/`` first on ``sys.path``, so the scripts run this
+checkout's ``eiplast`` whatever else is installed in the job's environment (an editable install
+of another checkout included).
 """
 
 import contextlib
@@ -12,7 +13,9 @@ import traceback
 from pathlib import Path
 
 _SRC = Path(__file__).resolve().parents[2] / "src"
-if _SRC.is_dir() and str(_SRC) not in sys.path:
+if _SRC.is_dir():
+    if str(_SRC) in sys.path:
+        sys.path.remove(str(_SRC))
     sys.path.insert(0, str(_SRC))
 
 
