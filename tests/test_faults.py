@@ -249,13 +249,11 @@ def test_orphaned_job_keeps_its_output_from_a_second_job(
         compared=f"the orphan's spike file, then {len(lost)} chain outputs after a third run, "
         "vs an uninterrupted run, byte for byte",
         bytes_lost=sum(lost.values()) + orphan_lost,
-        result=("second job refused at once, naming the orphan's host and PID"
-                if claim_seen and second.returncode else "second job NOT refused")
-        + ("; the orphan finished its file" if orphan_done else "; the orphan left no file")
-        + ("; the third run simulated it again (Snakemake had it marked incomplete)" if reran
-           else "; the third run kept the orphan's file"),
+        result=h.orphan_outcome(
+            claim_seen and second.returncode, "the orphan's host and PID", orphan_done, reran
+        ),
         seconds=time.perf_counter() - started,
-    )  # fmt: skip
+    )
     assert second.returncode != 0 and claim_seen, h.failure_message(second)
     assert orphan_done and orphan_lost == 0
     assert lost == dict.fromkeys(CHAIN_OUTPUTS, 0)

@@ -581,14 +581,15 @@ def test_orphaned_job_keeps_its_output_from_a_second_job(tmp_path, cluster, reco
         compared=f"the first job's spike file, then {len(lost)} chain outputs after a third "
         "run, vs an uninterrupted local run, byte for byte",
         bytes_lost=sum(lost.values()) + first_lost,
-        result=("second job refused at once, naming the first's host, PID and SLURM job"
-                if claim_seen and second.returncode else "second job NOT refused")
-        + f"; first job {state or 'state unknown'}"
-        + ("; its file complete" if first_done else "; it left no file")
-        + ("; the third run simulated it again (Snakemake had it marked incomplete)" if reran
-           else "; the third run kept the first job's file"),
+        result=h.orphan_outcome(
+            claim_seen and second.returncode,
+            "the first job's host, PID and SLURM job",
+            first_done,
+            reran,
+        )
+        + f"; first job's SLURM state {state or 'unknown'}",
         seconds=time.perf_counter() - started,
-    )  # fmt: skip
+    )
     assert second.returncode != 0 and claim_seen, h.failure_message(second)
     assert first_done and first_lost == 0
     assert lost == dict.fromkeys(CHAIN_OUTPUTS, 0)

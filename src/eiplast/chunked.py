@@ -300,100 +300,72 @@ def run_chunked(
     """
     output_path = Path(output_path)
     with claimed(output_path, log=_say) as claim:
-        return _run_claimed(
-            sim,
-            claim,
-            n_steps=n_steps,
-            chunk_steps=chunk_steps,
-            output_path=output_path,
-            signature=signature,
-            attrs=attrs,
-            n_exc=n_exc,
-            n_inh=n_inh,
-            n_total=n_total,
-            state_every=state_every,
-            stage=stage,
-            progress=progress,
-            stop_after_chunks=stop_after_chunks,
-            dt_ms=dt_ms,
-            on_finish=on_finish,
-        )
+        ckpt_path = output_path.with_name(output_path.name + ".ckpt")
+        parts_dir = output_path.with_name(output_path.name + ".parts")
+        totals = _resume(sim, ckpt_path, parts_dir, signature)
+        parts_dir.mkdir(parents=True, exist_ok=True)
 
-
-def _run_claimed(
-    sim,
-    claim,
-    *,
-    n_steps,
-    chunk_steps,
-    output_path,
-    signature,
-    attrs,
-    n_exc,
-    n_inh,
-    n_total,
-    state_every,
-    stage,
-    progress,
-    stop_after_chunks,
-    dt_ms,
-    on_finish,
-):
-    ckpt_path = output_path.with_name(output_path.name + ".ckpt")
-    parts_dir = output_path.with_name(output_path.name + ".parts")
-    totals = _resume(sim, ckpt_path, parts_dir, signature)
-    parts_dir.mkdir(parents=True, exist_ok=True)
-
-    wall_start = time.perf_counter()
-    bar = progress_bar(
-        total=round(n_steps * dt_ms / 1000.0, 3),
-        initial=round(sim.step * dt_ms / 1000.0, 3),
-        unit="s",
-        desc=f"{stage or 'simulate'} (simulated s)",
-        disable=not progress,
-    )
-    first_spikes_per_step = max(n_total, 1) * FIRST_PIECE_HZ * dt_ms / 1000.0
-    piece = int(min(chunk_steps, max(1, SEGMENT_SPIKES // first_spikes_per_step)))
-    chunks_done = 0
-    while sim.step < n_steps:
-        begin = sim.step
-        end = min(begin + chunk_steps, n_steps)
-        n_e = n_i = 0
-        while sim.step < end:
-            start = sim.step
-            stop = min(start + piece, end)
-            neurons, steps, piece_e, piece_i, state_ge, state_gi = sim.advance(stop, state_every)
-            claim.heartbeat()
-            _write_segment(parts_dir, start, stop, neurons, steps, state_ge, state_gi, state_every)
-            n_e, n_i = n_e + piece_e, n_i + piece_i
-            piece = _piece_steps(SEGMENT_SPIKES, len(neurons), stop - start, piece, chunk_steps)
-        totals = (totals[0] + n_e, totals[1] + n_i)
-        save_checkpoint(ckpt_path, signature, sim.step, totals, sim.dynamic())
-        chunk_s = (end - begin) * dt_ms / 1000.0
-        bar.set_postfix(
-            E_hz=f"{n_e / (max(n_exc, 1) * chunk_s):.2f}",
-            I_hz=f"{n_i / (max(n_inh, 1) * chunk_s):.2f}",
-            refresh=False,
+        wall_start = time.perf_counter()
+        bar = progress_bar(
+            total=round(n_steps * dt_ms / 1000.0, 3),
+            initial=round(sim.step * dt_ms / 1000.0, 3),
+            unit="s",
+            desc=f"{stage or 'simulate'} (simulated s)",
+            disable=not progress,
         )
-        bar.update(round(chunk_s, 3))
-        chunks_done += 1
-        if stop_after_chunks is not None and chunks_done >= stop_after_chunks and end < n_steps:
-            bar.close()
-            return None
-    bar.close()
-    extra = on_finish() if on_finish is not None else {}
-    try:
-        _merge_segments(
-            parts_dir, output_path, n_steps, attrs, state_every, n_total, sum(totals), extra or {}
-        )
-    except DataFileError as err:  # segments missing, inconsistent or damaged
-        ckpt_path.unlink(missing_ok=True)
-        shutil.rmtree(parts_dir, ignore_errors=True)
-        raise SegmentError(
-            f"{output_path} not written: {err}. The checkpoint was removed: run again to "
-            "simulate from the beginning."
-        ) from None
-    ckpt_path.unlink()
-    shutil.rmtree(parts_dir)
-    attrs["wall_s"] = time.perf_counter() - wall_start
-    return totals
+        first_spikes_per_step = max(n_total, 1) * FIRST_PIECE_HZ * dt_ms / 1000.0
+        piece = int(min(chunk_steps, max(1, SEGMENT_SPIKES // first_spikes_per_step)))
+        chunks_done = 0
+        while sim.step < n_steps:
+            begin = sim.step
+            end = min(begin + chunk_steps, n_steps)
+            n_e = n_i = 0
+            while sim.step < end:
+                start = sim.step
+                stop = min(start + piece, end)
+                neurons, steps, piece_e, piece_i, state_ge, state_gi = sim.advance(
+                    stop, state_every
+                )
+                claim.heartbeat()
+                _write_segment(
+                    parts_dir, start, stop, neurons, steps, state_ge, state_gi, state_every
+                )
+                n_e, n_i = n_e + piece_e, n_i + piece_i
+                piece = _piece_steps(SEGMENT_SPIKES, len(neurons), stop - start, piece, chunk_steps)
+            totals = (totals[0] + n_e, totals[1] + n_i)
+            save_checkpoint(ckpt_path, signature, sim.step, totals, sim.dynamic())
+            chunk_s = (end - begin) * dt_ms / 1000.0
+            bar.set_postfix(
+                E_hz=f"{n_e / (max(n_exc, 1) * chunk_s):.2f}",
+                I_hz=f"{n_i / (max(n_inh, 1) * chunk_s):.2f}",
+                refresh=False,
+            )
+            bar.update(round(chunk_s, 3))
+            chunks_done += 1
+            if stop_after_chunks is not None and chunks_done >= stop_after_chunks and end < n_steps:
+                bar.close()
+                return None
+        bar.close()
+        extra = on_finish() if on_finish is not None else {}
+        try:
+            _merge_segments(
+                parts_dir,
+                output_path,
+                n_steps,
+                attrs,
+                state_every,
+                n_total,
+                sum(totals),
+                extra or {},
+            )
+        except DataFileError as err:  # segments missing, inconsistent or damaged
+            ckpt_path.unlink(missing_ok=True)
+            shutil.rmtree(parts_dir, ignore_errors=True)
+            raise SegmentError(
+                f"{output_path} not written: {err}. The checkpoint was removed: run again to "
+                "simulate from the beginning."
+            ) from None
+        ckpt_path.unlink()
+        shutil.rmtree(parts_dir)
+        attrs["wall_s"] = time.perf_counter() - wall_start
+        return totals

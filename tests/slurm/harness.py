@@ -150,6 +150,21 @@ def alive(pid):
         return False
 
 
+def orphan_outcome(refused, holder, first_done, reran):
+    """The reliability table's result of an orphaned-writer test: whether the second job was
+    refused naming ``holder``, whether the first job finished its file, whether the third run
+    simulated it again."""
+    return (
+        (f"second job refused at once, naming {holder}" if refused else "second job NOT refused")
+        + ("; the first job finished its file" if first_done else "; the first job left no file")
+        + (
+            "; the third run simulated it again (Snakemake had it marked incomplete)"
+            if reran
+            else "; the third run kept the first job's file"
+        )
+    )
+
+
 def descendants(pid):
     tree, found, todo = _children(), [], [pid]
     while todo:
