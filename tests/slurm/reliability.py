@@ -109,8 +109,9 @@ def render(directory):
         "",
         "# Reliability: faults injected, outputs compared",
         "",
-        "Written by the tests themselves (issue 6): `tests/test_faults.py`, `test_atomic.py`, "
-        "`test_config_fuzz.py` (part of `make test`) and `tests/test_slurm.py` (on a real "
+        "Written by the tests themselves: `tests/test_faults.py`, `test_atomic.py`, "
+        "`test_damaged_files.py`, `test_config_fuzz.py` (part of `make test`) and "
+        "`tests/test_slurm.py` (on a real "
         "single-node SLURM cluster, `tests/slurm/cluster.sh`; the SLURM step of `.ci/run`). "
         "Each test records one row in `$EIPLAST_RELIABILITY_DIR`; CI prints the table at the "
         "end of `.ci/run`. *Bytes lost*: bytes of the reference outputs (an uninterrupted run "
