@@ -39,6 +39,24 @@ _SALT_INITIAL = 12
 _TILE = 256
 
 
+# Layout of the isolation kernel's ``consts`` array (float64): the index of every constant, by
+# name. dt/C in 1/nS, conductances nS, potentials mV, dt/τ_OU and the Euler factors 1 − dt/τ of
+# H1 and H2 dimensionless.
+I_DT_OVER_C = 0
+I_G_LEAK = 1
+I_E_LEAK = 2
+I_E_EXC = 3
+I_E_INH = 4
+I_DT_OVER_TAU_OU = 5
+I_EULER_H1 = 6
+I_EULER_H2 = 7
+I_THETA0 = 8
+I_THETA_MAX = 9
+I_A2 = 10
+I_REFRACTORY_STEPS = 11
+N_CONSTS = 12
+
+
 @njit(cache=True, parallel=True, error_model="numpy")
 def run_isolated(
     step_end,
@@ -73,21 +91,20 @@ def run_isolated(
     ``noise_e = σ_e√(2dt/τ)``, ``noise_i_common = σ_i√(2dt/τ)·r``,
     ``noise_i_private = σ_i√(2dt/τ)·√(1−r²)``. Spikes of tile t go to
     ``spike_local[t, :tile_count[t]]`` (index within the tile) and ``spike_step``.
-    ``consts``: dt/C, g_L, E_L, E_e, E_i, dt/τ_OU, Euler factors of H1 and H2, θ_0, θ_max, a2,
-    refractory steps.
+    ``consts``: the model constants at the indices ``I_*`` of this module.
     """
-    dt_over_c = consts[0]
-    g_leak = consts[1]
-    e_leak = consts[2]
-    e_exc = consts[3]
-    e_inh = consts[4]
-    dt_over_tau = consts[5]
-    fac_h1 = consts[6]
-    fac_h2 = consts[7]
-    theta0 = consts[8]
-    theta_max = consts[9]
-    a2 = consts[10]
-    ref_steps = int(consts[11])
+    dt_over_c = consts[I_DT_OVER_C]
+    g_leak = consts[I_G_LEAK]
+    e_leak = consts[I_E_LEAK]
+    e_exc = consts[I_E_EXC]
+    e_inh = consts[I_E_INH]
+    dt_over_tau = consts[I_DT_OVER_TAU_OU]
+    fac_h1 = consts[I_EULER_H1]
+    fac_h2 = consts[I_EULER_H2]
+    theta0 = consts[I_THETA0]
+    theta_max = consts[I_THETA_MAX]
+    a2 = consts[I_A2]
+    ref_steps = int(consts[I_REFRACTORY_STEPS])
     n = v.shape[0]
     n_tiles = (n + tile_size - 1) // tile_size
     capacity = spike_step.shape[1]
@@ -182,22 +199,21 @@ class IsolationSimulator:
         neuron = neuron or NeuronParams()
         self.neuron_ids = np.asarray(neuron_ids, dtype=np.int64)
         n = len(self.neuron_ids)
-        self.consts = np.array(
-            [
-                dt_ms / neuron.c_pF,
-                neuron.g_leak_nS,
-                neuron.e_leak_mV,
-                neuron.e_exc_mV,
-                neuron.e_inh_mV,
-                dt_ms / tau_ou_ms,
-                1.0 - dt_ms / neuron.tau_h1_ms,
-                1.0 - dt_ms / neuron.tau_h2_ms,
-                neuron.theta0_mV,
-                neuron.theta_max_mV,
-                neuron.a2_mV,
-                round(neuron.refractory_ms / dt_ms),
-            ]
-        )
+        values = {
+            I_DT_OVER_C: dt_ms / neuron.c_pF,
+            I_G_LEAK: neuron.g_leak_nS,
+            I_E_LEAK: neuron.e_leak_mV,
+            I_E_EXC: neuron.e_exc_mV,
+            I_E_INH: neuron.e_inh_mV,
+            I_DT_OVER_TAU_OU: dt_ms / tau_ou_ms,
+            I_EULER_H1: 1.0 - dt_ms / neuron.tau_h1_ms,
+            I_EULER_H2: 1.0 - dt_ms / neuron.tau_h2_ms,
+            I_THETA0: neuron.theta0_mV,
+            I_THETA_MAX: neuron.theta_max_mV,
+            I_A2: neuron.a2_mV,
+            I_REFRACTORY_STEPS: round(neuron.refractory_ms / dt_ms),
+        }
+        self.consts = np.array([values[i] for i in range(N_CONSTS)], dtype=np.float64)
         self.a1_mV = np.full(n, neuron.a1_mV)
         is_exc = self.neuron_ids < n_exc
         self.a1_mV[is_exc] += (
@@ -209,7 +225,7 @@ class IsolationSimulator:
         self.g_ext_e, self.g_ext_i = (np.asarray(a, dtype=np.float64) for a in schedule)
         self.steps_per_bin = round(step_s * 1000.0 / dt_ms)
         self.n_steps = len(self.g_ext_e) * self.steps_per_bin
-        self.ref_steps = int(self.consts[11])
+        self.ref_steps = int(self.consts[I_REFRACTORY_STEPS])
         self.is_exc = is_exc
         self.n_exc_local = int(is_exc.sum())
         words = rng.neuron_streams(seed, self.neuron_ids, _SALT_ISOLATION)

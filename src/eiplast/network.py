@@ -77,6 +77,35 @@ FLUSH_BELOW = 1e-300  # decaying variables below this become 0 (module docstring
 _R720 = 1.0 / 720.0
 
 
+# Layout of the step kernel's ``consts`` array (float64; filled by eiplast.simulate): the index of
+# every model constant, by name. Units: dt/C in 1/nS (dt in ms, C in pF), conductances nS,
+# potentials mV, decays are factors over one step, k = 20/τ_stdp[ms] (A4), ρ Hz, the rate
+# increment per E spike 1/(τ_r·N_E) in Hz.
+C_DT_OVER_C = 0
+C_G_LEAK = 1
+C_G_LEAK_E_LEAK = 2
+C_E_EXC = 3
+C_E_INH = 4
+C_DECAY_GE = 5
+C_DECAY_GI = 6
+C_DECAY_H1 = 7
+C_DECAY_H2 = 8
+C_DECAY_TRACE = 9
+C_DECAY_RATE = 10
+C_THETA0 = 11
+C_THETA_MAX = 12
+C_A2 = 13
+C_E_LEAK = 14
+C_REFRACTORY_STEPS = 15
+C_BACKGROUND_WEIGHT = 16
+C_ETA = 17
+C_K_HEBB = 18
+C_W_MAX = 19
+C_RHO = 20
+C_RATE_INCREMENT = 21
+N_CONSTS = 22
+
+
 @njit(cache=True, inline="always")
 def exp_neg(x):
     """exp(−x) as (Taylor₆(x/8))⁸, with no libm call so the neuron loop vectorises.
@@ -380,35 +409,33 @@ def run_steps(
 ):
     """Advance steps ``step_begin`` … ``step_end − 1``; stop early if the spike buffers fill.
 
-    ``consts`` holds, in order: dt/C (1/nS), g_L, g_L·E_L, E_e, E_i, decay of g_e, g_i, H1, H2, x
-    and r over one step, θ_0, θ_max, a2, E_L, refractory steps, background weight, learning rate
-    η, hebb factor k = 20/τ_stdp[ms], w_max, target rate ρ (rate rule), r increment per E spike.
+    ``consts``: the model constants at the indices ``C_*`` of this module (``N_CONSTS`` of them).
     ``delay_ptr`` and ``window`` come from ``delay_pointers`` and ``delay_window``; ``post`` may
     be any integer type (``narrow_indices``).
     Returns (next step to simulate, number of spikes recorded, E spikes, I spikes).
     """
-    dt_over_c = consts[0]
-    g_leak = consts[1]
-    gl_el = consts[2]
-    e_exc = consts[3]
-    e_inh = consts[4]
-    dec_ge = consts[5]
-    dec_gi = consts[6]
-    dec_h1 = consts[7]
-    dec_h2 = consts[8]
-    dec_x = consts[9]
-    dec_r = consts[10]
-    theta0 = consts[11]
-    theta_max = consts[12]
-    a2 = consts[13]
-    e_leak = consts[14]
-    ref_steps = int(consts[15])
-    bg_weight = consts[16]
-    eta = consts[17]
-    k_hebb = consts[18]
-    w_max = consts[19]
-    rho = consts[20]
-    r_inc = consts[21]
+    dt_over_c = consts[C_DT_OVER_C]
+    g_leak = consts[C_G_LEAK]
+    gl_el = consts[C_G_LEAK_E_LEAK]
+    e_exc = consts[C_E_EXC]
+    e_inh = consts[C_E_INH]
+    dec_ge = consts[C_DECAY_GE]
+    dec_gi = consts[C_DECAY_GI]
+    dec_h1 = consts[C_DECAY_H1]
+    dec_h2 = consts[C_DECAY_H2]
+    dec_x = consts[C_DECAY_TRACE]
+    dec_r = consts[C_DECAY_RATE]
+    theta0 = consts[C_THETA0]
+    theta_max = consts[C_THETA_MAX]
+    a2 = consts[C_A2]
+    e_leak = consts[C_E_LEAK]
+    ref_steps = int(consts[C_REFRACTORY_STEPS])
+    bg_weight = consts[C_BACKGROUND_WEIGHT]
+    eta = consts[C_ETA]
+    k_hebb = consts[C_K_HEBB]
+    w_max = consts[C_W_MAX]
+    rho = consts[C_RHO]
+    r_inc = consts[C_RATE_INCREMENT]
 
     n_total = v.shape[0]
     n_slots = hist_count.shape[0]

@@ -11,6 +11,7 @@ from dataclasses import asdict
 
 import numpy as np
 
+from . import network as net
 from . import rng
 from .chunked import run_chunked
 from .connectivity import Network, save_connectivity
@@ -41,33 +42,33 @@ def _rule_code(plasticity: PlasticityParams, learning_rate):
 
 
 def _constants(neuron, background, plasticity, run, n_exc, dt_ms):
+    """The step kernel's ``consts`` array (layout: the ``C_*`` indices of eiplast.network)."""
     tau_stdp = plasticity.tau_stdp_ms
-    return np.array(
-        [
-            dt_ms / neuron.c_pF,
-            neuron.g_leak_nS,
-            neuron.g_leak_nS * neuron.e_leak_mV,
-            neuron.e_exc_mV,
-            neuron.e_inh_mV,
-            math.exp(-dt_ms / neuron.tau_exc_ms),
-            math.exp(-dt_ms / neuron.tau_inh_ms),
-            math.exp(-dt_ms / neuron.tau_h1_ms),
-            math.exp(-dt_ms / neuron.tau_h2_ms),
-            math.exp(-dt_ms / tau_stdp),
-            math.exp(-dt_ms / (plasticity.tau_rate_s * 1000.0)),
-            neuron.theta0_mV,
-            neuron.theta_max_mV,
-            neuron.a2_mV,
-            neuron.e_leak_mV,
-            round(neuron.refractory_ms / dt_ms),
-            background.weight_nS,
-            run.learning_rate,
-            20.0 / tau_stdp,
-            plasticity.w_max_nS,
-            plasticity.target_rate_hz,
-            1.0 / (plasticity.tau_rate_s * n_exc),
-        ]
-    )
+    values = {
+        net.C_DT_OVER_C: dt_ms / neuron.c_pF,
+        net.C_G_LEAK: neuron.g_leak_nS,
+        net.C_G_LEAK_E_LEAK: neuron.g_leak_nS * neuron.e_leak_mV,
+        net.C_E_EXC: neuron.e_exc_mV,
+        net.C_E_INH: neuron.e_inh_mV,
+        net.C_DECAY_GE: math.exp(-dt_ms / neuron.tau_exc_ms),
+        net.C_DECAY_GI: math.exp(-dt_ms / neuron.tau_inh_ms),
+        net.C_DECAY_H1: math.exp(-dt_ms / neuron.tau_h1_ms),
+        net.C_DECAY_H2: math.exp(-dt_ms / neuron.tau_h2_ms),
+        net.C_DECAY_TRACE: math.exp(-dt_ms / tau_stdp),
+        net.C_DECAY_RATE: math.exp(-dt_ms / (plasticity.tau_rate_s * 1000.0)),
+        net.C_THETA0: neuron.theta0_mV,
+        net.C_THETA_MAX: neuron.theta_max_mV,
+        net.C_A2: neuron.a2_mV,
+        net.C_E_LEAK: neuron.e_leak_mV,
+        net.C_REFRACTORY_STEPS: round(neuron.refractory_ms / dt_ms),
+        net.C_BACKGROUND_WEIGHT: background.weight_nS,
+        net.C_ETA: run.learning_rate,
+        net.C_K_HEBB: 20.0 / tau_stdp,
+        net.C_W_MAX: plasticity.w_max_nS,
+        net.C_RHO: plasticity.target_rate_hz,
+        net.C_RATE_INCREMENT: 1.0 / (plasticity.tau_rate_s * n_exc),
+    }
+    return np.array([values[index] for index in range(net.N_CONSTS)], dtype=np.float64)
 
 
 def _initial_state(network, neuron, seed):
