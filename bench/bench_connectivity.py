@@ -16,8 +16,8 @@ from pathlib import Path
 
 CHILD = """
 import json, resource, time
-from eiplast.connectivity import generate_connectivity
-from eiplast.params import ConnectivityParams
+from eiplast.assembly.connectivity import generate_connectivity
+from eiplast.assembly.params import ConnectivityParams
 t = time.perf_counter()
 net = generate_connectivity(ConnectivityParams(n_patterns={p}))
 wall = time.perf_counter() - t

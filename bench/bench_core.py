@@ -4,7 +4,7 @@ Every engine simulates the same stretch of biological time of the same connectiv
 full N_E 8000 / N_I 2000 / P 1000 network of ``ConnectivityParams()``) with I→E plasticity
 ``hebb`` (η = 1e-3), each in its own subprocess so that its peak RSS is its own:
 
-* ``eiplast``: ``eiplast.simulate.simulate_network`` in ``.venv`` (numba, one thread);
+* ``eiplast``: ``eiplast.assembly.simulate.simulate_network`` in ``.venv`` (numba, one thread);
 * ``brian2_runtime``: Brian2 Cython runtime target, in ``.venv-brian2``;
 * ``brian2_cpp_standalone``: Brian2 C++ standalone, one thread (no OpenMP), in ``.venv-brian2``.
 
@@ -50,15 +50,19 @@ def run_eiplast_child(args):
     t0 = time.perf_counter()
     import numpy as np
 
-    from eiplast.connectivity import generate_connectivity, load_connectivity, save_connectivity
-    from eiplast.params import (
+    from eiplast.assembly.connectivity import (
+        generate_connectivity,
+        load_connectivity,
+        save_connectivity,
+    )
+    from eiplast.assembly.params import (
         BackgroundParams,
         ConnectivityParams,
         NeuronParams,
         PlasticityParams,
         RunParams,
     )
-    from eiplast.simulate import simulate_network
+    from eiplast.assembly.simulate import simulate_network
 
     plasticity = PlasticityParams(kind=args.rule, tau_stdp_ms=args.tau_stdp_ms)
     with tempfile.TemporaryDirectory(prefix="bench_eiplast_") as tmp:
@@ -257,8 +261,8 @@ def ensure_connectivity(path):
         return Path(path)
     default = ROOT / "bench" / "work" / "connectivity_P1000.h5"
     if not default.exists():
-        from eiplast.connectivity import generate_connectivity, save_connectivity
-        from eiplast.params import ConnectivityParams
+        from eiplast.assembly.connectivity import generate_connectivity, save_connectivity
+        from eiplast.assembly.params import ConnectivityParams
 
         print(f"[bench] generating {default}", flush=True)
         save_connectivity(generate_connectivity(ConnectivityParams()), default)

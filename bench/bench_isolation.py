@@ -126,7 +126,7 @@ OURS = (
     IMPORT_BENCH
     + """
 import json, time, resource, numba
-from eiplast.isolation import IsolationSimulator
+from eiplast.assembly.isolation import IsolationSimulator
 from eiplast.analysis.sensitivity import perturbation_schedule
 n, seconds, threads = {n}, {seconds}, {threads}
 numba.set_num_threads(threads)

@@ -1,6 +1,6 @@
 """Where the time of the step kernel's neuron pass goes, on the machine at hand.
 
-The pass of ``eiplast.network.run_steps`` over all neurons (phase 1) reads and writes seven
+The pass of ``eiplast.assembly.network.run_steps`` over all neurons (phase 1) reads and writes seven
 float64 state arrays per neuron and step (v, g_e, g_i, H1, H2, x and the refractory test), so
 for the full network (10 000 neurons, ≈ 1 MB of state) it streams from L2, not L1. This script
 times copies of that loop: four versions of the v update and one without the trace:
@@ -11,7 +11,7 @@ times copies of that loop: four versions of the v update and one without the tra
   Taylor polynomial of degree 8 (algebraically identical, no division; differs in rounding);
 * ``floor``: a v update with no arithmetic to speak of, the cost of moving the state alone;
 * ``divide_720``: the kernel's update with ``exp_neg``'s y/720 as a plain division, the earlier
-  division form (the kernel divides by FMA, ``eiplast.exact_division``: the same values with one
+  division form (the kernel divides by FMA, ``eiplast.engine._numba``: the same values with one
   vector division fewer; the state after 500 steps is compared);
 * ``no_trace``: the kernel's update without the trace x, which a static run (η = 0) never reads:
   one of the seven state arrays less.
@@ -37,7 +37,7 @@ from _machine import cpu_model  # noqa: E402
 from llvmlite import binding  # noqa: E402
 from numba import njit  # noqa: E402
 
-from eiplast.network import exp_neg  # noqa: E402
+from eiplast.assembly.network import exp_neg  # noqa: E402
 
 # the full network's constants at rest (dt = 0.1 ms, C = 200 pF, g_L = 10 nS; A2)
 DT_OVER_C = 0.1 / 200.0

@@ -28,9 +28,9 @@ import numpy as np  # noqa: E402
 import yaml  # noqa: E402
 from _machine import ROOT, cpu_model  # noqa: E402
 
-from eiplast.connectivity import load_connectivity  # noqa: E402
-from eiplast.params import BackgroundParams, NeuronParams, PlasticityParams, RunParams  # noqa: E402
-from eiplast.simulate import NetworkSimulator  # noqa: E402
+from eiplast.assembly.connectivity import load_connectivity  # noqa: E402
+from eiplast.assembly.params import BackgroundParams, NeuronParams, PlasticityParams, RunParams  # noqa: E402
+from eiplast.assembly.simulate import NetworkSimulator  # noqa: E402
 
 DECAYING = ("g_e", "g_i", "h1", "h2", "trace")
 

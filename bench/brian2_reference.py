@@ -188,7 +188,7 @@ def run_brian2(
         second,
     )
 
-    from eiplast.connectivity import load_connectivity
+    from eiplast.assembly.connectivity import load_connectivity
 
     t_start = time.perf_counter()
     b2.BrianLogger.log_level_warn()
@@ -400,7 +400,7 @@ def write_spike_file(result, path, connectivity_file, chunk_s=10.0):
     """Write ``result`` of ``run_brian2`` as an ``eiplast.spikes`` file (docs/data-format.md)."""
     import h5py  # noqa: F401  (atomic_h5 needs it; imported here for a clear error if missing)
 
-    from eiplast.h5io import atomic_h5, create_dataset, set_attrs
+    from eiplast.engine.h5io import atomic_h5, create_dataset, set_attrs
 
     n_exc, n_inh, dt_ms = result["n_exc"], result["n_inh"], result["dt_ms"]
     n_steps = result["n_steps"]

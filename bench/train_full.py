@@ -16,15 +16,15 @@ from pathlib import Path
 import h5py
 import numpy as np
 
-from eiplast.connectivity import generate_connectivity, save_connectivity
-from eiplast.params import (
+from eiplast.assembly.connectivity import generate_connectivity, save_connectivity
+from eiplast.assembly.params import (
     BackgroundParams,
     ConnectivityParams,
     NeuronParams,
     PlasticityParams,
     RunParams,
 )
-from eiplast.simulate import simulate_network
+from eiplast.assembly.simulate import simulate_network
 
 RULES = {
     "hebb": PlasticityParams(kind="hebb", tau_stdp_ms=20.0),
@@ -60,7 +60,7 @@ def main():
     conn_file = work / "connectivity_P1000.h5"
     if not conn_file.exists():
         save_connectivity(generate_connectivity(conn_params), conn_file)
-    from eiplast.connectivity import load_connectivity
+    from eiplast.assembly.connectivity import load_connectivity
 
     network = load_connectivity(conn_file)
     run = RunParams(duration_s=args.duration, learning_rate=1e-3, seed=1, chunk_s=10.0)

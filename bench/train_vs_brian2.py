@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 from _machine import ROOT, require_brian2, run_brian2_reference
 
-from eiplast.connectivity import load_connectivity
+from eiplast.assembly.connectivity import load_connectivity
 from eiplast.stages import run_network_stage
 
 WINDOWS_S = ((0, 20), (20, 100), (100, 200))

@@ -3,8 +3,8 @@ from pathlib import Path
 
 import pytest
 
-from eiplast.connectivity import generate_connectivity
-from eiplast.params import ConnectivityParams
+from eiplast.assembly.connectivity import generate_connectivity
+from eiplast.assembly.params import ConnectivityParams
 
 ROOT = Path(__file__).resolve().parents[1]
 

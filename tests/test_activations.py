@@ -13,7 +13,7 @@ from eiplast.analysis.activations import (
     load_activations,
     save_activations,
 )
-from eiplast.h5io import atomic_h5, create_dataset, set_attrs
+from eiplast.engine.h5io import atomic_h5, create_dataset, set_attrs
 
 DT = 0.1
 SKIP_S = 1.0  # small skip keeps the synthetic files short

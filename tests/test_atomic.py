@@ -1,9 +1,9 @@
 """Outputs appear under their final names only when complete (issue 6, part 3).
 
 Every writer of the workflow writes to a hidden temporary sibling (``.<name>.tmp-<host>-<pid>``,
-same directory) and renames it when complete (``eiplast.h5io.atomic_path``/``atomic_h5``). Two tests
-kill writers at random moments (SIGKILL, seeded random delays) and check every file left under a
-final name:
+same directory) and renames it when complete (``eiplast.engine.h5io.atomic_path``/``atomic_h5``).
+Two tests kill writers at random moments (SIGKILL, seeded random delays) and check every file left
+under a final name:
 
 * the core's writers in a loop (network file, chunked simulation with its segments,
   checkpoints and final spike file, CSV, HTML, PNG and PDF figure), killed many times;
@@ -41,10 +41,10 @@ sys.path.insert(0, sys.argv[1])
 import numpy as np
 import pandas as pd
 from eiplast.analysis.figures import _figure, save_figure
-from eiplast.connectivity import generate_connectivity, save_connectivity
-from eiplast.params import ConnectivityParams
+from eiplast.assembly.connectivity import generate_connectivity, save_connectivity
+from eiplast.assembly.params import ConnectivityParams
 from eiplast.stages import run_network_stage
-from eiplast.summary import write_csv, write_html_table
+from eiplast.analysis.summary import write_csv, write_html_table
 
 out, loop = Path(sys.argv[2]), sys.argv[3] == "loop"
 out.mkdir(parents=True, exist_ok=True)

@@ -11,6 +11,7 @@ import h5py
 import numpy as np
 import pytest
 
+from eiplast.assembly.params import ParameterError
 from eiplast.balanced import meanfield, stats
 from eiplast.balanced.connectivity import (
     generate_balanced_network,
@@ -26,7 +27,6 @@ from eiplast.balanced.simulate import (
     rule_coefficients,
     simulate_balanced,
 )
-from eiplast.params import ParameterError
 
 DT = 0.1
 

@@ -1,4 +1,4 @@
-"""A spike file is published only when its segments add up to the run (eiplast.chunked).
+"""A spike file is published only when its segments add up to the run (eiplast.engine.chunked).
 
 The segments must tile the steps [0, n_steps) and hold the spikes the run counted, every spike
 inside its segment's steps; on resume, they must tile [0, checkpoint step). Segments removed or
@@ -15,12 +15,12 @@ import sys
 import numpy as np
 import pytest
 
-from eiplast import chunked
-from eiplast.chunked import SegmentError, remove_finished_checkpoints
-from eiplast.claim import OutputClaimedError, claim_path
-from eiplast.h5io import open_checked, read
-from eiplast.params import BackgroundParams, NeuronParams, PlasticityParams, RunParams
-from eiplast.simulate import simulate_network
+from eiplast.assembly.params import BackgroundParams, NeuronParams, PlasticityParams, RunParams
+from eiplast.assembly.simulate import simulate_network
+from eiplast.engine import chunked
+from eiplast.engine.chunked import SegmentError, remove_finished_checkpoints
+from eiplast.engine.claim import OutputClaimedError, claim_path
+from eiplast.engine.h5io import open_checked, read
 
 
 def stage(net, path, stop_after_chunks=None):
@@ -110,7 +110,7 @@ def test_segments_altered_during_the_run_are_refused_then_rerun(
 
 HOLD = r"""
 import sys, time
-from eiplast.claim import claimed
+from eiplast.engine.claim import claimed
 with claimed(sys.argv[1]):
     print("claimed", flush=True)
     time.sleep(600)

@@ -1,4 +1,4 @@
-"""One writer per output (eiplast.claim): live holders are refused with their identity, stale
+"""One writer per output (eiplast.engine.claim): live holders are refused with their identity, stale
 claims (dead process, ended SLURM job, old heartbeat) are taken over, and of many processes
 taking over one stale claim at the same moment exactly one wins."""
 
@@ -13,12 +13,12 @@ import time
 
 import pytest
 
-from eiplast import claim as claims
-from eiplast.claim import Claim, OutputClaimedError, claim_path, claimed
+from eiplast.engine import claim as claims
+from eiplast.engine.claim import Claim, OutputClaimedError, claim_path, claimed
 
 HOLD = r"""
 import sys, time
-from eiplast.claim import claimed
+from eiplast.engine.claim import claimed
 with claimed(sys.argv[1]):
     print("claimed", flush=True)
     time.sleep(600)

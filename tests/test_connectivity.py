@@ -2,9 +2,13 @@ import h5py
 import numpy as np
 import pytest
 
-from eiplast.connectivity import generate_connectivity, load_connectivity, save_connectivity
-from eiplast.h5io import DataFileError
-from eiplast.params import ConnectivityParams, ParameterError
+from eiplast.assembly.connectivity import (
+    generate_connectivity,
+    load_connectivity,
+    save_connectivity,
+)
+from eiplast.assembly.params import ConnectivityParams, ParameterError
+from eiplast.engine.h5io import DataFileError
 
 
 def _blocks(net):

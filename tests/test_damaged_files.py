@@ -9,7 +9,7 @@ the way every reader of the project reads (``open_checked``, then ``read`` of ev
 Each change must be either *detected* (``DataFileError`` naming the file) or *harmless* (the
 byte was unused: everything reads back identical); none may change what is read without an
 error, hang or fail with another exception. Fletcher-32 on every chunk and the metadata
-checksums of the HDF5 1.10 format make this so (eiplast.h5io).
+checksums of the HDF5 1.10 format make this so (eiplast.engine.h5io).
 """
 
 import os
@@ -23,18 +23,22 @@ import numpy as np
 import pytest
 
 from eiplast.analysis.activations import detect_activations, save_activations
-from eiplast.balanced.params import BalancedParams
-from eiplast.balanced.simulate import simulate_balanced
-from eiplast.connectivity import generate_connectivity, load_connectivity, save_connectivity
-from eiplast.h5io import DataFileError, open_checked, read
-from eiplast.params import (
+from eiplast.assembly.connectivity import (
+    generate_connectivity,
+    load_connectivity,
+    save_connectivity,
+)
+from eiplast.assembly.params import (
     BackgroundParams,
     ConnectivityParams,
     NeuronParams,
     PlasticityParams,
     RunParams,
 )
-from eiplast.simulate import simulate_network
+from eiplast.assembly.simulate import simulate_network
+from eiplast.balanced.params import BalancedParams
+from eiplast.balanced.simulate import simulate_balanced
+from eiplast.engine.h5io import DataFileError, open_checked, read
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "slurm"))
 import reliability  # noqa: E402

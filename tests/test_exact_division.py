@@ -3,7 +3,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from numba import njit
 
-from eiplast.exact_division import divide_by, fma
+from eiplast.engine._numba import divide_by, fma
 
 
 @njit(cache=True)

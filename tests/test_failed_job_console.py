@@ -17,7 +17,7 @@ def test_failed_job_shows_its_traceback_once(tmp_path):
 
     result = snakemake(tmp_path / "wd", "--config", f"output_dir={out}", "--", target)
     printed = result.stdout + result.stderr
-    final_line = f"eiplast.h5io.DataFileError: {damaged}: not a readable HDF5 file"
+    final_line = f"eiplast.engine.h5io.DataFileError: {damaged}: not a readable HDF5 file"
     assert result.returncode != 0 and not target.exists()
     assert printed.count(final_line) == 1, printed[-6000:]
     assert printed.count("Traceback (most recent call last)") == 1

@@ -2,7 +2,7 @@
 
 A corrupted compressed chunk is noticed by h5py only when that chunk is read, as an ``OSError``
 ("filter returned failure during read") naming neither file nor dataset; every reader of the
-project reads datasets through ``eiplast.h5io.read``, which turns it into ``DataFileError``.
+project reads datasets through ``eiplast.engine.h5io.read``, which turns it into ``DataFileError``.
 """
 
 import h5py
@@ -10,10 +10,17 @@ import numpy as np
 import pytest
 
 from eiplast.analysis._io import iter_spike_chunks, open_spikes, spike_meta
+from eiplast.analysis.summary import neuron_rates, spikes_between
 from eiplast.balanced.experiments import recorded_mean_weights, run_params
 from eiplast.balanced.stats import load_balanced
-from eiplast.h5io import DataFileError, atomic_h5, create_dataset, open_checked, read, set_attrs
-from eiplast.summary import neuron_rates, spikes_between
+from eiplast.engine.h5io import (
+    DataFileError,
+    atomic_h5,
+    create_dataset,
+    open_checked,
+    read,
+    set_attrs,
+)
 
 N_EXC, N_INH, N_STEPS, CHUNK = 80, 20, 200_000, 4096
 

@@ -10,8 +10,8 @@ import pytest
 
 from eiplast import stages
 from eiplast.analysis.sensitivity import perturbation_schedule
-from eiplast.connectivity import network_from_synapses, save_connectivity
-from eiplast.isolation import IsolationSimulator
+from eiplast.assembly.connectivity import network_from_synapses, save_connectivity
+from eiplast.assembly.isolation import IsolationSimulator
 
 COLUMNS = ["neuron", "population", "mean_e", "mean_i", "std_e", "std_i", "pearson_r"]
 N_EXC, N_INH = 4, 3

@@ -6,8 +6,8 @@ import pytest
 from scipy.integrate import solve_ivp
 
 from eiplast.analysis.sensitivity import perturbation_schedule
-from eiplast.isolation import IsolationSimulator, simulate_isolated
-from eiplast.params import NeuronParams
+from eiplast.assembly.isolation import IsolationSimulator, simulate_isolated
+from eiplast.assembly.params import NeuronParams
 
 SILENT = NeuronParams(theta0_mV=1e6, theta_max_mV=1e6)
 

@@ -19,7 +19,7 @@ import sys
 
 import numpy as np
 
-from eiplast import libm
+from eiplast.engine._numba import libm_exp
 
 # every NumPy 2 dispatch target above the x86-64 baseline (names unknown to a CPU are ignored)
 ALL_DISPATCH_TARGETS = "X86_V3 X86_V4 AVX512_ICL AVX512_SPR AVX2 FMA3 AVX512F AVX512_SKX"
@@ -29,10 +29,10 @@ _DIGEST_SCRIPT = """
 import hashlib, sys, tempfile
 from pathlib import Path
 import h5py
-from eiplast.connectivity import generate_connectivity
-from eiplast.params import BackgroundParams, ConnectivityParams, NeuronParams, PlasticityParams
-from eiplast.params import RunParams
-from eiplast.simulate import NetworkSimulator, simulate_network
+from eiplast.assembly.connectivity import generate_connectivity
+from eiplast.assembly.params import BackgroundParams, ConnectivityParams, NeuronParams
+from eiplast.assembly.params import PlasticityParams, RunParams
+from eiplast.assembly.simulate import NetworkSimulator, simulate_network
 
 # many assemblies: more pairs share one than the E->E block keeps, so the top scores are chosen
 dense = generate_connectivity(ConnectivityParams(n_exc=300, n_inh=75, n_patterns=1000, seed=8))
@@ -63,11 +63,11 @@ def _digest(extra_env):
 def test_exp_is_the_c_library_exp_element_by_element():
     rng = np.random.default_rng(0)
     x = rng.standard_normal((300, 7)) * 3.0
-    got = libm.exp(x)
+    got = libm_exp(x)
     assert got.shape == x.shape and got.dtype == np.float64
     expected = np.array([[math.exp(v) for v in row] for row in x.tolist()])
     assert got.tobytes() == expected.tobytes()
-    assert libm.exp(np.arange(3)).tolist() == [1.0, math.e, math.exp(2.0)]
+    assert libm_exp(np.arange(3)).tolist() == [1.0, math.e, math.exp(2.0)]
 
 
 def test_network_is_the_same_with_numpy_restricted_to_its_baseline():
@@ -80,8 +80,8 @@ def test_network_is_the_same_with_numpy_restricted_to_its_baseline():
 
 def test_the_dense_case_selects_by_score():
     """The network of the digest above takes the branch that keeps the best E->E scores."""
-    from eiplast.connectivity import _shared_pattern_counts, generate_connectivity
-    from eiplast.params import ConnectivityParams
+    from eiplast.assembly.connectivity import _shared_pattern_counts, generate_connectivity
+    from eiplast.assembly.params import ConnectivityParams
 
     params = ConnectivityParams(n_exc=300, n_inh=75, n_patterns=1000, seed=8)
     net = generate_connectivity(params)

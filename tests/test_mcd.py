@@ -16,7 +16,7 @@ from scipy.stats import chi2
 from sklearn.covariance import MinCovDet
 
 from eiplast.analysis import mcd
-from eiplast.rng import neuron_streams
+from eiplast.engine.rng import neuron_streams
 
 DET_RTOL = 1e-9  # "same subset" / "never worse" tolerance on the raw determinant
 AGREE_RTOL = 1e-6  # location / covariance agreement when the subsets are the same
@@ -262,7 +262,7 @@ def test_batch_matches_single_fits_and_parallel():
     assert res["std_e"][0] == np.sqrt(c[0, 0])
     assert res["std_i"][0] == np.sqrt(c[1, 1])
     assert res["pearson_r"][0] == pytest.approx(c[0, 1] / np.sqrt(c[0, 0] * c[1, 1]), rel=1e-14)
-    # column j uses eiplast.rng.neuron_streams(seed, j, RNG_SALT) in the numba kernel
+    # column j uses eiplast.engine.rng.neuron_streams(seed, j, RNG_SALT) in the numba kernel
     state = neuron_streams(3, [4], mcd.RNG_SALT)
     out = np.empty(mcd.OUT_SIZE)
     assert mcd.mcd2(ge[:, 4], gi[:, 4], state, out, mcd.search_config()) == mcd.STATUS_OK

@@ -9,10 +9,9 @@ import numpy as np
 import pytest
 from scipy.integrate import solve_ivp
 
-from eiplast import chunked, rng
-from eiplast.connectivity import load_connectivity, network_from_synapses
-from eiplast.network import FLUSH_BELOW, decay
-from eiplast.params import (
+from eiplast.assembly.connectivity import load_connectivity, network_from_synapses
+from eiplast.assembly.network import FLUSH_BELOW, decay
+from eiplast.assembly.params import (
     BackgroundParams,
     NeuronParams,
     ParameterError,
@@ -20,7 +19,8 @@ from eiplast.params import (
     RunParams,
     Stimulus,
 )
-from eiplast.simulate import NetworkSimulator, simulate_network
+from eiplast.assembly.simulate import NetworkSimulator, simulate_network
+from eiplast.engine import chunked, rng
 
 DT = 0.1
 QUIET = BackgroundParams(n_sources=0)
@@ -152,13 +152,12 @@ def _decayed(x, factor, flush):
 
 
 def _reference_run(sim, n_steps, *, kind, eta, tau_rate_s, n_sources, tau_stdp=20.0, flush=True):
-    """The step of eiplast.network written as one plain pass (numpy + Python loops): delays in
-    increasing order, spikes of a step in increasing neuron order, synapses in stored order.
-    Every model constant comes from docs/model-description.md (the module constants above) and
-    the run's settings passed here, none from ``sim``: only its initial state, weights and
-    network are used. ``flush=False`` lets decaying variables turn subnormal instead of setting
-    them to 0. Returns (spike list, final weights); the simulator's state arrays are advanced in
-    place."""
+    """The step of eiplast.assembly.network written as one plain pass (numpy + Python loops): delays
+    in increasing order, spikes of a step in increasing neuron order, synapses in stored order.
+    Every model constant comes from docs/model-description.md (the module constants above) and the
+    run's settings passed here, none from ``sim``: only its initial state, weights and network are
+    used. ``flush=False`` lets decaying variables turn subnormal instead of setting them to 0.
+    Returns (spike list, final weights); the simulator's state arrays are advanced in place."""
     net = sim.network
     n_exc, n = net.n_exc, net.n_total
     dt_over_c, g_leak, gl_el, e_exc, e_inh = DT / C_PF, G_L, G_L * E_L, E_E, E_I

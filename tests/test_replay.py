@@ -17,7 +17,7 @@ from eiplast.analysis.replay import (
     replay_growth,
     replay_row,
 )
-from eiplast.h5io import atomic_h5, create_dataset, set_attrs
+from eiplast.engine.h5io import atomic_h5, create_dataset, set_attrs
 
 DT = 0.1
 

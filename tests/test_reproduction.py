@@ -1,9 +1,10 @@
-"""Tables of a reproduction (eiplast.reproduction): stage times from benchmark files, trained
+"""Tables of a reproduction (tools/reproduction.py): stage times from benchmark files, trained
 I→E weight statistics, sensitivity summary, and the command line."""
 
 import os
 import signal
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -12,10 +13,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from eiplast import reproduction
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
+import reproduction  # noqa: E402
+
 from eiplast.analysis.activations import save_activations
-from eiplast.params import BackgroundParams, NeuronParams, PlasticityParams, RunParams
-from eiplast.simulate import simulate_network
+from eiplast.assembly.params import BackgroundParams, NeuronParams, PlasticityParams, RunParams
+from eiplast.assembly.simulate import simulate_network
 
 PIECE_SCRIPT = Path(__file__).resolve().parents[1] / "bench" / "e2e_piece.sh"
 HEADER = "s\th:m:s\tmax_rss\tmax_vms\tmax_uss\tmax_pss\tio_in\tio_out\tmean_load\tcpu_time\n"

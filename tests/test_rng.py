@@ -2,7 +2,7 @@ import numpy as np
 from numba import njit
 from scipy import stats
 
-from eiplast import rng
+from eiplast.engine import rng
 
 
 @njit

@@ -11,7 +11,7 @@ from eiplast.analysis.sensitivity import (
     linear_sensitivity,
     perturbation_schedule,
 )
-from eiplast.h5io import atomic_h5, create_dataset, set_attrs
+from eiplast.engine.h5io import atomic_h5, create_dataset, set_attrs
 
 DT = 0.1
 BIN = 1000  # steps per 0.1 s

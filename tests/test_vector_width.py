@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from eiplast._vector_width import host_features_with_wide_vectors
+from eiplast.engine._vector_width import host_features_with_wide_vectors
 
 WIDE = host_features_with_wide_vectors() is not None
 
@@ -17,7 +17,7 @@ print(json.dumps(numba.core.config.CPU_FEATURES))
 """
 
 ISOLATED_SPIKES = """
-from eiplast.isolation import IsolationSimulator
+from eiplast.assembly.isolation import IsolationSimulator
 import hashlib, json, numpy as np, numba
 from eiplast.analysis.sensitivity import perturbation_schedule
 n = 600

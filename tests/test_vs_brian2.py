@@ -236,8 +236,8 @@ def tolerances(spread):
 
 
 def _network():
-    from eiplast.connectivity import generate_connectivity
-    from eiplast.params import ConnectivityParams
+    from eiplast.assembly.connectivity import generate_connectivity
+    from eiplast.assembly.params import ConnectivityParams
 
     return generate_connectivity(
         ConnectivityParams(n_exc=N_EXC, n_inh=N_INH, n_patterns=N_PATTERNS, seed=CONN_SEED)
@@ -245,8 +245,8 @@ def _network():
 
 
 def _run_ours(network, rule, seed, path):
-    from eiplast.params import BackgroundParams, NeuronParams, PlasticityParams, RunParams
-    from eiplast.simulate import simulate_network
+    from eiplast.assembly.params import BackgroundParams, NeuronParams, PlasticityParams, RunParams
+    from eiplast.assembly.simulate import simulate_network
 
     simulate_network(
         network, NeuronParams(), BackgroundParams(), PlasticityParams(kind=rule),
@@ -259,7 +259,7 @@ def _run_ours(network, rule, seed, path):
 @pytest.fixture(scope="module", params=sorted(PROTOCOLS))
 def runs(request, tmp_path_factory):
     """(ours, theirs, tolerances) for one rule: ours seed 1, Brian2 seed 2."""
-    from eiplast.connectivity import save_connectivity
+    from eiplast.assembly.connectivity import save_connectivity
 
     rule = request.param
     protocol = PROTOCOLS[rule]
@@ -394,7 +394,7 @@ def isolation_runs(tmp_path_factory):
     """Onset counts and baselines of the same isolated neurons on the same schedule: ours (seed
     1) and Brian2 (seed 2, bench/bench_isolation.py's model)."""
     from eiplast.analysis.sensitivity import DEFAULT_AMPLITUDES, perturbation_schedule
-    from eiplast.isolation import IsolationSimulator
+    from eiplast.assembly.isolation import IsolationSimulator
 
     bench = _bench_isolation()
     tmp = tmp_path_factory.mktemp("brian2_isolation")

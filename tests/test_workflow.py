@@ -224,9 +224,9 @@ def test_shuffled_control_permutes_the_trained_weights(e2e, tmp_path):
     repetition must give the workflow's spikes exactly; then its I→E weights at the start are
     the trained ones permuted (same multiset, another assignment, every other synapse as
     trained), and at the end unchanged (η = 0)."""
-    from eiplast.connectivity import load_connectivity
-    from eiplast.params import BackgroundParams, NeuronParams, PlasticityParams, RunParams
-    from eiplast.simulate import NetworkSimulator
+    from eiplast.assembly.connectivity import load_connectivity
+    from eiplast.assembly.params import BackgroundParams, NeuronParams, PlasticityParams, RunParams
+    from eiplast.assembly.simulate import NetworkSimulator
     from eiplast.stages import run_network_stage
 
     _, out = e2e
@@ -303,7 +303,7 @@ def test_incremental_dry_run(e2e, tmp_path):
 
 
 def test_gather_shards_checks_coverage(tmp_path):
-    from eiplast.summary import gather_shards
+    from eiplast.analysis.summary import gather_shards
 
     a, b = tmp_path / "a.csv", tmp_path / "b.csv"
     pd.DataFrame({"neuron": [2, 3], "x": [0.2, 0.3]}).to_csv(b, index=False)

@@ -1,5 +1,5 @@
 """eiplast: spiking E/I networks with inhibitory plasticity on a numba core."""
 
-from ._vector_width import prefer_wide_vectors
+from eiplast.engine._vector_width import prefer_wide_vectors
 
 prefer_wide_vectors()

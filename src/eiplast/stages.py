@@ -4,15 +4,19 @@ Snakemake scripts call these and nothing else; every parameter is validated (``p
 any heavy work starts.
 """
 
-from .connectivity import generate_connectivity, load_connectivity, save_connectivity
-from .params import (
+from eiplast.assembly.connectivity import (
+    generate_connectivity,
+    load_connectivity,
+    save_connectivity,
+)
+from eiplast.assembly.params import (
     BackgroundParams,
     ConnectivityParams,
     NeuronParams,
     PlasticityParams,
     RunParams,
 )
-from .simulate import simulate_network
+from eiplast.assembly.simulate import simulate_network
 
 
 def build_connectivity(network_config, n_patterns, seed, output):
@@ -85,8 +89,8 @@ def run_perturbation(
     import numpy as np
     import pandas as pd
 
-    from .analysis.sensitivity import perturbation_schedule
-    from .isolation import simulate_isolated
+    from eiplast.analysis.sensitivity import perturbation_schedule
+    from eiplast.assembly.isolation import simulate_isolated
 
     neuron_params = NeuronParams.from_dict(neuron)
     g_ext = perturbation_schedule(**schedule)
@@ -133,8 +137,8 @@ def conductance_statistics(
     import numpy as np
     import pandas as pd
 
-    from .analysis.mcd import robust_conductance_stats
-    from .h5io import DataFileError, atomic_path, open_checked, read
+    from eiplast.analysis.mcd import robust_conductance_stats
+    from eiplast.engine.h5io import DataFileError, atomic_path, open_checked, read
 
     with open_checked(state_file, "eiplast.spikes", ("state/g_e_nS", "state/g_i_nS")) as f:
         n_exc = int(f.attrs["n_exc"])

@@ -211,7 +211,8 @@ def checkpoint_step(output):
 
 
 def is_temporary(path):
-    """A writer's temporary sibling (eiplast.h5io.temporary_name: ``.<name>.tmp-<host>-<pid>``)."""
+    """A writer's temporary sibling (``eiplast.engine.h5io.temporary_name``:
+    ``.<name>.tmp-<host>-<pid>``)."""
     return path.name.startswith(".") and ".tmp-" in path.name
 
 

@@ -123,7 +123,7 @@ def network_size(cfg):
 def check_with_core(cfg):
     """Build the core's parameter objects once, so that their own checks (e.g. assemblies of
     at least 2 neurons) fail here, before any job, naming the key."""
-    from eiplast import params as core
+    from eiplast.assembly import params as core
 
     checks = [("neuron", core.NeuronParams, cfg["neuron"])]
     checks.append(("background", core.BackgroundParams, cfg["background"]))
@@ -148,7 +148,7 @@ def check_with_core(cfg):
 
 
 def stage_runs(cfg):
-    """RunParams of every simulation stage (eiplast.params.RunParams fields)."""
+    """RunParams of every simulation stage (eiplast.assembly.params.RunParams fields)."""
     stages, seeds = cfg["stages"], cfg["seeds"]
     train = stages["train"]
     spont = stages["spontaneous"]
@@ -281,7 +281,7 @@ def check_balanced_with_core(cfg):
     """Build every point's BalancedParams once (the core's checks), naming the key that set
     the offending parameter."""
     from eiplast.balanced.params import BalancedParams
-    from eiplast.params import ParameterError
+    from eiplast.assembly.params import ParameterError
 
     bal = cfg["balanced"]
     for exp, points in balanced_points(cfg).items():
@@ -343,7 +343,7 @@ BENCHMARKS = f"{OUT}/benchmarks"
 
 def remove_stale_checkpoints():
     """Remove checkpoints (<X>.ckpt, <X>.parts) of finished outputs below output_dir."""
-    from eiplast.chunked import remove_finished_checkpoints
+    from eiplast.engine.chunked import remove_finished_checkpoints
 
     for path in remove_finished_checkpoints(OUT):
         print(f"removed {path}: its output is complete", file=sys.stderr)

@@ -4,8 +4,8 @@ population rates and recorded mean weights (CSV)."""
 
 from _common import logged, progress
 
+from eiplast.analysis.summary import write_csv
 from eiplast.balanced.experiments import summarize_run, timecourse, write_json
-from eiplast.summary import write_csv
 
 sm = snakemake  # noqa: F821
 

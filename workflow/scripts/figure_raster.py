@@ -5,7 +5,7 @@ from _common import logged, progress
 from eiplast.analysis._io import load_patterns
 from eiplast.analysis.activations import load_activations
 from eiplast.analysis.figures import raster_figure, save_figure
-from eiplast.summary import spike_file_info, spikes_between
+from eiplast.analysis.summary import spike_file_info, spikes_between
 
 sm = snakemake  # noqa: F821
 

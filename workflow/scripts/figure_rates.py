@@ -3,7 +3,7 @@
 from _common import logged, progress
 
 from eiplast.analysis.figures import rate_histograms_figure, save_figure
-from eiplast.summary import neuron_rates
+from eiplast.analysis.summary import neuron_rates
 
 sm = snakemake  # noqa: F821
 

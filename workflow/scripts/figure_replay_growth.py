@@ -6,7 +6,7 @@ from _common import logged, progress
 
 from eiplast.analysis.figures import replay_growth_figure, save_figure
 from eiplast.analysis.replay import replay_growth
-from eiplast.summary import write_csv
+from eiplast.analysis.summary import write_csv
 
 sm = snakemake  # noqa: F821
 

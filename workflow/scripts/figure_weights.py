@@ -3,7 +3,7 @@
 from _common import logged
 
 from eiplast.analysis.figures import save_figure, weight_distribution_figure
-from eiplast.summary import ei_weights
+from eiplast.analysis.summary import ei_weights
 
 sm = snakemake  # noqa: F821
 

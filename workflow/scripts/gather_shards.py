@@ -2,7 +2,7 @@
 
 from _common import logged, progress
 
-from eiplast.summary import gather_shards
+from eiplast.analysis.summary import gather_shards
 
 sm = snakemake  # noqa: F821
 

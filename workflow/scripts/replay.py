@@ -4,7 +4,7 @@ eiplast.analysis.replay.replay_row."""
 from _common import logged, progress
 
 from eiplast.analysis.replay import replay_row
-from eiplast.summary import write_csv
+from eiplast.analysis.summary import write_csv
 
 sm = snakemake  # noqa: F821
 

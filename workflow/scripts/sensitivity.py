@@ -5,7 +5,7 @@ import numpy as np
 from _common import logged, progress, shard_range
 
 from eiplast.analysis.sensitivity import linear_sensitivity
-from eiplast.summary import write_csv
+from eiplast.analysis.summary import write_csv
 
 sm = snakemake  # noqa: F821
 

@@ -3,7 +3,7 @@ per-neuron sensitivity table joined with the robust conductance statistics."""
 
 from _common import logged, progress
 
-from eiplast.summary import replay_table, sensitivity_table, write_csv, write_html_table
+from eiplast.analysis.summary import replay_table, sensitivity_table, write_csv, write_html_table
 
 sm = snakemake  # noqa: F821
 

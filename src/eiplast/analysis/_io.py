@@ -1,11 +1,11 @@
 """Opening and checking the HDF5 inputs of the analyses (see docs/data-format.md).
 
 Every reader here names the offending file and value in a single
-``eiplast.h5io.DataFileError`` (a ``ValueError``), missing files included, instead of letting
+``eiplast.engine.h5io.DataFileError`` (a ``ValueError``), missing files included, instead of letting
 h5py/numpy fail deep inside.
-Opening and kind checks are ``eiplast.h5io.open_checked``, dataset reads go through
-``eiplast.h5io.read`` (damaged data names the file); this module adds the analyses' readers on
-top.
+Opening and kind checks are ``eiplast.engine.h5io.open_checked``, dataset reads go through
+``eiplast.engine.h5io.read`` (damaged data names the file); this module adds the analyses'
+readers on top.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import h5py
 import numpy as np
 
-from eiplast.h5io import DataFileError, open_checked, read
+from eiplast.engine.h5io import DataFileError, open_checked, read
 
 SPIKES_FORMAT = "eiplast.spikes"
 CONNECTIVITY_FORMAT = "eiplast.connectivity"

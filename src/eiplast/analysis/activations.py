@@ -51,7 +51,7 @@ from eiplast.analysis._io import (
     spike_meta,
     steps_per,
 )
-from eiplast.h5io import atomic_h5, create_dataset, read, set_attrs
+from eiplast.engine.h5io import atomic_h5, create_dataset, read, set_attrs
 
 EVENT_COLUMNS = ("start", "duration", "pattern")
 

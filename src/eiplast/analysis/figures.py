@@ -20,7 +20,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
-from eiplast.h5io import atomic_path  # noqa: E402
+from eiplast.engine.h5io import atomic_path  # noqa: E402
 
 STYLE = {
     "figure.dpi": 100,

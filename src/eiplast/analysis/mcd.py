@@ -29,7 +29,7 @@ in about half of them. Details, tolerances and timings: docs/mcd.md.
 Speed: C-steps select the h smallest distances from a bracket around a guess of the h-th one
 (one vectorised counting pass, a small quickselect), sum the support with a branch-free
 vectorised loop, and merge trajectories that reach a support already seen (hash of the support)
-instead of repeating them. Random numbers are SplitMix64 streams from ``eiplast.rng``.
+instead of repeating them. Random numbers are SplitMix64 streams from ``eiplast.engine.rng``.
 
 Units: all results are in the units of the input (nS for conductances).
 """
@@ -40,7 +40,7 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit, prange, uint64
 
-from eiplast.rng import GAMMA, STREAM_STRIDE, mix64, next_index, next_uniform, seed_word
+from eiplast.engine.rng import GAMMA, STREAM_STRIDE, mix64, next_index, next_uniform, seed_word
 
 P = 2
 CHI2_2_ISF_0025 = -2.0 * math.log(0.025)  # chi2(2).isf(0.025): reweighting cutoff
@@ -1166,7 +1166,7 @@ def _mcd2_inplace(x, y, word, out, search):
 def mcd2(x, y, state, out, search):
     """Bivariate MCD of the points ``(x[i], y[i])`` (numba kernel; plain arrays in and out).
 
-    ``state``: uint64 array whose element 0 is the SplitMix64 word (``eiplast.rng``); it is
+    ``state``: uint64 array whose element 0 is the SplitMix64 word (``eiplast.engine.rng``); it is
     advanced in place. ``out``: float64 array of length ``OUT_SIZE`` (layout ``OUT_*``).
     ``search``: int64 array (elemental starts, how many of them are kept, final candidates
     polished, basin hops), see ``search_config`` and ``_fast_mcd_raw``.
@@ -1318,7 +1318,7 @@ def robust_conductance_stats(g_e, g_i, seed=0, parallel=False, extra_search=True
         neurons, any unit (nS in this project).
     seed : int
         Seed of the random starts. Neuron j uses its own stream
-        ``eiplast.rng.neuron_streams(seed, j, RNG_SALT)``, so results do not depend on
+        ``eiplast.engine.rng.neuron_streams(seed, j, RNG_SALT)``, so results do not depend on
         ``parallel`` or on the order in which neurons are processed.
     parallel : bool
         Spread blocks of neurons over numba threads (``prange``).

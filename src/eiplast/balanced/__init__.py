@@ -7,9 +7,9 @@ Modules: ``params`` (``BalancedParams``), ``connectivity`` (sparse Bernoulli net
 spike-count covariances, records). See docs/balanced.md.
 """
 
-from .connectivity import BalancedNetwork, generate_balanced_network
-from .params import CONNECTIONS, BalancedParams
-from .simulate import BalancedSimulator, RateExplosionError, simulate_balanced
+from eiplast.balanced.connectivity import BalancedNetwork, generate_balanced_network
+from eiplast.balanced.params import CONNECTIONS, BalancedParams
+from eiplast.balanced.simulate import BalancedSimulator, RateExplosionError, simulate_balanced
 
 __all__ = [
     "CONNECTIONS",

@@ -2,14 +2,14 @@
 
 The reference (``PlasticNeuralNetwork.connectivity``) fills dense matrices ``J`` (N×N) and ``Jx``
 (N×N_x) with ``j/√N · Bernoulli(p)`` per (post, pre) pair, autapses included. Here the synapses
-are stored in CSR by presynaptic neuron (the layout of ``eiplast.connectivity.Network``: all
+are stored in CSR by presynaptic neuron (the layout of the assembly network's ``Network``: all
 delays are 0, so within a neuron synapses are sorted by post), memory grows with synapses.
 
 Every (pre, post) pair is an independent Bernoulli(p) trial: for each presynaptic neuron the
 targets of one block are drawn by geometric skipping (gap = ⌊ln U / ln(1 − p)⌋), which visits the
 same distribution as one trial per pair in O(number of synapses). Each presynaptic neuron has
-its own random stream (``eiplast.rng.neuron_streams``), so a first pass counts and a second pass
-fills the same synapses.
+its own random stream (``eiplast.engine.rng.neuron_streams``), so a first pass counts and a
+second pass fills the same synapses.
 """
 
 import math
@@ -18,8 +18,8 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 
-from .. import rng
-from .params import CONNECTIONS, BalancedParams
+from eiplast.balanced.params import CONNECTIONS, BalancedParams
+from eiplast.engine import rng
 
 _SALT_RECURRENT = 101
 _SALT_EXTERNAL = 102

@@ -28,11 +28,16 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..chunked import SPIKES_KIND
-from ..h5io import atomic_path, open_checked, read
-from . import meanfield
-from .params import CONNECTIONS, BalancedParams
-from .stats import load_balanced, mean_weights_over_time, rate_timecourse, summarize_balanced
+from eiplast.balanced import meanfield
+from eiplast.balanced.params import CONNECTIONS, BalancedParams
+from eiplast.balanced.stats import (
+    load_balanced,
+    mean_weights_over_time,
+    rate_timecourse,
+    summarize_balanced,
+)
+from eiplast.engine.chunked import SPIKES_KIND
+from eiplast.engine.h5io import atomic_path, open_checked, read
 
 EXPERIMENTS = ("size", "istdp", "correlation")
 # the column of the tables holding the value each experiment scans (N, initial j_ei, c_x)

@@ -15,8 +15,8 @@ from matplotlib import colormaps
 from matplotlib.figure import Figure
 from matplotlib.ticker import NullFormatter
 
-from ..analysis.figures import EXC_COLOR, INH_COLOR, NEUTRAL, _figure, _styled
-from .params import CONNECTIONS
+from eiplast.analysis.figures import EXC_COLOR, INH_COLOR, NEUTRAL, _figure, _styled
+from eiplast.balanced.params import CONNECTIONS
 
 # connections are named post ← pre (``ie`` = E→I synapses)
 CONNECTION_LABELS = {"ee": "E→E", "ie": "E→I", "ei": "I→E", "ii": "I→I"}

@@ -44,8 +44,8 @@ import math
 import numpy as np
 from numba import njit
 
-from .. import rng
-from ..prefetch import prefetch_write as _prefetch
+from eiplast.engine import rng
+from eiplast.engine._numba import prefetch_write as _prefetch
 
 # Prefetch use: the kernel asks for the rows (targets, weights) of the next spiker before
 # scattering the current one, and for the targets of the next step's external spikes after the

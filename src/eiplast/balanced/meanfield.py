@@ -50,7 +50,7 @@ the postsynaptic spikes; docs/balanced.md gives their measured size).
 
 import numpy as np
 
-from .params import CONNECTIONS, BalancedParams
+from eiplast.balanced.params import CONNECTIONS, BalancedParams
 
 
 class MeanFieldError(ValueError):

@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass, fields
 
 import numpy as np
 
-from ..params import ParameterError
+from eiplast.assembly.params import ParameterError
 
 IE_HEBB_DEPRESSION = ("multiplicative", "additive")
 

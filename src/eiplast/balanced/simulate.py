@@ -1,11 +1,11 @@
 """Run the plastic balanced network: ``BalancedSimulator`` and ``simulate_balanced``.
 
 ``BalancedSimulator`` holds the kernel's fixed inputs and the dynamic state and implements the
-interface of ``eiplast.chunked.run_chunked`` (``step``, ``advance``, ``dynamic``,
+interface of ``eiplast.engine.chunked.run_chunked`` (``step``, ``advance``, ``dynamic``,
 ``load_dynamic``); ``simulate_balanced`` runs it chunk by chunk with checkpoints and writes one
 spike file (docs/data-format.md) whose extra datasets hold the records (docs/balanced.md).
 
-Random streams (``eiplast.rng``, all fixed by ``params.seed`` / ``params.net_seed``): the
+Random streams (``eiplast.engine.rng``, all fixed by ``params.seed`` / ``params.net_seed``): the
 connectivity (one stream per presynaptic neuron), the initial voltages (numpy, uniform in
 [V_reset, V_T] as the reference), the sampled neurons and synapses (numpy), and the external
 layer (one SplitMix64 stream, saved in checkpoints).
@@ -17,16 +17,13 @@ from pathlib import Path
 
 import numpy as np
 
-from .. import rng
-from ..chunked import run_chunked
-from ..h5io import atomic_h5, create_dataset, open_checked, read, set_attrs
-from .connectivity import (
+from eiplast.balanced.connectivity import (
     BalancedNetwork,
     first_inh_target,
     generate_balanced_network,
     incoming_index,
 )
-from .kernel import (
+from eiplast.balanced.kernel import (
     C_DT_OVER_C,
     C_E_L,
     C_G_L,
@@ -47,7 +44,10 @@ from .kernel import (
     frame_tables,
     run_balanced,
 )
-from .params import CONNECTIONS, BalancedParams
+from eiplast.balanced.params import CONNECTIONS, BalancedParams
+from eiplast.engine import rng
+from eiplast.engine.chunked import run_chunked
+from eiplast.engine.h5io import atomic_h5, create_dataset, open_checked, read, set_attrs
 
 _SALT_INITIAL = 201
 _SALT_RECORD = 202

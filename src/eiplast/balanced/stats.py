@@ -12,9 +12,9 @@ import json
 
 import numpy as np
 
-from ..chunked import SPIKES_KIND
-from ..h5io import open_checked, read
-from .params import CONNECTIONS
+from eiplast.balanced.params import CONNECTIONS
+from eiplast.engine.chunked import SPIKES_KIND
+from eiplast.engine.h5io import open_checked, read
 
 
 def load_balanced(path):
@@ -58,7 +58,7 @@ def rate_weighted_mean_weights(indptr, post, weight, rates_hz, n_exc, scale=1.0)
     (with ``scale`` = √N: j units). Unlike the plain mean it ignores synapses whose presynaptic
     neuron is silent, which plasticity gated by presynaptic spikes never updates. None for a
     connection without synapses or without presynaptic spikes."""
-    from .connectivity import connection_masks
+    from eiplast.balanced.connectivity import connection_masks
 
     pre_rate = np.repeat(np.asarray(rates_hz, dtype=np.float64), np.diff(indptr))
     w = np.asarray(weight, dtype=np.float64)
@@ -192,9 +192,9 @@ def summarize_balanced(path, *, burn_in_s=None, window_ms=250.0, n_sample=200, s
     after the burn-in, ``final_rate_weighted_mean_weights``), population
     spike-count covariances and correlations (``n_sample`` E and I neurons, windows of
     ``window_ms`` after the burn-in) with the mean-field covariance prediction."""
-    from . import meanfield
-    from .connectivity import connection_masks
-    from .params import BalancedParams
+    from eiplast.balanced import meanfield
+    from eiplast.balanced.connectivity import connection_masks
+    from eiplast.balanced.params import BalancedParams
 
     run = load_balanced(path)
     p = BalancedParams.from_dict(run["params"])

@@ -29,10 +29,10 @@ from dataclasses import asdict
 import numpy as np
 from numba import njit, prange
 
-from . import rng
-from .chunked import run_chunked
-from .network import decay
-from .params import NeuronParams, ParameterError
+from eiplast.assembly.network import decay
+from eiplast.assembly.params import NeuronParams, ParameterError
+from eiplast.engine import rng
+from eiplast.engine.chunked import run_chunked
 
 _SALT_ISOLATION = 11
 _SALT_INITIAL = 12

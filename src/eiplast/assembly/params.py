@@ -10,9 +10,7 @@ from dataclasses import dataclass, field, fields
 
 import numpy as np
 
-
-class ParameterError(ValueError):
-    """An invalid parameter; the message names the key and the value."""
+from eiplast.engine.parameters import ParameterError
 
 
 def _check(condition, key, value, reason):

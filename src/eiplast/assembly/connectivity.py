@@ -25,9 +25,16 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 
-from . import libm
-from .h5io import DataFileError, atomic_h5, create_dataset, open_checked, read, set_attrs
-from .params import ConnectivityParams
+from eiplast.assembly.params import ConnectivityParams
+from eiplast.engine._numba import libm_exp
+from eiplast.engine.h5io import (
+    DataFileError,
+    atomic_h5,
+    create_dataset,
+    open_checked,
+    read,
+    set_attrs,
+)
 
 KIND = "eiplast.connectivity"
 
@@ -180,7 +187,7 @@ def _ee_block(rng, params, pattern_indptr, pattern_members):
         score = np.concatenate([score, rng.random(len(extra))])
     sigma = math.sqrt(math.log(params.ee_var_nS2 / params.ee_mean_nS**2 + 1.0))
     mu = math.log(params.ee_mean_nS) - sigma**2 / 2
-    lognormal = np.sort(libm.exp(rng.standard_normal(n_keep) * sigma + mu))
+    lognormal = np.sort(libm_exp(rng.standard_normal(n_keep) * sigma + mu))
     weight = np.empty(n_keep)
     weight[np.argsort(score, kind="stable")] = lognormal
     return pre, post, weight
@@ -234,7 +241,7 @@ def generate_connectivity(params: ConnectivityParams) -> Network:
     # exp((m - P*f) / P*f), i.e. exp(((m - P*f) / P) * f) by Python precedence: kept as is.
     participation = np.bincount(pattern_members, minlength=n_exc)
     pf = params.n_patterns * params.pattern_sparsity
-    factor = libm.exp((participation - pf) / params.n_patterns * params.pattern_sparsity)
+    factor = libm_exp((participation - pf) / params.n_patterns * params.pattern_sparsity)
     is_exc_pre = pre < n_exc
     weight[is_exc_pre] /= factor[pre[is_exc_pre]]
     delay_ms = rng.random(len(pre)) * params.delay_range_ms

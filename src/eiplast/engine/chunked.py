@@ -14,7 +14,7 @@ spikes in flight included) is saved exactly, so the output is bit-identical to a
 run, and the chunk length never changes results. The final file appears only when complete.
 
 One process at a time works on an output: ``run_chunked`` holds ``<output>.claim``
-(``eiplast.claim``) from before it reads the checkpoint until the final file is published and
+(``eiplast.engine.claim``) from before it reads the checkpoint until the final file is published and
 the checkpoint removed, and refreshes it after every piece. Before resuming, the segments must
 cover the steps ``[0, checkpoint step)`` without gap or overlap; before publishing, ``[0,
 n_steps)``, with as many spikes as the run counted and every spike inside its segment's steps.
@@ -30,8 +30,8 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from .claim import claim_path, claimed
-from .h5io import (
+from eiplast.engine.claim import claim_path, claimed
+from eiplast.engine.h5io import (
     DataFileError,
     atomic_h5,
     create_dataset,
@@ -40,7 +40,7 @@ from .h5io import (
     set_attrs,
     text_attr,
 )
-from .progress import progress_bar
+from eiplast.engine.progress import progress_bar
 
 SPIKES_KIND = "eiplast.spikes"
 SEGMENT_SPIKES = 8_000_000  # most spikes held in memory per segment (≈ 12 bytes each, ×3 copies)

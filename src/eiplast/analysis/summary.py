@@ -1,8 +1,8 @@
 """Gathering helpers of the workflow's summary stage: shard tables, the replay table, the
 per-neuron sensitivity table, and the few spike-file reads the summary figures need.
 
-Every table is written through a temporary sibling and a rename (``eiplast.h5io.atomic_path``),
-so a file under its final name is always complete.
+Every table is written through a temporary sibling and a rename
+(``eiplast.engine.h5io.atomic_path``), so a file under its final name is always complete.
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from collections.abc import Iterable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from .analysis._io import bisect_step, open_spikes
-from .h5io import DataFileError, atomic_path, read
+from eiplast.analysis._io import bisect_step, open_spikes
+from eiplast.engine.h5io import DataFileError, atomic_path, read
 
 # key columns of the replay table, then the headline statistics (docs/model-description.md A8);
 # every other column of ``eiplast.analysis.replay.replay_row`` follows

@@ -2,7 +2,7 @@
 table, the trained I→E weight statistics, the sensitivity summary and the measured time of every
 stage from the workflow's ``benchmark:`` files.
 
-    python -m eiplast.reproduction <output_dir> [--reference <barta_fukai_2025 checkout>]
+    python tools/reproduction.py <output_dir> [--reference <barta_fukai_2025 checkout>]
                                    [--pieces <e2e_pieces.log>] [--out tables.md]
 
 prints them as Markdown (the tables of ``docs/reproduction.md`` and the README's stage times).
@@ -23,9 +23,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .analysis.replay import replay_growth
-from .h5io import atomic_path
-from .summary import REPLAY_COLUMNS, ei_weights, replay_table
+from eiplast.analysis.replay import replay_growth
+from eiplast.analysis.summary import REPLAY_COLUMNS, ei_weights, replay_table
+from eiplast.engine.h5io import atomic_path
 
 # benchmark columns kept (Snakemake's benchmark TSV): wall s, CPU s, peak resident MB
 _BENCHMARK_COLUMNS = {"s": "wall_s", "cpu_time": "cpu_s", "max_rss": "max_rss_mb"}

@@ -60,11 +60,11 @@ the same numbers in the same order as one ``next_index`` call per event.
 import numpy as np
 from numba import njit, uint64
 
-from .exact_division import divide_by
+from eiplast.engine._numba import divide_by
 
 # Read hints also serve the I->E weights about to be written: write hints measured 8 % slower.
-from .prefetch import prefetch_read as _prefetch
-from .rng import GAMMA, mix64, sample_table
+from eiplast.engine._numba import prefetch_read as _prefetch
+from eiplast.engine.rng import GAMMA, mix64, sample_table
 
 RULE_STATIC = 0
 RULE_HEBB = 1
@@ -77,10 +77,10 @@ FLUSH_BELOW = 1e-300  # decaying variables below this become 0 (module docstring
 _R720 = 1.0 / 720.0
 
 
-# Layout of the step kernel's ``consts`` array (float64; filled by eiplast.simulate): the index of
-# every model constant, by name. Units: dt/C in 1/nS (dt in ms, C in pF), conductances nS,
-# potentials mV, decays are factors over one step, k = 20/τ_stdp[ms] (A4), ρ Hz, the rate
-# increment per E spike 1/(τ_r·N_E) in Hz.
+# Layout of the step kernel's ``consts`` array (float64; filled by eiplast.assembly.simulate): the
+# index of every model constant, by name. Units: dt/C in 1/nS (dt in ms, C in pF), conductances nS,
+# potentials mV, decays are factors over one step, k = 20/τ_stdp[ms] (A4), ρ Hz, the rate increment
+# per E spike 1/(τ_r·N_E) in Hz.
 C_DT_OVER_C = 0
 C_G_LEAK = 1
 C_G_LEAK_E_LEAK = 2

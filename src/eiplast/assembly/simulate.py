@@ -11,11 +11,9 @@ from dataclasses import asdict
 
 import numpy as np
 
-from . import network as net
-from . import rng
-from .chunked import run_chunked
-from .connectivity import Network, save_connectivity
-from .network import (
+from eiplast.assembly import network as net
+from eiplast.assembly.connectivity import Network, save_connectivity
+from eiplast.assembly.network import (
     RULE_HEBB,
     RULE_RATE,
     RULE_STATIC,
@@ -25,7 +23,9 @@ from .network import (
     narrow_indices,
     run_steps,
 )
-from .params import BackgroundParams, NeuronParams, PlasticityParams, RunParams
+from eiplast.assembly.params import BackgroundParams, NeuronParams, PlasticityParams, RunParams
+from eiplast.engine import rng
+from eiplast.engine.chunked import run_chunked
 
 _STATE_BUFFER_BYTES = 128 * 2**20
 _SALT_BACKGROUND = 1
@@ -42,7 +42,7 @@ def _rule_code(plasticity: PlasticityParams, learning_rate):
 
 
 def _constants(neuron, background, plasticity, run, n_exc, dt_ms):
-    """The step kernel's ``consts`` array (layout: the ``C_*`` indices of eiplast.network)."""
+    """The step kernel's ``consts`` array (layout: the ``C_*`` indices of ``network``)."""
     tau_stdp = plasticity.tau_stdp_ms
     values = {
         net.C_DT_OVER_C: dt_ms / neuron.c_pF,
