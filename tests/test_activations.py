@@ -5,7 +5,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from eiplast.analysis import _io
 from eiplast.analysis.activations import (
     activation_events,
     detect_activations,
@@ -13,6 +12,7 @@ from eiplast.analysis.activations import (
     load_activations,
     save_activations,
 )
+from eiplast.engine import formats
 from eiplast.engine.h5io import atomic_h5, create_dataset, set_attrs
 
 DT = 0.1
@@ -228,7 +228,7 @@ def test_planted_bursts_exact_and_chunk_invariant(tmp_path, monkeypatch):
     for df in results[1:]:
         pd.testing.assert_frame_equal(df, results[0])
     # chunks cut short by a budget of 50 spikes (aligned to the 10 ms step): same events
-    monkeypatch.setattr(_io, "MAX_CHUNK_SPIKES", 50)
+    monkeypatch.setattr(formats, "MAX_CHUNK_SPIKES", 50)
     pd.testing.assert_frame_equal(
         detect_activations(spikes, conn, skip_s=SKIP_S, chunk_s=100.0), results[0]
     )

@@ -18,7 +18,7 @@ import pytest
 from matplotlib.figure import Figure
 from workflow_helpers import failure_message, job_counts, snakemake
 
-from eiplast.analysis.figures import save_figure
+from eiplast.analysis.style import save_figure
 from eiplast.balanced import experiments, figures
 from eiplast.balanced.simulate import run_balanced_stage
 from eiplast.balanced.stats import load_balanced

@@ -17,7 +17,7 @@ import pytest
 
 from eiplast.assembly.params import BackgroundParams, NeuronParams, PlasticityParams, RunParams
 from eiplast.assembly.simulate import simulate_network
-from eiplast.engine import chunked
+from eiplast.engine import chunked, formats
 from eiplast.engine.chunked import SegmentError, remove_finished_checkpoints
 from eiplast.engine.claim import OutputClaimedError, claim_path
 from eiplast.engine.h5io import open_checked, read
@@ -44,7 +44,7 @@ def parts_of(path):
 
 def rewrite_segment(segment, change):
     """Rewrite ``segment`` (a valid, checksummed file) with ``change(neuron, step)`` applied."""
-    with open_checked(segment, chunked.SEGMENT_KIND) as f:
+    with open_checked(segment, formats.SEGMENT) as f:
         begin, end = int(f.attrs["step_begin"]), int(f.attrs["step_end"])
         neuron, step = read(f["neuron"]), read(f["step"])
     neuron, step = change(neuron, step)
@@ -153,7 +153,7 @@ def test_spike_totals_of_a_resumed_run_match_its_file(small_network, reference, 
     out = tmp_path / "out.h5"
     assert stage(small_network, out, stop_after_chunks=1) is None
     summary = stage(small_network, out)
-    with open_checked(out, chunked.SPIKES_KIND) as f:
+    with open_checked(out, formats.SPIKES) as f:
         neuron = read(f["spikes/neuron"])
     n_exc, duration = small_network.n_exc, 0.6
     assert summary["rate_exc_hz"] == pytest.approx(np.sum(neuron < n_exc) / (n_exc * duration))

@@ -7,12 +7,12 @@ import pandas as pd
 import pytest
 from matplotlib.figure import Figure
 
-from eiplast.analysis import figures
+from eiplast.analysis import figures, style
 
 
 def check_saved(fig, path):
     assert isinstance(fig, Figure)
-    written = figures.save_figure(fig, path)
+    written = style.save_figure(fig, path)
     assert written == [f"{path}.png", f"{path}.pdf"]
     with open(f"{path}.png", "rb") as f:
         png = f.read()
@@ -132,7 +132,7 @@ def test_saved_bytes_do_not_depend_on_the_time(tmp_path, monkeypatch):
         else:
             monkeypatch.setenv("SOURCE_DATE_EPOCH", epoch)
         fig = figures.weight_distribution_figure(weights)
-        written = figures.save_figure(fig, tmp_path / f"weights{i}")
+        written = style.save_figure(fig, tmp_path / f"weights{i}")
         saved.append([Path(path).read_bytes() for path in written])
     assert saved[0] == saved[1] == saved[2]
     assert b"CreationDate" not in saved[0][1]

@@ -9,10 +9,10 @@ import h5py
 import numpy as np
 import pytest
 
-from eiplast.analysis._io import iter_spike_chunks, open_spikes, spike_meta
 from eiplast.analysis.summary import neuron_rates, spikes_between
 from eiplast.balanced.experiments import recorded_mean_weights, run_params
 from eiplast.balanced.stats import load_balanced
+from eiplast.engine.formats import iter_spike_chunks, open_spikes, spike_meta
 from eiplast.engine.h5io import (
     DataFileError,
     atomic_h5,

@@ -7,7 +7,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from eiplast.analysis import _io
 from eiplast.analysis.activations import save_activations
 from eiplast.analysis.replay import (
     bias_corrected_entropy,
@@ -17,6 +16,7 @@ from eiplast.analysis.replay import (
     replay_growth,
     replay_row,
 )
+from eiplast.engine import formats
 from eiplast.engine.h5io import atomic_h5, create_dataset, set_attrs
 
 DT = 0.1
@@ -228,7 +228,7 @@ def fano_file(tmp_path, name="s.h5"):
 def test_firing_statistics_exact(tmp_path, monkeypatch, max_spikes):
     """Exact for every chunk size, and when chunks are cut short by a spike budget of 7."""
     if max_spikes is not None:
-        monkeypatch.setattr(_io, "MAX_CHUNK_SPIKES", max_spikes)
+        monkeypatch.setattr(formats, "MAX_CHUNK_SPIKES", max_spikes)
     path = fano_file(tmp_path)
     expected_fano = [0.0, 1.0, 1 - 1 / 40]
     for chunk_s in (0.1, 0.3, 1.0, 100.0):

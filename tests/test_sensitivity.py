@@ -4,13 +4,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from eiplast.analysis import _io
 from eiplast.analysis.sensitivity import (
     DEFAULT_AMPLITUDES,
     fit_sensitivity,
     linear_sensitivity,
     perturbation_schedule,
 )
+from eiplast.engine import formats
 from eiplast.engine.h5io import atomic_h5, create_dataset, set_attrs
 
 DT = 0.1
@@ -146,7 +146,7 @@ def test_recovers_cubic_responses_exactly(tmp_path, monkeypatch):
         df2[["activation_exc", "activation_inh", "rate"]],
         df[["activation_exc", "activation_inh", "rate"]],
     )
-    monkeypatch.setattr(_io, "MAX_CHUNK_SPIKES", 97)
+    monkeypatch.setattr(formats, "MAX_CHUNK_SPIKES", 97)
     df3 = linear_sensitivity(path, n_repetitions=n_rep, chunk_s=1000.0)
     pd.testing.assert_frame_equal(df3, df)
 

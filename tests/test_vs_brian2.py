@@ -158,7 +158,7 @@ def _read(path):
     final I→E weights."""
     import h5py
 
-    from eiplast.analysis._io import iter_spike_chunks, open_spikes, spike_meta
+    from eiplast.engine.formats import iter_spike_chunks, open_spikes, spike_meta
 
     with open_spikes(path) as f:
         meta = spike_meta(f)

@@ -138,9 +138,10 @@ def conductance_statistics(
     import pandas as pd
 
     from eiplast.analysis.mcd import robust_conductance_stats
-    from eiplast.engine.h5io import DataFileError, atomic_path, open_checked, read
+    from eiplast.engine.formats import open_state
+    from eiplast.engine.h5io import DataFileError, atomic_path, read
 
-    with open_checked(state_file, "eiplast.spikes", ("state/g_e_nS", "state/g_i_nS")) as f:
+    with open_state(state_file) as f:
         n_exc = int(f.attrs["n_exc"])
         n_total = n_exc + int(f.attrs["n_inh"])
         every = int(f["state"].attrs["interval_steps"])

@@ -3,7 +3,7 @@ its table and draw its figure (PNG + PDF); istdp also writes the time courses of
 
 from _common import logged, progress
 
-from eiplast.analysis.figures import save_figure
+from eiplast.analysis.style import save_figure
 from eiplast.analysis.summary import write_csv
 from eiplast.balanced import figures
 from eiplast.balanced.experiments import gather_summaries, gather_timecourses

@@ -2,10 +2,11 @@
 
 from _common import logged, progress
 
-from eiplast.analysis._io import load_patterns
 from eiplast.analysis.activations import load_activations
-from eiplast.analysis.figures import raster_figure, save_figure
+from eiplast.analysis.figures import raster_figure
+from eiplast.analysis.style import save_figure
 from eiplast.analysis.summary import spike_file_info, spikes_between
+from eiplast.assembly.connectivity import load_patterns
 
 sm = snakemake  # noqa: F821
 

@@ -2,7 +2,8 @@
 
 from _common import logged, progress
 
-from eiplast.analysis.figures import rate_histograms_figure, save_figure
+from eiplast.analysis.figures import rate_histograms_figure
+from eiplast.analysis.style import save_figure
 from eiplast.analysis.summary import neuron_rates
 
 sm = snakemake  # noqa: F821

@@ -3,7 +3,8 @@
 import pandas as pd
 from _common import logged
 
-from eiplast.analysis.figures import replay_diversity_figure, save_figure
+from eiplast.analysis.figures import replay_diversity_figure
+from eiplast.analysis.style import save_figure
 
 sm = snakemake  # noqa: F821
 

@@ -4,8 +4,9 @@ eiplast.analysis.replay.replay_growth, drawn by replay_growth_figure; the curves
 import pandas as pd
 from _common import logged, progress
 
-from eiplast.analysis.figures import replay_growth_figure, save_figure
+from eiplast.analysis.figures import replay_growth_figure
 from eiplast.analysis.replay import replay_growth
+from eiplast.analysis.style import save_figure
 from eiplast.analysis.summary import write_csv
 
 sm = snakemake  # noqa: F821

@@ -3,7 +3,8 @@
 import pandas as pd
 from _common import logged
 
-from eiplast.analysis.figures import save_figure, sensitivity_scatter_figure
+from eiplast.analysis.figures import sensitivity_scatter_figure
+from eiplast.analysis.style import save_figure
 
 sm = snakemake  # noqa: F821
 

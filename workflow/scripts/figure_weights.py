@@ -2,7 +2,8 @@
 
 from _common import logged
 
-from eiplast.analysis.figures import save_figure, weight_distribution_figure
+from eiplast.analysis.figures import weight_distribution_figure
+from eiplast.analysis.style import save_figure
 from eiplast.analysis.summary import ei_weights
 
 sm = snakemake  # noqa: F821

@@ -40,18 +40,24 @@ import numpy as np
 import pandas as pd
 from numba import njit
 
-from eiplast.analysis._io import (
-    ACTIVATIONS_FORMAT,
-    check_patterns,
-    check_same_n_exc,
+from eiplast.assembly.connectivity import Patterns, check_patterns, load_patterns
+from eiplast.engine.formats import (
+    ACTIVATION_TRACES,
+    ACTIVATIONS,
+    SpikeMeta,
     iter_spike_chunks,
-    load_patterns,
-    open_checked,
     open_spikes,
     spike_meta,
     steps_per,
 )
-from eiplast.engine.h5io import atomic_h5, create_dataset, read, set_attrs
+from eiplast.engine.h5io import (
+    DataFileError,
+    atomic_h5,
+    create_dataset,
+    open_checked,
+    read,
+    set_attrs,
+)
 
 EVENT_COLUMNS = ("start", "duration", "pattern")
 
@@ -341,6 +347,15 @@ def activation_events(
     return df
 
 
+def _check_same_n_exc(meta: SpikeMeta, patterns: Patterns) -> None:
+    """DataFileError if a spike file and a connectivity file disagree on ``n_exc``."""
+    if meta.n_exc != patterns.n_exc:
+        raise DataFileError(
+            f"n_exc mismatch: spike file {meta.path} has n_exc={meta.n_exc} but "
+            f"connectivity file {patterns.path} has n_exc={patterns.n_exc}"
+        )
+
+
 def detect_activations(
     spike_file: str | os.PathLike,
     connectivity_file: str | os.PathLike,
@@ -376,7 +391,7 @@ def detect_activations(
     pats = load_patterns(connectivity_file)
     with open_spikes(spike_file) as f:
         meta = spike_meta(f)
-        check_same_n_exc(meta, pats)
+        _check_same_n_exc(meta, pats)
         skip_steps = steps_per(meta.path, skip_s * 1000.0, meta.dt_ms, "skip_s", allow_zero=True)
         window_steps = steps_per(meta.path, window_ms, meta.dt_ms, "window_ms")
         step_steps = steps_per(meta.path, step_ms, meta.dt_ms, "step_ms")
@@ -390,7 +405,7 @@ def detect_activations(
         with contextlib.ExitStack() as stack:
             ds_trace = None
             if trace_file is not None:
-                tf = stack.enter_context(atomic_h5(trace_file, "eiplast.activation_traces"))
+                tf = stack.enter_context(atomic_h5(trace_file, ACTIVATION_TRACES))
                 shape = (pats.n_patterns, n_windows)
                 opts = {}
                 if pats.n_patterns and n_windows:  # an empty dataset gets create_dataset's chunks
@@ -435,7 +450,7 @@ def save_activations(df: pd.DataFrame, path: str | os.PathLike) -> None:
     ``format``, ``format_version``, and whatever of n_patterns, n_windows, skip_steps,
     window_steps, step_steps, dt_ms, threshold, spike_file, connectivity_file ``df.attrs`` has.
     """
-    with atomic_h5(path, ACTIVATIONS_FORMAT) as f:
+    with atomic_h5(path, ACTIVATIONS) as f:
         scalars = (str, int, float, np.integer, np.floating)
         set_attrs(f, **{k: v for k, v in df.attrs.items() if isinstance(v, scalars)})
         for name in EVENT_COLUMNS:
@@ -446,7 +461,7 @@ def load_activations(path: str | os.PathLike) -> pd.DataFrame:
     """Read a file written by :func:`save_activations` (attrs restored on the frame)."""
     with open_checked(
         path,
-        ACTIVATIONS_FORMAT,
+        ACTIVATIONS,
         datasets=tuple(f"events/{n}" for n in EVENT_COLUMNS),
         attrs=("n_patterns", "n_windows"),
     ) as f:

@@ -1,111 +1,31 @@
 """Figures of the Barta & Fukai reproduction (matplotlib, Agg backend).
 
-Every function takes arrays/DataFrames and returns a ``Figure``; :func:`save_figure` writes
-it as PNG and PDF, each under a temporary name first. Styling lives in ``STYLE``,
-``RULE_LABELS`` and ``RULE_COLORS`` only.
+Every function takes arrays/DataFrames and returns a ``Figure``; write it with
+``eiplast.analysis.style.save_figure``. The style (rcParams, colours, rule
+names) lives in ``eiplast.analysis.style``.
 """
 
 from __future__ import annotations
 
-import functools
-import os
 from collections.abc import Mapping
 
-import matplotlib
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-
-from eiplast.engine.h5io import atomic_path  # noqa: E402
-
-STYLE = {
-    "figure.dpi": 100,
-    "savefig.dpi": 200,
-    "font.size": 8,
-    "axes.titlesize": 9,
-    "axes.labelsize": 8,
-    "legend.fontsize": 7,
-    "legend.frameon": False,
-    "xtick.labelsize": 7,
-    "ytick.labelsize": 7,
-    "axes.spines.top": False,
-    "axes.spines.right": False,
-    "lines.linewidth": 1.2,
-    "pdf.fonttype": 42,
-}
-
-# rule names as in the configs → names used in the paper
-RULE_LABELS = {
-    "hebb": "fLHP",
-    "hebb_smooth_rate": "sLHP",
-    "rate": "GHP",
-    "shuffle": "shuffle",
-}
-RULE_COLORS = {
-    "hebb": "#1f77b4",
-    "hebb_smooth_rate": "#2ca02c",
-    "rate": "#d62728",
-    "shuffle": "#7f7f7f",
-}
-EXC_COLOR = "#c0392b"
-INH_COLOR = "#2e86c1"
-NEUTRAL = "0.35"
-# assemblies in the raster: tab10 without its blue (I spikes) and grey (E spikes)
-ASSEMBLY_COLORS = ("#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#bcbd22")
+from eiplast.analysis.style import (
+    ASSEMBLY_COLORS,
+    EXC_COLOR,
+    INH_COLOR,
+    NEUTRAL,
+    new_figure,
+    rule_color,
+    rule_label,
+    styled,
+)
 
 
-def _label(rule: str) -> str:
-    return RULE_LABELS.get(rule, rule)
-
-
-def _color(rule: str, i: int) -> str:
-    return RULE_COLORS.get(rule, f"C{i % 10}")
-
-
-def _styled(func):
-    """Run a figure function inside the project style (fonts are fixed at artist creation)."""
-
-    @functools.wraps(func)
-    def wrapper(*args, **kwargs):
-        with plt.rc_context(STYLE):
-            return func(*args, **kwargs)
-
-    return wrapper
-
-
-def _figure(nrows: int = 1, ncols: int = 1, *, width: float = 3.4, height: float = 2.6):
-    # a bare Figure (no pyplot state): nothing to close, safe in long workflow processes
-    fig = Figure(figsize=(width * ncols, height * nrows), layout="constrained")
-    axes = fig.subplots(nrows, ncols, squeeze=False)
-    return fig, axes
-
-
-# no creation date in the PDF (matplotlib writes the current time unless SOURCE_DATE_EPOCH is
-# set), so that the same figure gives the same bytes; the PNG has no date to begin with
-_SAVE_METADATA = {"png": None, "pdf": {"CreationDate": None}}
-
-
-def save_figure(fig: Figure, path_without_ext: str | os.PathLike) -> list[str]:
-    """Write ``<path>.png`` and ``<path>.pdf`` (each via a temporary name + rename).
-
-    The bytes depend only on the figure (and the matplotlib version): no dates are written.
-    """
-    base = os.fspath(path_without_ext)
-    written = []
-    with plt.rc_context(STYLE):
-        for ext in ("png", "pdf"):
-            target = f"{base}.{ext}"
-            with atomic_path(target) as tmp:
-                fig.savefig(tmp, format=ext, metadata=_SAVE_METADATA[ext])
-            written.append(target)
-    return written
-
-
-@_styled
+@styled
 def raster_figure(
     neuron,
     step,
@@ -133,7 +53,7 @@ def raster_figure(
     t = step * dt_ms / 1000.0
     sel = (t >= t_start_s) & (t < t_stop_s)
     t, nrn = t[sel], neuron[sel]
-    fig, axes = _figure(width=6.0, height=3.2)
+    fig, axes = new_figure(width=6.0, height=3.2)
     ax = axes[0, 0]
     is_e = nrn < n_exc
     ax.scatter(t[is_e], nrn[is_e], s=0.3, c=NEUTRAL, marker=".", linewidths=0, rasterized=True)
@@ -161,7 +81,7 @@ def raster_figure(
     return fig
 
 
-@_styled
+@styled
 def rate_histograms_figure(
     rates: Mapping[str, tuple[np.ndarray, np.ndarray]], *, bins: int = 50
 ) -> Figure:
@@ -169,7 +89,7 @@ def rate_histograms_figure(
 
     ``rates``: rule → (E rates, I rates).
     """
-    fig, axes = _figure(1, 2)
+    fig, axes = new_figure(1, 2)
     for col, (name, color_pop) in enumerate((("E", EXC_COLOR), ("I", INH_COLOR))):
         ax = axes[0, col]
         all_vals = [np.asarray(v[col], float) for v in rates.values()]
@@ -183,8 +103,10 @@ def rate_histograms_figure(
                 bins=edges,
                 histtype="step",
                 density=True,
-                color=_color(rule, i),
-                label=f"{_label(rule)} (mean {vals.mean():.2f} Hz)" if vals.size else _label(rule),
+                color=rule_color(rule, i),
+                label=f"{rule_label(rule)} (mean {vals.mean():.2f} Hz)"
+                if vals.size
+                else rule_label(rule),
             )
         ax.set_xlabel(f"{name} firing rate (Hz)")
         ax.set_ylabel("density")
@@ -193,12 +115,12 @@ def rate_histograms_figure(
     return fig
 
 
-@_styled
+@styled
 def weight_distribution_figure(
     weights: Mapping[str, np.ndarray], *, bins: int = 60, log_y: bool = True
 ) -> Figure:
     """Distribution of trained I→E weights (nS), one curve per rule."""
-    fig, axes = _figure(width=3.8)
+    fig, axes = new_figure(width=3.8)
     ax = axes[0, 0]
     vals = {r: np.asarray(w, float)[np.isfinite(np.asarray(w, float))] for r, w in weights.items()}
     nonempty = [v for v in vals.values() if v.size]
@@ -208,7 +130,7 @@ def weight_distribution_figure(
         hi = lo + 1.0
     edges = np.linspace(lo, hi, bins + 1)
     for i, (rule, w) in enumerate(vals.items()):
-        ax.hist(w, bins=edges, histtype="step", color=_color(rule, i), label=_label(rule))
+        ax.hist(w, bins=edges, histtype="step", color=rule_color(rule, i), label=rule_label(rule))
     if log_y:
         ax.set_yscale("log")
     ax.set_xlabel("I→E weight (nS)")
@@ -218,7 +140,7 @@ def weight_distribution_figure(
     return fig
 
 
-@_styled
+@styled
 def replay_diversity_figure(
     table: pd.DataFrame,
     *,
@@ -236,7 +158,7 @@ def replay_diversity_figure(
     missing = [c for c in needed if c not in table.columns]
     if missing:
         raise ValueError(f"replay table lacks columns {missing}")
-    fig, axes = _figure(1, 3, width=2.8)
+    fig, axes = new_figure(1, 3, width=2.8)
     panels = (
         ("nunique", "distinct assemblies replayed"),
         ("entropy", "exp(entropy) (bias-corrected)"),
@@ -255,8 +177,8 @@ def replay_diversity_figure(
                 marker="o",
                 ms=3,
                 ls="--" if rule == "shuffle" else "-",
-                color=_color(rule, i),
-                label=_label(rule),
+                color=rule_color(rule, i),
+                label=rule_label(rule),
             )
         ax.set_xlabel("number of patterns P")
         ax.set_ylabel(ylabel)
@@ -266,13 +188,13 @@ def replay_diversity_figure(
     return fig
 
 
-@_styled
+@styled
 def replay_growth_figure(curves: Mapping[str, pd.DataFrame]) -> Figure:
     """Distinct assemblies replayed so far against time, one line per run.
 
     ``curves``: label (rule, or ``"shuffle"``, drawn dashed) → ``replay.replay_growth`` table
     (columns ``time_s``, ``nunique``)."""
-    fig, axes = _figure(1, 1, width=3.6, height=2.8)
+    fig, axes = new_figure(1, 1, width=3.6, height=2.8)
     ax = axes[0, 0]
     for i, (label, curve) in enumerate(curves.items()):
         missing = [c for c in ("time_s", "nunique") if c not in curve.columns]
@@ -282,8 +204,8 @@ def replay_growth_figure(curves: Mapping[str, pd.DataFrame]) -> Figure:
             curve["time_s"].to_numpy(),
             curve["nunique"].to_numpy(),
             ls="--" if label.startswith("shuffle") else "-",
-            color=_color(label, i),
-            label=_label(label),
+            color=rule_color(label, i),
+            label=rule_label(label),
         )
     ax.set_xlabel("time after the skipped start (s)")
     ax.set_ylabel("distinct assemblies replayed so far")
@@ -292,7 +214,7 @@ def replay_growth_figure(curves: Mapping[str, pd.DataFrame]) -> Figure:
     return fig
 
 
-@_styled
+@styled
 def sensitivity_scatter_figure(
     sens: pd.DataFrame | Mapping[str, pd.DataFrame], *, max_points: int = 20000, seed: int = 0
 ) -> Figure:
@@ -302,7 +224,7 @@ def sensitivity_scatter_figure(
     neurons per panel (random subset, fixed ``seed``) are drawn.
     """
     frames = {"": sens} if isinstance(sens, pd.DataFrame) else dict(sens)
-    fig, axes = _figure(1, max(1, len(frames)), width=3.0, height=2.8)
+    fig, axes = new_figure(1, max(1, len(frames)), width=3.0, height=2.8)
     rng = np.random.default_rng(seed)
     for ax, (rule, df) in zip(axes[0], frames.items(), strict=False):
         for pop, color in (("E", EXC_COLOR), ("I", INH_COLOR)):
@@ -324,6 +246,6 @@ def sensitivity_scatter_figure(
         ax.set_xlabel("activation_exc (spikes/bin/nS)")
         ax.set_ylabel("activation_inh (spikes/bin/nS)")
         if rule:
-            ax.set_title(_label(rule))
+            ax.set_title(rule_label(rule))
         ax.legend(markerscale=4)
     return fig

@@ -43,8 +43,8 @@ import pandas as pd
 from numba import njit
 from scipy.optimize import nnls
 
-from eiplast.analysis._io import iter_spike_chunks, open_spikes, spike_meta, steps_per
 from eiplast.analysis.activations import load_activations
+from eiplast.engine.formats import iter_spike_chunks, open_spikes, spike_meta, steps_per
 
 CUT_FRACTIONS = (0.25, 0.5, 0.75, 1.0)
 

@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 from numba import njit
 
-from eiplast.analysis._io import iter_spike_chunks, open_spikes, spike_meta, steps_per
+from eiplast.engine.formats import iter_spike_chunks, open_spikes, spike_meta, steps_per
 
 DEFAULT_AMPLITUDES = np.linspace(-0.35, 0.35, 8)
 

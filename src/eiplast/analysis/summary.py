@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from eiplast.analysis._io import bisect_step, open_spikes
+from eiplast.engine.formats import bisect_step, open_spikes
 from eiplast.engine.h5io import DataFileError, atomic_path, read
 
 # key columns of the replay table, then the headline statistics (docs/model-description.md A8);
@@ -30,7 +30,6 @@ REPLAY_COLUMNS = REPLAY_KEYS + [
 # replay_row names → replay table names
 _RENAMED = {"rate_e_mean_hz": "rate_exc", "rate_i_mean_hz": "rate_inh"}
 RUN_ORDER = ["spontaneous", "spontaneous_shuffle"]
-SPIKES_KIND = "eiplast.spikes"
 
 
 def write_csv(table: pd.DataFrame | Sequence[Mapping], path: str | os.PathLike) -> pd.DataFrame:

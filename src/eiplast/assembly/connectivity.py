@@ -20,6 +20,7 @@ number of synapses. Equivalences with the reference, stated where they matter:
 """
 
 import math
+import os
 from dataclasses import dataclass
 
 import numpy as np
@@ -27,6 +28,7 @@ from numba import njit
 
 from eiplast.assembly.params import ConnectivityParams
 from eiplast.engine._numba import libm_exp
+from eiplast.engine.formats import CONNECTIVITY
 from eiplast.engine.h5io import (
     DataFileError,
     atomic_h5,
@@ -35,8 +37,6 @@ from eiplast.engine.h5io import (
     read,
     set_attrs,
 )
-
-KIND = "eiplast.connectivity"
 
 
 @dataclass
@@ -284,7 +284,7 @@ def network_from_synapses(
 
 def save_connectivity(network: Network, path, extra_attrs=None):
     """Write ``network`` to ``path`` atomically (layout: docs/data-format.md)."""
-    with atomic_h5(path, KIND) as f:
+    with atomic_h5(path, CONNECTIVITY) as f:
         set_attrs(
             f,
             n_exc=network.n_exc,
@@ -321,7 +321,7 @@ _ATTRS = ("n_exc", "n_inh", "dt_ms", "pattern_sparsity", "seed")
 
 def load_connectivity(path) -> Network:
     """Read and check a connectivity file; any inconsistency names the file."""
-    with open_checked(path, KIND, _DATASETS, _ATTRS) as f:
+    with open_checked(path, CONNECTIVITY, _DATASETS, _ATTRS) as f:
         network = Network(
             n_exc=int(f.attrs["n_exc"]),
             n_inh=int(f.attrs["n_inh"]),
@@ -380,3 +380,55 @@ def _validate(net: Network, path):
     key = (pre * 65536 + net.delay_steps.astype(np.int64)) * (n + 1) + net.post
     if s and np.any(np.diff(key) < 0):
         fail("synapses are not sorted by (pre, delay, post)")
+
+
+@dataclass(frozen=True)
+class Patterns:
+    """Pattern membership as CSR: members of ``p`` are ``members[indptr[p]:indptr[p+1]]``."""
+
+    path: str
+    n_exc: int
+    indptr: np.ndarray
+    members: np.ndarray
+
+    @property
+    def n_patterns(self) -> int:
+        return int(self.indptr.shape[0] - 1)
+
+
+def check_patterns(indptr, members, n_exc: int, path: str = "<patterns>") -> Patterns:
+    """Validate a pattern CSR (monotone pointers, members inside 0..n_exc-1)."""
+    indptr = np.asarray(indptr, dtype=np.int64)
+    members = np.asarray(members, dtype=np.int64)
+    if indptr.ndim != 1 or indptr.size < 1 or indptr[0] != 0:
+        raise DataFileError(f"{path}: patterns/indptr must be 1-D and start at 0")
+    if np.any(np.diff(indptr) < 0) or indptr[-1] != members.size:
+        raise DataFileError(
+            f"{path}: patterns/indptr is not non-decreasing or does not end at "
+            f"len(patterns/members) = {members.size}"
+        )
+    if members.size and (members.min() < 0 or members.max() >= n_exc):
+        raise DataFileError(f"{path}: patterns/members outside the E range 0..{n_exc - 1}")
+    if members.size > 1:
+        within = np.ones(members.size - 1, dtype=bool)
+        cuts = indptr[1:-1]
+        within[cuts[(cuts > 0) & (cuts < members.size)] - 1] = False
+        if np.any(np.diff(members)[within] <= 0):
+            raise DataFileError(f"{path}: patterns/members not strictly ascending within a pattern")
+    return Patterns(path, int(n_exc), indptr, members)
+
+
+def load_patterns(path: str | os.PathLike) -> Patterns:
+    """Read ``patterns/indptr`` and ``patterns/members`` of a connectivity file."""
+    with open_checked(
+        path,
+        CONNECTIVITY,
+        datasets=("patterns/indptr", "patterns/members"),
+        attrs=("n_exc",),
+    ) as f:
+        return check_patterns(
+            read(f["patterns/indptr"]),
+            read(f["patterns/members"]),
+            int(f.attrs["n_exc"]),
+            f.filename,
+        )

@@ -36,7 +36,7 @@ from eiplast.balanced.stats import (
     rate_timecourse,
     summarize_balanced,
 )
-from eiplast.engine.chunked import SPIKES_KIND
+from eiplast.engine.formats import SPIKES
 from eiplast.engine.h5io import atomic_path, open_checked, read
 
 EXPERIMENTS = ("size", "istdp", "correlation")
@@ -52,7 +52,7 @@ def plastic_connections(params: Mapping | BalancedParams) -> list[str]:
 
 def run_params(spike_file) -> dict:
     """The ``BalancedParams`` fields a balanced spike file was simulated with."""
-    with open_checked(spike_file, SPIKES_KIND, attrs=("balanced_params",)) as f:
+    with open_checked(spike_file, SPIKES, attrs=("balanced_params",)) as f:
         return json.loads(f.attrs["balanced_params"])
 
 
@@ -97,7 +97,7 @@ def recorded_mean_weights(spike_file, *, after_s: float = 0.0) -> dict:
     ending after ``after_s`` (a time average, steadier than the final snapshot when single
     weights fluctuate); None for a connection without sampled synapses or bins."""
     out = {}
-    with open_checked(spike_file, SPIKES_KIND) as f:
+    with open_checked(spike_file, SPIKES) as f:
         if "balanced/records/time_ms" not in f:
             return dict.fromkeys(CONNECTIONS)
         time_s = read(f["balanced/records/time_ms"]) / 1000.0

@@ -2,7 +2,7 @@
 
 Every function takes the tables of ``experiments`` (``gather_summaries``,
 ``gather_timecourses``) and returns a matplotlib ``Figure`` in the project style of
-``eiplast.analysis.figures``; write it with ``eiplast.analysis.figures.save_figure``.
+``eiplast.analysis.style``; write it with ``eiplast.analysis.style.save_figure``.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from matplotlib import colormaps
 from matplotlib.figure import Figure
 from matplotlib.ticker import NullFormatter
 
-from eiplast.analysis.figures import EXC_COLOR, INH_COLOR, NEUTRAL, _figure, _styled
+from eiplast.analysis.style import EXC_COLOR, INH_COLOR, NEUTRAL, new_figure, styled
 from eiplast.balanced.params import CONNECTIONS
 
 # connections are named post ← pre (``ie`` = E→I synapses)
@@ -93,7 +93,7 @@ def _points(ax, table, by, column, color, label, *, log_x=False, prediction_colu
         _log_x(ax, x)
 
 
-@_styled
+@styled
 def size_figure(table: pd.DataFrame, *, connections: Sequence[str] | None = None) -> Figure:
     """Rates and mean weights against the network size N, with the mean-field prediction.
 
@@ -106,7 +106,7 @@ def size_figure(table: pd.DataFrame, *, connections: Sequence[str] | None = None
     _require(table, ["n", "rate_exc_hz", "rate_inh_hz", "mf_rate_exc_hz", "mf_rate_inh_hz"],
              "size table")  # fmt: skip
     conns = _plastic(table, connections)
-    fig, axes = _figure(1, 3, width=2.8, height=2.6)
+    fig, axes = new_figure(1, 3, width=2.8, height=2.6)
     ax_rate, ax_w, ax_err = axes[0]
     for pop, name, color in POPULATIONS:
         _points(ax_rate, table, "n", f"rate_{pop}_hz", color, name, log_x=True,
@@ -151,7 +151,7 @@ def size_figure(table: pd.DataFrame, *, connections: Sequence[str] | None = None
     return fig
 
 
-@_styled
+@styled
 def istdp_figure(
     timecourse: pd.DataFrame,
     table: pd.DataFrame | None = None,
@@ -169,7 +169,7 @@ def istdp_figure(
     _require(timecourse, ["j_ei_init", "seed", "time_s", "rate_exc_hz", "j_ei"], "time course")
     if rho_ei_hz is None and table is not None and "rho_ei_hz" in table.columns:
         rho_ei_hz = _prediction(table, "rho_ei_hz")
-    fig, axes = _figure(1, 2, width=3.4, height=2.6)
+    fig, axes = new_figure(1, 2, width=3.4, height=2.6)
     ax_rate, ax_w = axes[0]
     inits = np.sort(timecourse["j_ei_init"].unique())
     cmap = colormaps["viridis"]
@@ -205,7 +205,7 @@ def istdp_figure(
     return fig
 
 
-@_styled
+@styled
 def correlation_figure(table: pd.DataFrame, *, connections: Sequence[str] | None = None) -> Figure:
     """Mean weights, rates and spike-count correlations against the input correlation c_x.
 
@@ -216,7 +216,7 @@ def correlation_figure(table: pd.DataFrame, *, connections: Sequence[str] | None
     _require(table, ["c_x", "rate_exc_hz", "rate_inh_hz", "corr_ee", "corr_ei", "corr_ii"],
              "correlation table")  # fmt: skip
     conns = _plastic(table, connections)
-    fig, axes = _figure(1, 3, width=2.8, height=2.6)
+    fig, axes = new_figure(1, 3, width=2.8, height=2.6)
     ax_w, ax_rate, ax_corr = axes[0]
     for c in conns:
         _points(ax_w, table, "c_x", f"j_{c}", CONNECTION_COLORS[c], CONNECTION_LABELS[c],

@@ -47,6 +47,7 @@ from eiplast.balanced.kernel import (
 from eiplast.balanced.params import CONNECTIONS, BalancedParams
 from eiplast.engine import rng
 from eiplast.engine.chunked import run_chunked
+from eiplast.engine.formats import BALANCED_RECORDS
 from eiplast.engine.h5io import atomic_h5, create_dataset, open_checked, read, set_attrs
 
 _SALT_INITIAL = 201
@@ -54,7 +55,6 @@ _SALT_RECORD = 202
 _SALT_EXTERNAL = 203
 LOOKAHEAD_SD = 10.0  # correlated input: mother spikes are expanded this many jitter s.d. early
 UNCORRELATED_BELOW = 1e-5  # c_x below this is independent input, as in the reference
-RECORD_KIND = "eiplast.balanced_records"
 RECORD_PREFIX = "balanced_records_"
 
 
@@ -443,7 +443,7 @@ class BalancedSimulator:
             self._memory_records.append((first_row, rows_n, rows_w))
             return
         path = self.records_dir / f"{RECORD_PREFIX}{begin:013d}.h5"
-        with atomic_h5(path, RECORD_KIND) as f:
+        with atomic_h5(path, BALANCED_RECORDS) as f:
             set_attrs(f, step_begin=begin, step_end=end, first_row=first_row)
             # files hold float32 (means of float64 sums); in-memory records stay float64
             create_dataset(f, "neurons", data=rows_n.astype(np.float32))
@@ -455,7 +455,9 @@ class BalancedSimulator:
         else:
             parts = []
             for path in sorted(self.records_dir.glob(f"{RECORD_PREFIX}*.h5")):
-                with open_checked(path, RECORD_KIND, ("neurons", "weights"), ("first_row",)) as f:
+                with open_checked(
+                    path, BALANCED_RECORDS, ("neurons", "weights"), ("first_row",)
+                ) as f:
                     parts.append(
                         (int(f.attrs["first_row"]), read(f["neurons"]), read(f["weights"]))
                     )

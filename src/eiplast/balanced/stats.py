@@ -13,13 +13,13 @@ import json
 import numpy as np
 
 from eiplast.balanced.params import CONNECTIONS
-from eiplast.engine.chunked import SPIKES_KIND
+from eiplast.engine.formats import SPIKES
 from eiplast.engine.h5io import open_checked, read
 
 
 def load_balanced(path):
     """Read a balanced run's spike file: dict with neuron, step, attrs, params, records."""
-    with open_checked(path, SPIKES_KIND, ("spikes/neuron", "spikes/step")) as f:
+    with open_checked(path, SPIKES, ("spikes/neuron", "spikes/step")) as f:
         out = {
             "neuron": read(f["spikes/neuron"]),
             "step": read(f["spikes/step"]),

@@ -31,6 +31,7 @@ import numpy as np
 from tqdm import tqdm
 
 from eiplast.engine.claim import claim_path, claimed
+from eiplast.engine.formats import CHECKPOINT, SEGMENT, SPIKES
 from eiplast.engine.h5io import (
     DataFileError,
     atomic_h5,
@@ -42,17 +43,14 @@ from eiplast.engine.h5io import (
 )
 from eiplast.engine.progress import progress_bar
 
-SPIKES_KIND = "eiplast.spikes"
 SEGMENT_SPIKES = 8_000_000  # most spikes held in memory per segment (≈ 12 bytes each, ×3 copies)
 FIRST_PIECE_HZ = 100.0  # rate assumed for sizing the first piece, before any spike is seen
 SPIKE_FILE_CHUNK = 2**20  # spikes per HDF5 chunk of the final file
-CHECKPOINT_KIND = "eiplast.checkpoint"
-SEGMENT_KIND = "eiplast.segment"
 
 
 def save_checkpoint(path, signature, step, totals, arrays):
     """Write the dynamic ``arrays`` (name → ndarray) at ``step`` to ``path`` atomically."""
-    with atomic_h5(path, CHECKPOINT_KIND) as f:
+    with atomic_h5(path, CHECKPOINT) as f:
         set_attrs(f, signature=signature, step=step, exc_spikes=totals[0], inh_spikes=totals[1])
         for name, data in arrays.items():
             create_dataset(f, f"state/{name}", data=data)
@@ -61,7 +59,7 @@ def save_checkpoint(path, signature, step, totals, arrays):
 def load_checkpoint(path, signature):
     """(step, totals, arrays) saved at ``path`` if it belongs to ``signature``, else None."""
     try:
-        with open_checked(path, CHECKPOINT_KIND, attrs=("signature", "step")) as f:
+        with open_checked(path, CHECKPOINT, attrs=("signature", "step")) as f:
             if text_attr(f, "signature") != signature:
                 return None
             arrays = {name: read(ds) for name, ds in f["state"].items()}
@@ -73,7 +71,7 @@ def load_checkpoint(path, signature):
 
 def _write_segment(parts_dir, step_begin, step_end, neurons, steps, state_ge, state_gi, every):
     path = parts_dir / f"steps_{step_begin:013d}.h5"
-    with atomic_h5(path, SEGMENT_KIND) as f:
+    with atomic_h5(path, SEGMENT) as f:
         set_attrs(f, step_begin=step_begin, step_end=step_end)
         create_dataset(f, "neuron", data=neurons)
         create_dataset(f, "step", data=steps)
@@ -91,9 +89,7 @@ def _segment_spans(parts_dir):
     spans = []
     for path in sorted(parts_dir.glob("steps_*.h5")):
         try:
-            with open_checked(
-                path, SEGMENT_KIND, ("neuron", "step"), ("step_begin", "step_end")
-            ) as f:
+            with open_checked(path, SEGMENT, ("neuron", "step"), ("step_begin", "step_end")) as f:
                 spans.append((int(f.attrs["step_begin"]), int(f.attrs["step_end"]), path))
         except DataFileError as err:
             raise SegmentError(str(err)) from None
@@ -175,12 +171,12 @@ def _merge_segments(parts_dir, output_path, n_steps, attrs, every, n_total, n_sp
     n_neurons = int(attrs["n_exc"]) + int(attrs["n_inh"])  # the file's populations
     sizes = []
     for _, _, path in spans:
-        with open_checked(path, SEGMENT_KIND, ("neuron", "step")) as f:
+        with open_checked(path, SEGMENT, ("neuron", "step")) as f:
             sizes.append(len(f["neuron"]))
     total = int(sum(sizes))
     if total != n_spikes:
         raise SegmentError(f"{parts_dir}: segments hold {total} spikes, the run counted {n_spikes}")
-    with atomic_h5(output_path, SPIKES_KIND) as out:
+    with atomic_h5(output_path, SPIKES) as out:
         set_attrs(out, **attrs, n_steps=n_steps)
         # sorted steps and neuron ids compress 3-4x with byte shuffling + fast gzip
         block = min(total, SPIKE_FILE_CHUNK)
@@ -214,7 +210,7 @@ def _merge_segments(parts_dir, output_path, n_steps, attrs, every, n_total, n_sp
         # rows were split into segments
         for name, writer in zip(names, writers, strict=True):
             for begin, end, path in spans:
-                with open_checked(path, SEGMENT_KIND, (name,)) as f:
+                with open_checked(path, SEGMENT, (name,)) as f:
                     data = _checked_rows(name, read(f[name]), begin, end, n_neurons, path)
                 writer.append(data)
             writer.close()

@@ -1,11 +1,22 @@
-"""Opening and checking the HDF5 inputs of the analyses (see docs/data-format.md).
+"""Every on-disk format of the project: its label, and the spike-file readers.
 
-Every reader here names the offending file and value in a single
-``eiplast.engine.h5io.DataFileError`` (a ``ValueError``), missing files included, instead of letting
-h5py/numpy fail deep inside.
-Opening and kind checks are ``eiplast.engine.h5io.open_checked``, dataset reads go through
-``eiplast.engine.h5io.read`` (damaged data names the file); this module adds the analyses'
-readers on top.
+Each HDF5 file carries its format label in the root attribute ``format`` (checked on opening by
+``eiplast.engine.h5io.open_checked``); layouts are in docs/data-format.md. The labels are defined
+here and nowhere else. Writers and readers live with the code that owns the data:
+
+=============================  =================================================================
+label                          written by / read by
+=============================  =================================================================
+``SPIKES``                     ``engine.chunked`` (merge of segments) / this module
+``CHECKPOINT``, ``SEGMENT``    ``engine.chunked`` (private to a running simulation)
+``CONNECTIVITY``               ``assembly.connectivity`` (save/load_connectivity, load_patterns)
+``ACTIVATIONS``,               ``analysis.activations``
+``ACTIVATION_TRACES``
+``BALANCED_RECORDS``           ``balanced.simulate`` (weight records of a plastic run)
+=============================  =================================================================
+
+Every reader names the offending file and value in one ``DataFileError`` (a ``ValueError``),
+missing files included, instead of letting h5py/numpy fail deep inside.
 """
 
 from __future__ import annotations
@@ -19,9 +30,13 @@ import numpy as np
 
 from eiplast.engine.h5io import DataFileError, open_checked, read
 
-SPIKES_FORMAT = "eiplast.spikes"
-CONNECTIVITY_FORMAT = "eiplast.connectivity"
-ACTIVATIONS_FORMAT = "eiplast.activations"
+SPIKES = "eiplast.spikes"
+CHECKPOINT = "eiplast.checkpoint"
+SEGMENT = "eiplast.segment"
+CONNECTIVITY = "eiplast.connectivity"
+ACTIVATIONS = "eiplast.activations"
+ACTIVATION_TRACES = "eiplast.activation_traces"
+BALANCED_RECORDS = "eiplast.balanced_records"
 
 
 @dataclass(frozen=True)
@@ -40,7 +55,7 @@ def open_spikes(path: str | os.PathLike):
     """Context manager: an ``eiplast.spikes`` file with ``spikes/neuron`` and ``spikes/step``."""
     return open_checked(
         path,
-        SPIKES_FORMAT,
+        SPIKES,
         datasets=("spikes/neuron", "spikes/step"),
         attrs=("n_exc", "n_inh", "dt_ms", "n_steps"),
     )
@@ -152,62 +167,8 @@ def iter_spike_chunks(
         s0 = s1
 
 
-@dataclass(frozen=True)
-class Patterns:
-    """Pattern membership as CSR: members of ``p`` are ``members[indptr[p]:indptr[p+1]]``."""
-
-    path: str
-    n_exc: int
-    indptr: np.ndarray
-    members: np.ndarray
-
-    @property
-    def n_patterns(self) -> int:
-        return int(self.indptr.shape[0] - 1)
-
-
-def check_patterns(indptr, members, n_exc: int, path: str = "<patterns>") -> Patterns:
-    """Validate a pattern CSR (monotone pointers, members inside 0..n_exc-1)."""
-    indptr = np.asarray(indptr, dtype=np.int64)
-    members = np.asarray(members, dtype=np.int64)
-    if indptr.ndim != 1 or indptr.size < 1 or indptr[0] != 0:
-        raise DataFileError(f"{path}: patterns/indptr must be 1-D and start at 0")
-    if np.any(np.diff(indptr) < 0) or indptr[-1] != members.size:
-        raise DataFileError(
-            f"{path}: patterns/indptr is not non-decreasing or does not end at "
-            f"len(patterns/members) = {members.size}"
-        )
-    if members.size and (members.min() < 0 or members.max() >= n_exc):
-        raise DataFileError(f"{path}: patterns/members outside the E range 0..{n_exc - 1}")
-    if members.size > 1:
-        within = np.ones(members.size - 1, dtype=bool)
-        cuts = indptr[1:-1]
-        within[cuts[(cuts > 0) & (cuts < members.size)] - 1] = False
-        if np.any(np.diff(members)[within] <= 0):
-            raise DataFileError(f"{path}: patterns/members not strictly ascending within a pattern")
-    return Patterns(path, int(n_exc), indptr, members)
-
-
-def load_patterns(path: str | os.PathLike) -> Patterns:
-    """Read ``patterns/indptr`` and ``patterns/members`` of a connectivity file."""
-    with open_checked(
-        path,
-        CONNECTIVITY_FORMAT,
-        datasets=("patterns/indptr", "patterns/members"),
-        attrs=("n_exc",),
-    ) as f:
-        return check_patterns(
-            read(f["patterns/indptr"]),
-            read(f["patterns/members"]),
-            int(f.attrs["n_exc"]),
-            f.filename,
-        )
-
-
-def check_same_n_exc(meta: SpikeMeta, patterns: Patterns) -> None:
-    """DataFileError if a spike file and a connectivity file disagree on ``n_exc``."""
-    if meta.n_exc != patterns.n_exc:
-        raise DataFileError(
-            f"n_exc mismatch: spike file {meta.path} has n_exc={meta.n_exc} but "
-            f"connectivity file {patterns.path} has n_exc={patterns.n_exc}"
-        )
+def open_state(path: str | os.PathLike):
+    """Context manager: a spike file with recorded conductances ``state/g_e_nS``,
+    ``state/g_i_nS`` (rows: samples every ``state.attrs["interval_steps"]`` steps; columns:
+    neurons)."""
+    return open_checked(path, SPIKES, ("state/g_e_nS", "state/g_i_nS"))
