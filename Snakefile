@@ -24,7 +24,23 @@ configfile: Path(workflow.basedir) / "config/config.yaml"
 report: "workflow/report/workflow.rst"
 
 
+# the core importable (common.smk), then the configuration checks, definitions only
+# (validate_config in validation.smk also runs those of balanced_config.smk)
 include: "workflow/rules/common.smk"
+include: "workflow/rules/validation.smk"
+include: "workflow/rules/balanced_config.smk"
+
+
+# a bad configuration stops here, naming the key, before anything below reads it
+validate_config(config)
+
+
+# what the rules use, from the validated configuration (each file uses those above it)
+include: "workflow/rules/paths.smk"
+include: "workflow/rules/params.smk"
+include: "workflow/rules/resources.smk"
+# the rules; each runs one thread (Snakemake's default: no rule sets `threads`, raise one with
+# --set-threads) in the conda environment CONDA_ENV (common.smk)
 include: "workflow/rules/network.smk"
 include: "workflow/rules/replay.smk"
 include: "workflow/rules/sensitivity.smk"

@@ -5,7 +5,7 @@ method ``euler`` with the reference's equations, runtime/cython target) for the 
 same conductance statistics over a shortened schedule, and report nanoseconds of wall time per
 neuron-step. eiplast is measured with 1 thread and with all cores; the full default schedule (10 000
 neurons × 8004 s = 8.0e11 neuron-steps) is extrapolated from the all-core figure. Writes
-``bench/results/isolation_vs_brian2.json``.
+``bench/results/isolation_vs_brian2_<cpu>.json`` (the LLVM CPU name).
 
     python bench/bench_isolation.py --neurons 10000 --seconds 8 --brian2-neurons 2000
 
@@ -127,7 +127,7 @@ OURS = (
     + """
 import json, time, resource, numba
 from eiplast.assembly.isolation import IsolationSimulator
-from eiplast.analysis.sensitivity import perturbation_schedule
+from eiplast.assembly.perturbation import perturbation_schedule
 n, seconds, threads = {n}, {seconds}, {threads}
 numba.set_num_threads(threads)
 sched = perturbation_schedule(n_repetitions=2)
@@ -148,7 +148,7 @@ BRIAN2 = (
     + """
 import json, resource
 from bench_isolation import brian2_isolated
-from eiplast.analysis.sensitivity import perturbation_schedule
+from eiplast.assembly.perturbation import perturbation_schedule
 n, seconds = {n}, {seconds}
 ge_ext, gi_ext = perturbation_schedule(n_repetitions=2)
 # 1 ms of code generation and compilation, then the timed run of `seconds`
@@ -181,7 +181,9 @@ def main():
     parser.add_argument("--seconds", type=float, default=8.0)
     parser.add_argument("--brian2-neurons", type=int, default=2000)
     parser.add_argument("--brian2-seconds", type=float, default=4.0)
-    parser.add_argument("--output", default="bench/results/isolation_vs_brian2.json")
+    parser.add_argument(
+        "--output", default=None, help="default: bench/results/isolation_vs_brian2_<cpu>.json"
+    )
     args = parser.parse_args()
     if args.brian2_spikes:
         brian2_spikes_file(*args.brian2_spikes)
@@ -220,6 +222,10 @@ def main():
         result["speedup_1_thread"] = b2 / engines["eiplast_1_thread"]["ns_per_neuron_step"]
         result["speedup_all_cores"] = b2 / ours_all
         result["brian2_full_schedule_hours_1_core"] = b2 * full_steps * 1e-9 / 3600
+    if args.output is None:
+        import llvmlite.binding as llvm
+
+        args.output = f"bench/results/isolation_vs_brian2_{llvm.get_host_cpu_name()}.json"
     Path(args.output).parent.mkdir(parents=True, exist_ok=True)
     Path(args.output).write_text(json.dumps(result, indent=1))
     print(json.dumps(result, indent=1))

@@ -53,7 +53,7 @@ print(json.dumps({"cpu_s_per_s": cpu / seconds, "hash": digest.hexdigest(),
 
 ISOLATION = """
 import hashlib, json, sys, time
-from eiplast.analysis.sensitivity import perturbation_schedule
+from eiplast.assembly.perturbation import perturbation_schedule
 from eiplast.assembly.isolation import IsolationSimulator
 import numba, numpy as np
 n, seconds = 10000, float(sys.argv[1])

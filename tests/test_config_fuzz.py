@@ -6,9 +6,10 @@ the right type, such as '3' for an integer: eiplast.config_coercion), a value ou
 minimum, above a maximum, not in an enum, against a pattern, duplicates in a unique list), an
 unknown key at any level, an empty list of rules or pattern counts, a rule name that is not
 defined, or a value that passes the schema but breaks a cross-check of
-workflow/rules/common.smk. Each generated override (one or two faults) is put on top of
-config/config.yaml and config/test.yaml exactly as ``--configfile`` would, and must be rejected
-while Snakemake parses the workflow, before it builds the job graph, with
+workflow/rules/validation.smk or balanced_config.smk. Each generated override (one or two
+faults) is put on top of config/config.yaml and config/test.yaml exactly as ``--configfile``
+would, and must be rejected while Snakemake parses the workflow, before it builds the job
+graph, with
 ``Invalid configuration: key '<key>'`` naming one of the keys that were broken.
 
 Most examples run through a persistent worker process that parses the workflow with
@@ -282,7 +283,7 @@ def incomplete_rule(draw):
 
 @st.composite
 def cross_check(draw):
-    """Values the schema accepts that contradict another key (common.smk: check_config)."""
+    """Values the schema accepts that contradict another key (validation.smk: check_config)."""
     case = draw(st.sampled_from(["shards", "skip", "amplitudes", "samples"]))
     n_total = BASE["network"]["n_exc"] + BASE["network"]["n_inh"]
     if case == "shards":

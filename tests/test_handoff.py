@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 
 from eiplast import stages
-from eiplast.analysis.sensitivity import perturbation_schedule
 from eiplast.assembly.connectivity import network_from_synapses, save_connectivity
 from eiplast.assembly.isolation import IsolationSimulator
+from eiplast.assembly.perturbation import perturbation_schedule
 
 COLUMNS = ["neuron", "population", "mean_e", "mean_i", "std_e", "std_i", "pearson_r"]
 N_EXC, N_INH = 4, 3
@@ -39,7 +39,17 @@ PLANTED = pd.DataFrame(
         "pearson_r": [0.0, 0.0, 0.0, 0.0, -0.9, 0.9, np.nan],
     }
 )
-SCHEDULE = {"n_repetitions": 1, "amplitudes": [-0.35, 0.35], "step_s": 0.1, "stim_steps": 2}
+# stages.perturbation as a configuration writes it
+SCHEDULE = {
+    "repetitions": 1,
+    "amplitude_min_nS": -0.35,
+    "amplitude_max_nS": 0.35,
+    "n_amplitudes": 2,
+    "step_s": 0.1,
+    "stim_steps": 2,
+    "inh_factor": 2.0,
+    "chunk_s": 100.0,
+}
 SEED = 6
 
 
@@ -86,7 +96,7 @@ def test_each_neuron_gets_its_own_statistics(files):
     # spike for spike: the run equals the isolated neurons built from the planted table
     # directly (every column, including r, to the last bit of its noise amplitudes)
     stats = {name: PLANTED[name].to_numpy() for name in COLUMNS[2:]}
-    schedule = perturbation_schedule(**SCHEDULE)
+    schedule = perturbation_schedule(1, [-0.35, 0.35], 2, inh_factor=2.0)
     sim = IsolationSimulator(np.arange(7), N_EXC, EXC_ALPHA, stats, schedule, seed=SEED)
     ref_neurons, ref_steps, *_ = sim.advance(sim.n_steps)
     assert np.array_equal(neurons, ref_neurons) and np.array_equal(steps, ref_steps)

@@ -5,9 +5,9 @@ import numpy as np
 import pytest
 from scipy.integrate import solve_ivp
 
-from eiplast.analysis.sensitivity import perturbation_schedule
 from eiplast.assembly.isolation import IsolationSimulator, simulate_isolated
 from eiplast.assembly.params import NeuronParams
+from eiplast.assembly.perturbation import perturbation_schedule
 
 SILENT = NeuronParams(theta0_mV=1e6, theta_max_mV=1e6)
 

@@ -126,3 +126,52 @@ def test_the_check_catches_an_upward_import(tmp_path, monkeypatch, layer, source
     monkeypatch.setattr(sys.modules[__name__], "SRC", fake_src)
     monkeypatch.setattr(sys.modules[__name__], "ROOT", tmp_path)
     assert bool(violations([(path, layer_of(module_name(path)))])) == flagged
+
+
+def stage_call_problems(script):
+    """Why ``script`` is not "one stage call" (empty list if it is): it must import one
+    function from ``eiplast.stages`` and nothing else of eiplast, and its ``with logged(sm):``
+    block must be that one call."""
+    tree = ast.parse(script.read_text(), str(script))
+    imported = [
+        (node.module, alias.asname or alias.name)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("eiplast")
+        for alias in node.names
+    ]
+    imported += [
+        (alias.name, alias.name)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Import)
+        for alias in node.names
+        if alias.name.startswith("eiplast")
+    ]
+    if len(imported) != 1 or not imported[0][0].startswith("eiplast.stages"):
+        return [f"{script.name}: imports {imported}, not one function of eiplast.stages"]
+    blocks = [node for node in tree.body if isinstance(node, ast.With)]
+    body = blocks[0].body if len(blocks) == 1 else []
+    call = body[0].value if len(body) == 1 and isinstance(body[0], ast.Expr) else None
+    if not (isinstance(call, ast.Call) and getattr(call.func, "id", None) == imported[0][1]):
+        return [f"{script.name}: the logged block is not one call of {imported[0][1]}"]
+    return []
+
+
+def test_every_workflow_script_is_one_stage_call():
+    scripts = [p for p in sorted(SCRIPTS.glob("*.py")) if p.name != "_common.py"]
+    assert len(scripts) >= 18
+    assert [problem for p in scripts for problem in stage_call_problems(p)] == []
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "from eiplast.analysis.replay import replay_row\nwith logged(sm):\n    replay_row(1)\n",
+        "from eiplast.stages.replay import replay\nwith logged(sm):\n    x = 1\n    replay(x)\n",
+        "from eiplast.stages.replay import replay\nimport eiplast.engine\n"
+        "with logged(sm):\n    replay(1)\n",
+    ],
+)
+def test_the_script_check_catches_more_than_one_stage_call(tmp_path, source):
+    script = tmp_path / "bad.py"
+    script.write_text(source)
+    assert stage_call_problems(script)

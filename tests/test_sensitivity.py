@@ -4,10 +4,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from eiplast.analysis.sensitivity import (
+from eiplast.analysis.sensitivity import fit_sensitivity, linear_sensitivity
+from eiplast.assembly.perturbation import (
     DEFAULT_AMPLITUDES,
-    fit_sensitivity,
-    linear_sensitivity,
+    PerturbationSchedule,
     perturbation_schedule,
 )
 from eiplast.engine import formats
@@ -62,6 +62,22 @@ def test_schedule_layout():
     np.testing.assert_array_equal(gi3, r3i)
     with pytest.raises(ValueError, match="stim_steps"):
         perturbation_schedule(stim_steps=0)
+
+
+def test_schedule_from_the_config_section_as_written():
+    section = {"repetitions": 3, "amplitude_min_nS": -0.3, "amplitude_max_nS": 0.3,
+               "n_amplitudes": 4, "step_s": 0.1, "stim_steps": 2, "inh_factor": 3,
+               "chunk_s": 100}  # fmt: skip
+    schedule = PerturbationSchedule.from_config(section)
+    np.testing.assert_allclose(schedule.amplitudes, [-0.3, -0.1, 0.1, 0.3], rtol=0, atol=1e-15)
+    ge, gi = schedule.conductances_nS()
+    ref_e, ref_i = reference_schedule(3, [-0.3, -0.1, 0.1, 0.3], stim_steps=2)
+    np.testing.assert_allclose(ge, ref_e, rtol=0, atol=1e-15)
+    np.testing.assert_allclose(gi, 1.5 * ref_i, rtol=0, atol=1e-15)  # inh_factor 3, not 2
+    with pytest.raises(ValueError, match=r"missing keys \['inh_factor'\]"):
+        PerturbationSchedule.from_config({k: v for k, v in section.items() if k != "inh_factor"})
+    with pytest.raises(ValueError, match="step_s"):
+        PerturbationSchedule.from_config({**section, "step_s": 0})
 
 
 def test_fit_matches_polyfit():

@@ -19,7 +19,7 @@ print(json.dumps(numba.core.config.CPU_FEATURES))
 ISOLATED_SPIKES = """
 from eiplast.assembly.isolation import IsolationSimulator
 import hashlib, json, numpy as np, numba
-from eiplast.analysis.sensitivity import perturbation_schedule
+from eiplast.assembly.perturbation import perturbation_schedule
 n = 600
 rng = np.random.default_rng(0)
 stats = dict(mean_e=rng.uniform(8, 14, n), mean_i=rng.uniform(20, 35, n),

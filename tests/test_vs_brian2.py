@@ -393,15 +393,15 @@ def onset_counts(neuron, step, n_neurons, n_amplitudes, n_rep, dt_ms=0.1):
 def isolation_runs(tmp_path_factory):
     """Onset counts and baselines of the same isolated neurons on the same schedule: ours (seed
     1) and Brian2 (seed 2, bench/bench_isolation.py's model)."""
-    from eiplast.analysis.sensitivity import DEFAULT_AMPLITUDES, perturbation_schedule
     from eiplast.assembly.isolation import IsolationSimulator
+    from eiplast.assembly.perturbation import DEFAULT_AMPLITUDES, perturbation_schedule
 
     bench = _bench_isolation()
     tmp = tmp_path_factory.mktemp("brian2_isolation")
     n, n_exc = ISO_NEURONS, int(0.8 * ISO_NEURONS)
     stats = bench.example_stats(n, mean_e_nS=ISO_MEAN_E_NS)
     schedule = perturbation_schedule(
-        ISO_REPETITIONS, DEFAULT_AMPLITUDES, ISO_STEP_S, ISO_STIM_STEPS, inh_factor=2.0
+        ISO_REPETITIONS, DEFAULT_AMPLITUDES, ISO_STIM_STEPS, inh_factor=2.0
     )
     t0 = time.perf_counter()
     sim = IsolationSimulator(np.arange(n), n_exc, np.zeros(n_exc), stats, schedule, seed=1,

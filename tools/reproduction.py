@@ -5,7 +5,7 @@ stage from the workflow's ``benchmark:`` files.
     python tools/reproduction.py <output_dir> [--reference <barta_fukai_2025 checkout>]
                                    [--pieces <e2e_pieces.log>] [--out tables.md]
 
-prints them as Markdown (the tables of ``docs/reproduction.md`` and the README's stage times).
+prints them as Markdown (the tables of ``docs/reproduction.md``).
 Missing parts (stages that have not run yet) are left out, so it also reports on a run that is
 still going. With ``--reference``, the replay statistics and the replay growth are set beside
 the reference's published ones (its ``plotting/data/activation_stats.csv`` and
@@ -29,7 +29,7 @@ from eiplast.engine.h5io import atomic_path
 
 # benchmark columns kept (Snakemake's benchmark TSV): wall s, CPU s, peak resident MB
 _BENCHMARK_COLUMNS = {"s": "wall_s", "cpu_time": "cpu_s", "max_rss": "max_rss_mb"}
-CORES = 2  # cores of the machines the README's stage times were measured on
+CORES = 2  # cores assumed for the ideal wall time of a run (docs/reproduction.md)
 _TRAIN_FILE = re.compile(r"P(?P<patterns>[0-9]+)\.h5")
 _SENSITIVITY_FILE = re.compile(r"P(?P<patterns>[0-9]+)\.csv")
 # what a simulation job's log says when it resumes (workflow/scripts/_common.py)

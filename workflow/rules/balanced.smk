@@ -5,8 +5,9 @@
 #   correlation mean weights (rates, spike-count correlations) against the input correlation c_x
 # Per point: balanced_run (one resumable simulation) -> balanced_summary (JSON + time course);
 # per experiment: one gather + figure rule writing <output_dir>/balanced/<experiment>.{csv,png,pdf}.
-# The section is validated in common.smk (schema, cross-checks, the core's parameter checks)
-# before any job; the points, paths, parameters and resources are defined there too.
+# The section is validated before any job (validation.smk: the schema; balanced_config.smk: the
+# cross-checks, the core's parameter checks, the points); BALANCED_POINTS and the paths are in
+# paths.smk, balanced_point_config in params.smk, the resource models in resources.smk.
 
 
 localrules:
@@ -19,12 +20,11 @@ rule balanced_run:
     output:
         spikes=BALANCED_RUN,
     log:
-        f"{LOGS}/balanced/run/{{experiment}}/{{point}}.log",
+        log_path("balanced/run/{experiment}/{point}"),
     benchmark:
-        f"{BENCHMARKS}/balanced/run/{{experiment}}/{{point}}.tsv"
+        benchmark_path("balanced/run/{experiment}/{point}")
     conda:
-        "../../envs/eiplast.yaml"
-    threads: 1
+        CONDA_ENV
     resources:
         mem_mb=balanced_run_mem_mb,
         runtime=balanced_run_runtime,
@@ -41,12 +41,11 @@ rule balanced_summary:
         summary=BALANCED_SUMMARY,
         timecourse=BALANCED_TIMECOURSE,
     log:
-        f"{LOGS}/balanced/summary/{{experiment}}/{{point}}.log",
+        log_path("balanced/summary/{experiment}/{point}"),
     benchmark:
-        f"{BENCHMARKS}/balanced/summary/{{experiment}}/{{point}}.tsv"
+        benchmark_path("balanced/summary/{experiment}/{point}")
     conda:
-        "../../envs/eiplast.yaml"
-    threads: 1
+        CONDA_ENV
     resources:
         mem_mb=balanced_summary_mem_mb,
         runtime=balanced_summary_runtime,
@@ -72,12 +71,11 @@ rule balanced_size:
         ),
         pdf=f"{BALANCED}/size.pdf",
     log:
-        f"{LOGS}/balanced/size.log",
+        log_path("balanced/size"),
     benchmark:
-        f"{BENCHMARKS}/balanced/size.tsv"
+        benchmark_path("balanced/size")
     conda:
-        "../../envs/eiplast.yaml"
-    threads: 1
+        CONDA_ENV
     resources:
         mem_mb=1000,
         runtime=10,
@@ -105,12 +103,11 @@ rule balanced_istdp:
         ),
         pdf=f"{BALANCED}/istdp.pdf",
     log:
-        f"{LOGS}/balanced/istdp.log",
+        log_path("balanced/istdp"),
     benchmark:
-        f"{BENCHMARKS}/balanced/istdp.tsv"
+        benchmark_path("balanced/istdp")
     conda:
-        "../../envs/eiplast.yaml"
-    threads: 1
+        CONDA_ENV
     resources:
         mem_mb=1000,
         runtime=10,
@@ -136,12 +133,11 @@ rule balanced_correlation:
         ),
         pdf=f"{BALANCED}/correlation.pdf",
     log:
-        f"{LOGS}/balanced/correlation.log",
+        log_path("balanced/correlation"),
     benchmark:
-        f"{BENCHMARKS}/balanced/correlation.tsv"
+        benchmark_path("balanced/correlation")
     conda:
-        "../../envs/eiplast.yaml"
-    threads: 1
+        CONDA_ENV
     resources:
         mem_mb=1000,
         runtime=10,

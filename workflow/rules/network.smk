@@ -1,19 +1,20 @@
 # Simulations of the connected network (docs/model-description.md A1, A5): connectivity, training with each
 # plasticity rule, then static runs with the trained weights. Every simulation checkpoints into
 # <output>.ckpt and <output>.parts/ beside its output and resumes from there when rerun.
+# The four simulate.py rules differ in stage, input network, outputs and resources; the rest of
+# their params comes from simulation_params (params.smk).
 
 
 rule connectivity:
     output:
         network=CONNECTIVITY,
     log:
-        f"{LOGS}/connectivity/P{{patterns}}.log",
+        log_path("connectivity/P{patterns}"),
     benchmark:
-        f"{BENCHMARKS}/connectivity/P{{patterns}}.tsv"
+        benchmark_path("connectivity/P{patterns}")
     priority: REPLAY_BRANCH_PRIORITY
     conda:
-        "../../envs/eiplast.yaml"
-    threads: 1
+        CONDA_ENV
     resources:
         mem_mb=lambda wc: 1000
         + math.ceil(4000 * SIZE * max(1.0, int(wc.patterns) / 1000)),
@@ -32,22 +33,17 @@ rule train:
         spikes=TRAIN,
         trained=TRAINED,
     log:
-        f"{LOGS}/train/{{rule}}_P{{patterns}}.log",
+        log_path("train/{rule}_P{patterns}"),
     benchmark:
-        f"{BENCHMARKS}/train/{{rule}}_P{{patterns}}.tsv"
+        benchmark_path("train/{rule}_P{patterns}")
     priority: REPLAY_BRANCH_PRIORITY
     conda:
-        "../../envs/eiplast.yaml"
-    threads: 1
+        CONDA_ENV
     resources:
-        mem_mb=2000 + math.ceil(2000 * SIZE),
+        mem_mb=SIMULATION_MEM_MB,
         runtime=simulation_runtime("train"),
     params:
-        stage="train",
-        run=STAGE_RUNS["train"],
-        plasticity=plasticity_of,
-        neuron=config["neuron"],
-        background=config["background"],
+        **simulation_params("train", plasticity=plasticity_of),
     script:
         "../scripts/simulate.py"
 
@@ -58,21 +54,17 @@ rule spontaneous:
     output:
         spikes=SPONTANEOUS,
     log:
-        f"{LOGS}/spontaneous/{{rule}}_P{{patterns}}.log",
+        log_path("spontaneous/{rule}_P{patterns}"),
     benchmark:
-        f"{BENCHMARKS}/spontaneous/{{rule}}_P{{patterns}}.tsv"
+        benchmark_path("spontaneous/{rule}_P{patterns}")
     priority: REPLAY_BRANCH_PRIORITY
     conda:
-        "../../envs/eiplast.yaml"
-    threads: 1
+        CONDA_ENV
     resources:
-        mem_mb=2000 + math.ceil(2000 * SIZE),
+        mem_mb=SIMULATION_MEM_MB,
         runtime=simulation_runtime("spontaneous"),
     params:
-        stage="spontaneous",
-        run=STAGE_RUNS["spontaneous"],
-        neuron=config["neuron"],
-        background=config["background"],
+        **simulation_params("spontaneous"),
     script:
         "../scripts/simulate.py"
 
@@ -83,21 +75,17 @@ rule spontaneous_shuffle:
     output:
         spikes=SHUFFLE,
     log:
-        f"{LOGS}/spontaneous_shuffle/{{rule}}_P{{patterns}}.log",
+        log_path("spontaneous_shuffle/{rule}_P{patterns}"),
     benchmark:
-        f"{BENCHMARKS}/spontaneous_shuffle/{{rule}}_P{{patterns}}.tsv"
+        benchmark_path("spontaneous_shuffle/{rule}_P{patterns}")
     priority: REPLAY_BRANCH_PRIORITY
     conda:
-        "../../envs/eiplast.yaml"
-    threads: 1
+        CONDA_ENV
     resources:
-        mem_mb=2000 + math.ceil(2000 * SIZE),
+        mem_mb=SIMULATION_MEM_MB,
         runtime=simulation_runtime("spontaneous_shuffle"),
     params:
-        stage="spontaneous_shuffle",
-        run=STAGE_RUNS["spontaneous_shuffle"],
-        neuron=config["neuron"],
-        background=config["background"],
+        **simulation_params("spontaneous_shuffle"),
     script:
         "../scripts/simulate.py"
 
@@ -108,19 +96,15 @@ rule conductances:
     output:
         spikes=CONDUCTANCES,
     log:
-        f"{LOGS}/conductances/{{rule}}_P{{patterns}}.log",
+        log_path("conductances/{rule}_P{patterns}"),
     benchmark:
-        f"{BENCHMARKS}/conductances/{{rule}}_P{{patterns}}.tsv"
+        benchmark_path("conductances/{rule}_P{patterns}")
     conda:
-        "../../envs/eiplast.yaml"
-    threads: 1
+        CONDA_ENV
     resources:
         mem_mb=conductance_mem_mb(),
         runtime=simulation_runtime("conductances"),
     params:
-        stage="conductances",
-        run=STAGE_RUNS["conductances"],
-        neuron=config["neuron"],
-        background=config["background"],
+        **simulation_params("conductances"),
     script:
         "../scripts/simulate.py"

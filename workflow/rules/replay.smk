@@ -9,13 +9,12 @@ rule activations:
     output:
         activations=ACTIVATIONS,
     log:
-        f"{LOGS}/activations/{{run}}/{{rule}}_P{{patterns}}.log",
+        log_path("activations/{run}/{rule}_P{patterns}"),
     benchmark:
-        f"{BENCHMARKS}/activations/{{run}}/{{rule}}_P{{patterns}}.tsv"
+        benchmark_path("activations/{run}/{rule}_P{patterns}")
     priority: REPLAY_BRANCH_PRIORITY
     conda:
-        "../../envs/eiplast.yaml"
-    threads: 1
+        CONDA_ENV
     resources:
         mem_mb=2000 + math.ceil(2000 * SIZE),
         runtime=analysis_runtime(
@@ -34,13 +33,12 @@ rule replay:
     output:
         row=REPLAY_ROW,
     log:
-        f"{LOGS}/replay/{{run}}/{{rule}}_P{{patterns}}.log",
+        log_path("replay/{run}/{rule}_P{patterns}"),
     benchmark:
-        f"{BENCHMARKS}/replay/{{run}}/{{rule}}_P{{patterns}}.tsv"
+        benchmark_path("replay/{run}/{rule}_P{patterns}")
     priority: REPLAY_BRANCH_PRIORITY
     conda:
-        "../../envs/eiplast.yaml"
-    threads: 1
+        CONDA_ENV
     resources:
         mem_mb=1000 + math.ceil(1000 * SIZE),
         runtime=analysis_runtime(

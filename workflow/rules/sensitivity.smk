@@ -15,12 +15,11 @@ rule conductance_stats_shard:
     output:
         stats=STATS_SHARD,
     log:
-        f"{LOGS}/conductance_stats/{{rule}}_P{{patterns}}_{{scatteritem}}.log",
+        log_path("conductance_stats/{rule}_P{patterns}_{scatteritem}"),
     benchmark:
-        f"{BENCHMARKS}/conductance_stats/{{rule}}_P{{patterns}}_{{scatteritem}}.tsv"
+        benchmark_path("conductance_stats/{rule}_P{patterns}_{scatteritem}")
     conda:
-        "../../envs/eiplast.yaml"
-    threads: 1
+        CONDA_ENV
     resources:
         mem_mb=stats_mem_mb(),
         runtime=stats_runtime(),
@@ -39,12 +38,11 @@ rule conductance_stats:
     output:
         stats=STATS,
     log:
-        f"{LOGS}/conductance_stats/{{rule}}_P{{patterns}}_gather.log",
+        log_path("conductance_stats/{rule}_P{patterns}_gather"),
     benchmark:
-        f"{BENCHMARKS}/conductance_stats/{{rule}}_P{{patterns}}_gather.tsv"
+        benchmark_path("conductance_stats/{rule}_P{patterns}_gather")
     conda:
-        "../../envs/eiplast.yaml"
-    threads: 1
+        CONDA_ENV
     resources:
         mem_mb=1000,
         runtime=10,
@@ -61,17 +59,16 @@ rule perturbation_shard:
     output:
         spikes=PERTURBATION_SHARD,
     log:
-        f"{LOGS}/perturbation/{{rule}}_P{{patterns}}_{{scatteritem}}.log",
+        log_path("perturbation/{rule}_P{patterns}_{scatteritem}"),
     benchmark:
-        f"{BENCHMARKS}/perturbation/{{rule}}_P{{patterns}}_{{scatteritem}}.tsv"
+        benchmark_path("perturbation/{rule}_P{patterns}_{scatteritem}")
     conda:
-        "../../envs/eiplast.yaml"
-    threads: 1
+        CONDA_ENV
     resources:
         mem_mb=2000,
         runtime=perturbation_runtime(),
     params:
-        schedule=perturbation_schedule(),
+        schedule=config["stages"]["perturbation"],
         seed=config["seeds"]["perturbation"],
         neuron=config["neuron"],
         neuron_start=shard_start,
@@ -86,17 +83,17 @@ rule sensitivity_shard:
     output:
         sensitivity=SENSITIVITY_SHARD,
     log:
-        f"{LOGS}/sensitivity/{{rule}}_P{{patterns}}_{{scatteritem}}.log",
+        log_path("sensitivity/{rule}_P{patterns}_{scatteritem}"),
     benchmark:
-        f"{BENCHMARKS}/sensitivity/{{rule}}_P{{patterns}}_{{scatteritem}}.tsv"
+        benchmark_path("sensitivity/{rule}_P{patterns}_{scatteritem}")
     conda:
-        "../../envs/eiplast.yaml"
-    threads: 1
+        CONDA_ENV
     resources:
         mem_mb=1000 + math.ceil(1000 * SIZE),
         runtime=analysis_runtime(schedule_seconds(), per_100s=2.0),
     params:
-        fit=sensitivity_params(),
+        schedule=config["stages"]["perturbation"],
+        analysis=config["analysis"]["sensitivity"],
         neuron_start=shard_start,
         neuron_stop=shard_stop,
     script:
@@ -109,12 +106,11 @@ rule sensitivity:
     output:
         sensitivity=SENSITIVITY,
     log:
-        f"{LOGS}/sensitivity/{{rule}}_P{{patterns}}_gather.log",
+        log_path("sensitivity/{rule}_P{patterns}_gather"),
     benchmark:
-        f"{BENCHMARKS}/sensitivity/{{rule}}_P{{patterns}}_gather.tsv"
+        benchmark_path("sensitivity/{rule}_P{patterns}_gather")
     conda:
-        "../../envs/eiplast.yaml"
-    threads: 1
+        CONDA_ENV
     resources:
         mem_mb=1000,
         runtime=10,

@@ -29,12 +29,11 @@ rule summary:
             category="Tables",
         ),
     log:
-        f"{LOGS}/summary/summary.log",
+        log_path("summary/summary"),
     benchmark:
-        f"{BENCHMARKS}/summary/summary.tsv"
+        benchmark_path("summary/summary")
     conda:
-        "../../envs/eiplast.yaml"
-    threads: 1
+        CONDA_ENV
     resources:
         mem_mb=1000 + math.ceil(2000 * SIZE * len(PATTERNS) * len(RULES) / 3),
         runtime=10,
@@ -56,12 +55,11 @@ rule figure_replay_diversity:
         ),
         pdf=f"{FIGURES}/replay_diversity.pdf",
     log:
-        f"{LOGS}/figures/replay_diversity.log",
+        log_path("figures/replay_diversity"),
     benchmark:
-        f"{BENCHMARKS}/figures/replay_diversity.tsv"
+        benchmark_path("figures/replay_diversity")
     conda:
-        "../../envs/eiplast.yaml"
-    threads: 1
+        CONDA_ENV
     resources:
         mem_mb=1000,
         runtime=10,
@@ -82,12 +80,11 @@ rule figure_replay_growth:
         pdf=f"{FIGURES}/replay_growth_P{{patterns}}.pdf",
         table=f"{SUMMARY}/replay_growth_P{{patterns}}.csv",
     log:
-        f"{LOGS}/figures/replay_growth_P{{patterns}}.log",
+        log_path("figures/replay_growth_P{patterns}"),
     benchmark:
-        f"{BENCHMARKS}/figures/replay_growth_P{{patterns}}.tsv"
+        benchmark_path("figures/replay_growth_P{patterns}")
     conda:
-        "../../envs/eiplast.yaml"
-    threads: 1
+        CONDA_ENV
     resources:
         mem_mb=1000,
         runtime=10,
@@ -110,12 +107,11 @@ rule figure_rates:
         ),
         pdf=f"{FIGURES}/rates_P{{patterns}}.pdf",
     log:
-        f"{LOGS}/figures/rates_P{{patterns}}.log",
+        log_path("figures/rates_P{patterns}"),
     benchmark:
-        f"{BENCHMARKS}/figures/rates_P{{patterns}}.tsv"
+        benchmark_path("figures/rates_P{patterns}")
     conda:
-        "../../envs/eiplast.yaml"
-    threads: 1
+        CONDA_ENV
     resources:
         mem_mb=1000 + math.ceil(1000 * SIZE),
         runtime=analysis_runtime(
@@ -140,12 +136,11 @@ rule figure_weights:
         ),
         pdf=f"{FIGURES}/weights_P{{patterns}}.pdf",
     log:
-        f"{LOGS}/figures/weights_P{{patterns}}.log",
+        log_path("figures/weights_P{patterns}"),
     benchmark:
-        f"{BENCHMARKS}/figures/weights_P{{patterns}}.tsv"
+        benchmark_path("figures/weights_P{patterns}")
     conda:
-        "../../envs/eiplast.yaml"
-    threads: 1
+        CONDA_ENV
     resources:
         mem_mb=1000 + math.ceil(1000 * SIZE),
         runtime=10,
@@ -169,12 +164,11 @@ rule figure_raster:
         ),
         pdf=f"{FIGURES}/raster_{{rule}}_P{{patterns}}.pdf",
     log:
-        f"{LOGS}/figures/raster_{{rule}}_P{{patterns}}.log",
+        log_path("figures/raster_{rule}_P{patterns}"),
     benchmark:
-        f"{BENCHMARKS}/figures/raster_{{rule}}_P{{patterns}}.tsv"
+        benchmark_path("figures/raster_{rule}_P{patterns}")
     conda:
-        "../../envs/eiplast.yaml"
-    threads: 1
+        CONDA_ENV
     resources:
         mem_mb=1000 + math.ceil(1000 * SIZE),
         runtime=10,
@@ -197,12 +191,11 @@ rule figure_sensitivity:
         ),
         pdf=f"{FIGURES}/sensitivity_P{{patterns}}.pdf",
     log:
-        f"{LOGS}/figures/sensitivity_P{{patterns}}.log",
+        log_path("figures/sensitivity_P{patterns}"),
     benchmark:
-        f"{BENCHMARKS}/figures/sensitivity_P{{patterns}}.tsv"
+        benchmark_path("figures/sensitivity_P{patterns}")
     conda:
-        "../../envs/eiplast.yaml"
-    threads: 1
+        CONDA_ENV
     resources:
         mem_mb=1000,
         runtime=10,

@@ -1,4 +1,5 @@
-"""Helpers shared by the workflow scripts (Snakemake puts this directory on ``sys.path``).
+"""What every workflow script shares (Snakemake puts this directory on ``sys.path``): the job's
+log and thread count around its one stage call.
 
 Importing this module puts the checkout's ``src/`` first on ``sys.path``, so the scripts run this
 checkout's ``eiplast`` whatever else is installed in the job's environment (an editable install
@@ -18,10 +19,7 @@ if _SRC.is_dir():
         sys.path.remove(str(_SRC))
     sys.path.insert(0, str(_SRC))
 
-
-def progress(message):
-    """One time-stamped line in the job's log."""
-    print(f"[{time.strftime('%Y-%m-%d %H:%M:%S')}] {message}", flush=True)
+from eiplast.engine.progress import note  # noqa: E402
 
 
 @contextlib.contextmanager
@@ -42,9 +40,9 @@ def logged(snakemake):
         start = time.perf_counter()
         try:
             _set_threads(snakemake.threads)
-            progress(f"rule {snakemake.rule}: start (threads {snakemake.threads})")
+            note(f"rule {snakemake.rule}: start (threads {snakemake.threads})")
             yield
-            progress(f"rule {snakemake.rule}: done in {time.perf_counter() - start:.1f} s")
+            note(f"rule {snakemake.rule}: done in {time.perf_counter() - start:.1f} s")
         except Exception:
             traceback.print_exc()
             raise SystemExit(1) from None
@@ -63,25 +61,3 @@ def _set_threads(threads):
     except ImportError:
         return
     numba.set_num_threads(max(1, min(int(threads), numba.config.NUMBA_NUM_THREADS)))
-
-
-def report_checkpoint(output):
-    """Say in the log whether the core will find a checkpoint of ``output`` to resume from
-    (``<output>.ckpt``, written after every chunk; used only if the parameters match)."""
-    ckpt = Path(f"{output}.ckpt")
-    if ckpt.exists():
-        try:
-            import h5py
-
-            with h5py.File(ckpt, "r") as f:
-                step = int(f.attrs["step"])
-            progress(f"checkpoint {ckpt} found at step {step}: resuming if the parameters match")
-        except (OSError, KeyError):
-            progress(f"checkpoint {ckpt} unreadable: starting from the beginning")
-    else:
-        progress("no checkpoint: starting from the beginning")
-
-
-def shard_range(snakemake):
-    """Neuron range ``(start, stop)`` of the job's shard (global indices)."""
-    return int(snakemake.params.neuron_start), int(snakemake.params.neuron_stop)

@@ -1,21 +1,18 @@
-"""Robust (MCD) conductance statistics of one neuron shard (docs/model-description.md A6):
-eiplast.stages.conductance_statistics."""
+"""Rule conductance_stats_shard: robust (MCD) conductance statistics of one neuron shard
+(docs/model-description.md A6)."""
 
-from _common import logged, progress, shard_range
+from _common import logged
 
-from eiplast import stages
+from eiplast.stages.network import conductance_statistics
 
 sm = snakemake  # noqa: F821
 
 with logged(sm):
-    start, stop = shard_range(sm)
-    skip_s = sm.params.analysis["skip_s"]
-    progress(f"MCD statistics of neurons [{start}, {stop}) of {sm.input.state}, skip {skip_s} s")
-    stages.conductance_statistics(
+    conductance_statistics(
         sm.input.state,
         sm.output.stats,
-        skip_s=skip_s,
+        skip_s=sm.params.analysis["skip_s"],
         seed=sm.params.seed,
-        neuron_start=start,
-        neuron_stop=stop,
+        neuron_start=sm.params.neuron_start,
+        neuron_stop=sm.params.neuron_stop,
     )

@@ -1,13 +1,10 @@
-"""Connectivity with P assemblies (docs/model-description.md A1):
-eiplast.stages.build_connectivity."""
+"""Rule connectivity: the connected network with P assemblies (docs/model-description.md A1)."""
 
-from _common import logged, progress
+from _common import logged
 
-from eiplast.stages import build_connectivity
+from eiplast.stages.network import build_connectivity
 
 sm = snakemake  # noqa: F821
 
 with logged(sm):
-    n_patterns = int(sm.wildcards.patterns)
-    progress(f"building connectivity with {n_patterns} patterns, seed {sm.params.seed}")
-    build_connectivity(dict(sm.params.network), n_patterns, sm.params.seed, sm.output.network)
+    build_connectivity(sm.params.network, sm.wildcards.patterns, sm.params.seed, sm.output.network)

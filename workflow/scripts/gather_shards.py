@@ -1,11 +1,11 @@
-"""Gather the per-shard tables of a per-neuron stage into one table (rows by neuron)."""
+"""Rules conductance_stats and sensitivity: the shard tables of a per-neuron stage in one
+table."""
 
-from _common import logged, progress
+from _common import logged
 
-from eiplast.analysis.summary import gather_shards
+from eiplast.stages.tables import gather
 
 sm = snakemake  # noqa: F821
 
 with logged(sm):
-    table = gather_shards(list(sm.input.shards), sm.output[0], n_neurons=sm.params.n_neurons)
-    progress(f"gathered {len(sm.input.shards)} shard(s), {len(table)} neurons")
+    gather(sm.input.shards, sm.output[0], n_neurons=sm.params.n_neurons)

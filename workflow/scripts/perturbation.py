@@ -1,38 +1,20 @@
-"""Perturbation run of the isolated neurons of one shard (docs/model-description.md A6):
-eiplast.stages.run_perturbation. Progress goes to the log; the core checkpoints beside the
-output and resumes when rerun."""
+"""Rule perturbation_shard: perturbation run of the isolated neurons of one shard
+(docs/model-description.md A6). The core checkpoints beside the output and resumes when rerun."""
 
-import numpy as np
-from _common import logged, progress, report_checkpoint, shard_range
+from _common import logged
 
-from eiplast.stages import run_perturbation
+from eiplast.stages.network import run_perturbation
 
 sm = snakemake  # noqa: F821
 
 with logged(sm):
-    start, stop = shard_range(sm)
-    cfg = dict(sm.params.schedule)
-    schedule = {
-        "n_repetitions": cfg["repetitions"],
-        "amplitudes": np.linspace(
-            cfg["amplitude_min_nS"], cfg["amplitude_max_nS"], cfg["n_amplitudes"]
-        ),
-        "step_s": cfg["step_s"],
-        "stim_steps": cfg["stim_steps"],
-        "inh_factor": cfg["inh_factor"],
-    }
-    progress(f"perturbation of neurons [{start}, {stop}); schedule {cfg}")
-    report_checkpoint(sm.output.spikes)
-    summary = run_perturbation(
+    run_perturbation(
         sm.input.stats,
         sm.output.spikes,
         network_file=sm.input.network,
-        schedule=schedule,
+        schedule=sm.params.schedule,
         seed=sm.params.seed,
-        neuron_start=start,
-        neuron_stop=stop,
-        neuron=dict(sm.params.neuron),
-        chunk_s=cfg["chunk_s"],
-        progress=True,
+        neuron_start=sm.params.neuron_start,
+        neuron_stop=sm.params.neuron_stop,
+        neuron=sm.params.neuron,
     )
-    progress(f"perturbation finished: {summary}")

@@ -1,20 +1,21 @@
-"""One row of the replay table (docs/model-description.md A8):
-eiplast.analysis.replay.replay_row."""
+"""Rule replay: one row of the replay table (docs/model-description.md A8)."""
 
-from _common import logged, progress
+from _common import logged
 
-from eiplast.analysis.replay import replay_row
-from eiplast.analysis.summary import write_csv
+from eiplast.stages.replay import replay
 
 sm = snakemake  # noqa: F821
 
 with logged(sm):
-    labels = {
-        "rule": sm.wildcards.rule,
-        "patterns": int(sm.wildcards.patterns),
-        "run": sm.wildcards.run,
-        "label": sm.params.label,
-    }
-    row = replay_row(sm.input.activations, sm.input.spikes, labels=labels, **sm.params.analysis)
-    progress(f"replay statistics: {row}")
-    write_csv([row], sm.output.row)
+    replay(
+        sm.input.activations,
+        sm.input.spikes,
+        sm.output.row,
+        labels={
+            "rule": sm.wildcards.rule,
+            "patterns": int(sm.wildcards.patterns),
+            "run": sm.wildcards.run,
+            "label": sm.params.label,
+        },
+        analysis=sm.params.analysis,
+    )

@@ -1,27 +1,18 @@
-"""Linear sensitivity of the neurons of one shard (docs/model-description.md A6):
-eiplast.analysis.sensitivity.linear_sensitivity on the shard's perturbation run."""
+"""Rule sensitivity_shard: linear sensitivity of the neurons of one shard
+(docs/model-description.md A6)."""
 
-import numpy as np
-from _common import logged, progress, shard_range
+from _common import logged
 
-from eiplast.analysis.sensitivity import linear_sensitivity
-from eiplast.analysis.summary import write_csv
+from eiplast.stages.network import sensitivity_shard
 
 sm = snakemake  # noqa: F821
 
 with logged(sm):
-    start, stop = shard_range(sm)
-    fit = sm.params.fit
-    amplitudes = np.linspace(fit["amplitude_min_nS"], fit["amplitude_max_nS"], fit["n_amplitudes"])
-    table = linear_sensitivity(
+    sensitivity_shard(
         sm.input.spikes,
-        n_repetitions=fit["repetitions"],
-        amplitudes=amplitudes,
-        step_s=fit["step_s"],
-        stim_steps=fit["stim_steps"],
-        degree=fit["degree"],
-        chunk_s=fit["chunk_s"],
+        sm.output.sensitivity,
+        schedule=sm.params.schedule,
+        analysis=sm.params.analysis,
+        neuron_start=sm.params.neuron_start,
+        neuron_stop=sm.params.neuron_stop,
     )
-    table = table[(table["neuron"] >= start) & (table["neuron"] < stop)]
-    progress(f"sensitivity of {len(table)} neurons [{start}, {stop})")
-    write_csv(table, sm.output.sensitivity)

@@ -1,13 +1,6 @@
 """Linear sensitivity of isolated neurons to conductance perturbations (docs/model-description.md
-A6; reference ``src/network_ch.py`` isolation mode for the schedule, ``src/linear_sensitivity.py``
-for the analysis).
-
-Schedule ("weak"): entries of ``step_s`` = 0.1 s. A stimulus is ``stim_steps`` = 5 entries,
-the first carrying the amplitude, the other four zero. A *block* is one stimulus per
-amplitude (8 × 5 = 40 entries). The schedule is one silent block (the reference's
-``init_steps = stim_steps · len(amplitudes)`` = 40 entries = 4 s — the model description's
-"40 steps of silence" is right), then ``n_repetitions`` × [excitatory block (a on g_ext,e),
-inhibitory block (2a on g_ext,i)]. Total 40 + 1000 · 80 = 80 040 entries = 8004 s.
+A6; reference ``src/linear_sensitivity.py``). The schedule the neurons were driven with is
+``eiplast.assembly.perturbation``.
 
 Analysis: spike counts per neuron in bins of ``step_s`` aligned with the schedule (bin k =
 steps ``[k·B, (k+1)·B)``, B = step_s/dt), averaged over repetitions at each stimulus-onset
@@ -28,53 +21,8 @@ import numpy as np
 import pandas as pd
 from numba import njit
 
+from eiplast.assembly.perturbation import DEFAULT_AMPLITUDES, check_schedule_args
 from eiplast.engine.formats import iter_spike_chunks, open_spikes, spike_meta, steps_per
-
-DEFAULT_AMPLITUDES = np.linspace(-0.35, 0.35, 8)
-
-
-def _check_schedule_args(n_repetitions, amplitudes, step_s, stim_steps, inh_factor):
-    amplitudes = np.asarray(amplitudes, np.float64)
-    if amplitudes.ndim != 1 or amplitudes.size == 0:
-        raise ValueError(f"amplitudes must be a non-empty 1-D array, got shape {amplitudes.shape}")
-    if int(n_repetitions) != n_repetitions or n_repetitions < 0:
-        raise ValueError(f"n_repetitions must be a non-negative integer, got {n_repetitions}")
-    if int(stim_steps) != stim_steps or stim_steps < 1:
-        raise ValueError(f"stim_steps must be a positive integer, got {stim_steps}")
-    if not step_s > 0:
-        raise ValueError(f"step_s must be positive, got {step_s}")
-    if not np.isfinite(inh_factor):
-        raise ValueError(f"inh_factor must be finite, got {inh_factor}")
-    return amplitudes, int(n_repetitions), int(stim_steps)
-
-
-def perturbation_schedule(
-    n_repetitions: int = 1000,
-    amplitudes=DEFAULT_AMPLITUDES,
-    step_s: float = 0.1,
-    stim_steps: int = 5,
-    *,
-    inh_factor: float = 2.0,
-) -> tuple[np.ndarray, np.ndarray]:
-    """External conductances (nS) per schedule entry: ``(g_ext_e_nS, g_ext_i_nS)``.
-
-    Entry ``k`` holds during ``[k·step_s, (k+1)·step_s)`` (``step_s`` only documents the
-    entry length; the arrays do not depend on it). Length
-    ``stim_steps·len(amplitudes)·(1 + 2·n_repetitions)``; see the module docstring.
-    """
-    amplitudes, n_rep, stim_steps = _check_schedule_args(
-        n_repetitions, amplitudes, step_s, stim_steps, inh_factor
-    )
-    block = stim_steps * amplitudes.size
-    pulse = np.zeros(block)
-    pulse[::stim_steps] = amplitudes
-    ge = np.zeros(block * (1 + 2 * n_rep))
-    gi = np.zeros_like(ge)
-    body_e = ge[block:].reshape(n_rep, 2, block)
-    body_i = gi[block:].reshape(n_rep, 2, block)
-    body_e[:, 0, :] = pulse
-    body_i[:, 1, :] = pulse * inh_factor
-    return ge, gi
 
 
 @njit(cache=True)
@@ -137,9 +85,11 @@ def linear_sensitivity(
     (spikes per bin per nS of the amplitude grid), ``rate`` (spikes per ``step_s`` bin, the
     reference's unit) and ``rate_hz``.
     """
-    amplitudes, _, stim_steps = _check_schedule_args(
-        0 if n_repetitions is None else n_repetitions, amplitudes, step_s, stim_steps, 2.0
+    amplitudes, _, stim_steps = check_schedule_args(
+        0 if n_repetitions is None else n_repetitions, amplitudes, stim_steps, 2.0
     )
+    if not step_s > 0:
+        raise ValueError(f"step_s must be positive, got {step_s}")
     if amplitudes.size < degree + 1:
         raise ValueError(
             f"a degree-{degree} fit needs at least {degree + 1} amplitudes, got {amplitudes.size}"

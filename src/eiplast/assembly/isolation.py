@@ -19,7 +19,7 @@ draws one word per step, turned into (dW_e, dW_i) by the Box–Muller transform 
 (``rng.box_muller_block``, vectorised across a tile of neurons), so any subset of neurons
 simulated alone spikes exactly as in the whole population. Float32 normals (relative precision
 6e-8, |z| ≤ 6.66) are far finer than anything the OU conductances resolve, and the transform
-is the larger part of the kernel's cost (docs/model.md, docs/benchmarks.md).
+is the larger part of the kernel's cost (docs/model.md).
 """
 
 import hashlib
@@ -32,7 +32,7 @@ from numba import njit, prange
 from eiplast.assembly.network import decay
 from eiplast.assembly.params import NeuronParams, ParameterError
 from eiplast.engine import rng
-from eiplast.engine.chunked import run_chunked
+from eiplast.engine.chunked import RunPlan, run_chunked
 
 _SALT_ISOLATION = 11
 _SALT_INITIAL = 12
@@ -321,20 +321,9 @@ def simulate_isolated(
         "neuron_ids_first": int(sim.neuron_ids[0]) if len(sim.neuron_ids) else -1,
         "n_neurons_simulated": len(sim.neuron_ids),
     }
-    totals = run_chunked(
-        sim,
-        n_steps=sim.n_steps,
-        chunk_steps=max(1, round(chunk_s * 1000.0 / dt_ms)),
-        output_path=output_path,
-        signature=attrs["signature"],
-        attrs=attrs,
-        n_exc=sim.n_exc_local,
-        n_inh=len(sim.neuron_ids) - sim.n_exc_local,
-        n_total=len(sim.neuron_ids),
-        stage=stage,
-        progress=progress,
-        stop_after_chunks=stop_after_chunks,
-        dt_ms=dt_ms,
-        on_finish=lambda: {"neurons/ids": sim.neuron_ids},
-    )
-    return totals
+    n_inh_local = len(sim.neuron_ids) - sim.n_exc_local
+    chunk_steps = max(1, round(chunk_s * 1000.0 / dt_ms))
+    plan = RunPlan(sim.n_steps, chunk_steps, sim.n_exc_local, n_inh_local, dt_ms)
+    return run_chunked(sim, plan, output_path, signature=attrs["signature"], attrs=attrs,
+                       stage=stage, progress=progress, stop_after_chunks=stop_after_chunks,
+                       on_finish=lambda: {"neurons/ids": sim.neuron_ids})  # fmt: skip

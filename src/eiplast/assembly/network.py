@@ -37,7 +37,7 @@ the memory system; none of it changes a value (bit-identical to one plain pass o
   incoming I→E synapses of the new E spikers and then the weights those lists point to (updated
   in phase 4), lists first so that their misses overlap.
 
-The measured per-phase profile and the variants that measured slower are in docs/benchmarks.md.
+The kernel's speed against Brian2 and the reference is measured by ``bench/`` (docs/benchmarks.md).
 
 Decaying variables (g_e, g_i, H1, H2, x, r) are set to 0 once they fall below
 ``FLUSH_BELOW`` = 1e-300 (``decay``), so they never enter float64's subnormal range (below

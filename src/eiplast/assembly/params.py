@@ -15,7 +15,7 @@ from eiplast.engine.parameters import ParameterError
 
 def _check(condition, key, value, reason):
     if not condition:
-        raise ParameterError(f"invalid parameter {key}={value!r}: {reason}")
+        raise ParameterError(f"invalid parameter {key}={value!r}: {reason}", key=key)
 
 
 def _from_dict(cls, values, section):

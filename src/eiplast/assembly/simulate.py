@@ -25,7 +25,7 @@ from eiplast.assembly.network import (
 )
 from eiplast.assembly.params import BackgroundParams, NeuronParams, PlasticityParams, RunParams
 from eiplast.engine import rng
-from eiplast.engine.chunked import run_chunked
+from eiplast.engine.chunked import RunPlan, run_chunked
 
 _STATE_BUFFER_BYTES = 128 * 2**20
 _SALT_BACKGROUND = 1
@@ -281,29 +281,16 @@ def simulate_network(
             save_connectivity(trained, trained_network_path, {"trained_by": stage})
         return extra
 
-    totals = run_chunked(
-        sim,
-        n_steps=n_steps,
-        chunk_steps=chunk_steps,
-        output_path=output_path,
-        signature=signature,
-        attrs=attrs,
-        n_exc=network.n_exc,
-        n_inh=network.n_inh,
-        n_total=network.n_total,
-        state_every=every,
-        stage=stage,
-        progress=progress,
-        stop_after_chunks=stop_after_chunks,
-        dt_ms=dt_ms,
-        on_finish=finish,
-    )
-    if totals is None:
+    plan = RunPlan(n_steps, chunk_steps, network.n_exc, network.n_inh, dt_ms, every)
+    result = run_chunked(sim, plan, output_path, signature=signature, attrs=attrs, stage=stage,
+                         progress=progress, stop_after_chunks=stop_after_chunks,
+                         on_finish=finish)  # fmt: skip
+    if result is None:
         return None
     duration_s = n_steps * dt_ms / 1000.0
     return {
-        "rate_exc_hz": totals[0] / (network.n_exc * duration_s),
-        "rate_inh_hz": totals[1] / (network.n_inh * duration_s),
-        "wall_s": attrs["wall_s"],
+        "rate_exc_hz": result.exc_spikes / (network.n_exc * duration_s),
+        "rate_inh_hz": result.inh_spikes / (network.n_inh * duration_s),
+        "wall_s": result.wall_s,
         "simulated_s": duration_s,
     }

@@ -31,7 +31,7 @@ _STR_KEYS = ("ie_hebb_depression",)
 
 
 def _fail(key, value, reason):
-    raise ParameterError(f"invalid parameter {key}={value!r}: {reason}")
+    raise ParameterError(f"invalid parameter {key}={value!r}: {reason}", key=key)
 
 
 def _check(params, keys, ok, reason):
@@ -254,7 +254,8 @@ class BalancedParams:
                 raise ParameterError(
                     f"invalid parameters {a}={getattr(self, a)!r} and {b}={getattr(self, b)!r}: "
                     f"two plasticity rules ({kind}) on the same {conn} connection; set one of "
-                    "them to 0"
+                    "them to 0",
+                    key=a,
                 )
         # neuron: reset below threshold, the EIF upswing (V_T) below the spike cut (V_th)
         below("v_re_mV", "v_th_mV", "reset must lie below")

@@ -46,7 +46,7 @@ from eiplast.balanced.kernel import (
 )
 from eiplast.balanced.params import CONNECTIONS, BalancedParams
 from eiplast.engine import rng
-from eiplast.engine.chunked import run_chunked
+from eiplast.engine.chunked import RunPlan, run_chunked
 from eiplast.engine.formats import BALANCED_RECORDS
 from eiplast.engine.h5io import atomic_h5, create_dataset, open_checked, read, set_attrs
 
@@ -567,31 +567,18 @@ def simulate_balanced(
         return extra
 
     chunk_steps = max(1, int(round(p.chunk_s * 1000.0 / p.dt_ms)))
-    totals = run_chunked(
-        sim,
-        n_steps=p.n_steps,
-        chunk_steps=chunk_steps,
-        output_path=output_path,
-        signature=sig,
-        attrs=attrs,
-        n_exc=p.n_exc,
-        n_inh=p.n_inh,
-        n_total=p.n,
-        state_every=0,
-        stage=stage or "balanced",
-        progress=progress,
-        stop_after_chunks=stop_after_chunks,
-        dt_ms=p.dt_ms,
-        on_finish=finish,
-    )
-    if totals is None:
+    plan = RunPlan(p.n_steps, chunk_steps, p.n_exc, p.n_inh, p.dt_ms)
+    result = run_chunked(sim, plan, output_path, signature=sig, attrs=attrs,
+                         stage=stage or "balanced", progress=progress,
+                         stop_after_chunks=stop_after_chunks, on_finish=finish)  # fmt: skip
+    if result is None:
         return None
     duration_s = p.n_steps * p.dt_ms / 1000.0
     return {
-        "rate_exc_hz": totals[0] / (p.n_exc * duration_s),
-        "rate_inh_hz": totals[1] / (p.n_inh * duration_s),
+        "rate_exc_hz": result.exc_spikes / (p.n_exc * duration_s),
+        "rate_inh_hz": result.inh_spikes / (p.n_inh * duration_s),
         "mean_weights": sim.mean_weights(),
-        "wall_s": attrs["wall_s"],
+        "wall_s": result.wall_s,
         "simulated_s": duration_s,
     }
 

@@ -171,18 +171,6 @@ def mean_weights_over_time(records):
     return out
 
 
-def mean_currents_over_time(records, n_exc):
-    """Mean over sampled E and sampled I neurons of I_e, I_i, I_x and V per bin: dict of
-    '{quantity}_{pop}' → array (pop e or i), plus ``time_s``."""
-    is_exc = np.asarray(records["neurons"]) < n_exc
-    out = {"time_s": np.asarray(records["time_ms"]) / 1000.0}
-    for q in ("i_e", "i_i", "i_x", "v"):
-        data = np.asarray(records[q])
-        for pop, mask in (("e", is_exc), ("i", ~is_exc)):
-            out[f"{q}_{pop}"] = data[:, mask].mean(axis=1) if mask.any() else np.nan
-    return out
-
-
 def summarize_balanced(path, *, burn_in_s=None, window_ms=250.0, n_sample=200, seed=0):
     """JSON-ready summary of a balanced run's spike file: rates after the burn-in (default half
     the run, as the reference's scripts), their mean-field predictions (static balance and the

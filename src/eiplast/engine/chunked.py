@@ -25,6 +25,7 @@ checkpoint is discarded and the error says to run again, which starts from the b
 import shutil
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -67,6 +68,20 @@ def load_checkpoint(path, signature):
             return int(f.attrs["step"]), totals, arrays
     except (DataFileError, KeyError):
         return None
+
+
+def describe_checkpoint(output):
+    """A line for the log: will a run of ``output`` find a checkpoint (``<output>.ckpt``) to
+    resume from? (It is used only if the run's parameters match.)"""
+    path = f"{output}.ckpt"
+    try:
+        with open_checked(path, CHECKPOINT, attrs=("step",)) as f:
+            step = int(f.attrs["step"])
+    except DataFileError:
+        if Path(path).exists():
+            return f"checkpoint {path} unreadable: starting from the beginning"
+        return "no checkpoint: starting from the beginning"
+    return f"checkpoint {path} found at step {step}: resuming if the parameters match"
 
 
 def _write_segment(parts_dir, step_begin, step_end, neurons, steps, state_ge, state_gi, every):
@@ -269,31 +284,57 @@ def _say(message):
     tqdm.write(message, file=sys.stderr)
 
 
+@dataclass(frozen=True)
+class RunPlan:
+    """The shape of one chunked run: ``n_steps`` steps of ``dt_ms`` (ms), checkpointed every
+    ``chunk_steps``; ``n_exc`` + ``n_inh`` neurons (E first); conductances recorded every
+    ``state_every`` steps (0: none)."""
+
+    n_steps: int
+    chunk_steps: int
+    n_exc: int
+    n_inh: int
+    dt_ms: float
+    state_every: int = 0
+
+    @property
+    def n_total(self):
+        return self.n_exc + self.n_inh
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """Spikes of a finished run per population and its wall time (s) in this process."""
+
+    exc_spikes: int
+    inh_spikes: int
+    wall_s: float
+
+
 def run_chunked(
     sim,
-    *,
-    n_steps,
-    chunk_steps,
+    plan: RunPlan,
     output_path,
+    *,
     signature,
     attrs,
-    n_exc,
-    n_inh,
-    n_total,
-    state_every=0,
     stage="",
     progress=True,
     stop_after_chunks=None,
-    dt_ms=0.1,
     on_finish=None,
 ):
-    """Run ``sim`` to ``n_steps`` in chunks and write the spike file ``output_path``.
+    """Run the simulator ``sim`` through ``plan`` and write the spike file ``output_path``
+    (root attributes ``attrs``; ``signature`` identifies the run's parameters, so that only a
+    checkpoint of the same run is resumed).
 
+    ``sim`` has ``step``, ``advance(stop, state_every)``, ``dynamic()`` and ``load_dynamic``.
     ``on_finish()`` may return extra datasets {name: array} for the final file and write other
-    outputs; it runs after the last chunk, before the final file appears. Returns (E, I) spike
-    totals, or None when stopped early by ``stop_after_chunks``. Raises
+    outputs; it runs after the last chunk, before the final file appears. Returns a
+    ``RunResult``, or None when stopped early by ``stop_after_chunks``. Raises
     ``claim.OutputClaimedError`` if another live process works on ``output_path``.
     """
+    n_steps, chunk_steps, dt_ms = plan.n_steps, plan.chunk_steps, plan.dt_ms
+    n_exc, n_inh, n_total, state_every = plan.n_exc, plan.n_inh, plan.n_total, plan.state_every
     output_path = Path(output_path)
     with claimed(output_path, log=_say) as claim:
         ckpt_path = output_path.with_name(output_path.name + ".ckpt")
@@ -363,5 +404,4 @@ def run_chunked(
             ) from None
         ckpt_path.unlink()
         shutil.rmtree(parts_dir)
-        attrs["wall_s"] = time.perf_counter() - wall_start
-        return totals
+        return RunResult(int(totals[0]), int(totals[1]), time.perf_counter() - wall_start)

@@ -7,6 +7,7 @@ its own, at most one every ``LOG_INTERVAL_S`` seconds.
 
 import io
 import sys
+import time
 
 from tqdm import tqdm
 
@@ -45,3 +46,8 @@ def progress_bar(*, total, initial=0, desc, unit, disable=False, interval_s=5.0,
         ascii=None if terminal else True,
         dynamic_ncols=terminal,
     )
+
+
+def note(message):
+    """One time-stamped line on stdout (a job's log), flushed at once."""
+    print(f"[{time.strftime('%Y-%m-%d %H:%M:%S')}] {message}", flush=True)

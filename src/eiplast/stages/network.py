@@ -1,14 +1,19 @@
-"""One function per workflow stage: plain config dicts and file paths in, files out.
+"""Stages of the Barta & Fukai network (docs/model-description.md A1, A5, A6): connectivity,
+the simulation stages, and the per-neuron chain conductance statistics → perturbation →
+sensitivity (each on one shard of neurons)."""
 
-Snakemake scripts call these and nothing else; every parameter is validated (``params``) before
-any heavy work starts.
-"""
+import numpy as np
+import pandas as pd
 
+from eiplast.analysis.mcd import robust_conductance_stats
+from eiplast.analysis.sensitivity import linear_sensitivity
+from eiplast.analysis.summary import write_csv
 from eiplast.assembly.connectivity import (
     generate_connectivity,
     load_connectivity,
     save_connectivity,
 )
+from eiplast.assembly.isolation import simulate_isolated
 from eiplast.assembly.params import (
     BackgroundParams,
     ConnectivityParams,
@@ -16,14 +21,21 @@ from eiplast.assembly.params import (
     PlasticityParams,
     RunParams,
 )
+from eiplast.assembly.perturbation import PerturbationSchedule
 from eiplast.assembly.simulate import simulate_network
+from eiplast.engine.chunked import describe_checkpoint
+from eiplast.engine.formats import open_state
+from eiplast.engine.h5io import DataFileError, atomic_path, read
+from eiplast.engine.progress import note
 
 
 def build_connectivity(network_config, n_patterns, seed, output):
-    """Generate the A1 connectivity with ``n_patterns`` assemblies and write ``output``."""
+    """Rule ``connectivity``: the A1 connectivity with ``n_patterns`` assemblies
+    (``network_config``: the section ``network`` as written) written to ``output``."""
     params = ConnectivityParams.from_dict(
-        {**network_config, "n_patterns": n_patterns, "seed": seed}
+        {**network_config, "n_patterns": int(n_patterns), "seed": seed}
     )
+    note(f"building connectivity with {int(n_patterns)} patterns, seed {seed}")
     save_connectivity(generate_connectivity(params), output)
 
 
@@ -39,8 +51,8 @@ def run_network_stage(
     stage="",
     progress=True,
 ):
-    """Simulate the connected network of ``network_file`` (A5 stages train / spontaneous /
-    spontaneous_shuffle / conductances) and write the spike file ``output``.
+    """Rules train / spontaneous / spontaneous_shuffle / conductances (A5): simulate the
+    connected network of ``network_file`` and write the spike file ``output``.
 
     ``run``: RunParams fields (duration_s, learning_rate, seed, chunk_s, record_state,
     state_interval_ms, shuffle_ei, save_weights); ``plasticity``: PlasticityParams fields (the
@@ -52,7 +64,10 @@ def run_network_stage(
     neuron_params = NeuronParams.from_dict(neuron)
     background_params = BackgroundParams.from_dict(background)
     network = load_connectivity(network_file)
-    return simulate_network(
+    if progress:
+        note(f"{stage}: {network_file} -> {output}; run {dict(run)}")
+        note(describe_checkpoint(output))
+    summary = simulate_network(
         network,
         neuron_params,
         background_params,
@@ -63,6 +78,9 @@ def run_network_stage(
         stage=stage,
         progress=progress,
     )
+    if progress:
+        note(f"{stage}: finished, {summary}")
+    return summary
 
 
 def run_perturbation(
@@ -75,25 +93,20 @@ def run_perturbation(
     neuron_start=0,
     neuron_stop=None,
     neuron=None,
-    chunk_s=100.0,
     progress=True,
 ):
-    """Isolation-mode perturbation run (A6) for neurons ``neuron_start … neuron_stop − 1``.
+    """Rule ``perturbation_shard``: isolation-mode perturbation run (A6) for neurons
+    ``neuron_start … neuron_stop − 1``.
 
     ``stats_csv``: per-neuron robust conductance statistics (columns neuron, mean_e, mean_i,
     std_e, std_i, pearson_r) covering at least that range; ``network_file``: the trained network
-    (for population sizes and each E neuron's threshold jump); ``schedule``: keyword arguments of
-    ``perturbation_schedule`` (n_repetitions, amplitudes, step_s, stim_steps, inh_factor).
-    Writes a spike file with global neuron indices.
+    (for population sizes and each E neuron's threshold jump); ``schedule``: the section
+    ``stages.perturbation`` as written (``PerturbationSchedule.from_config``; its ``chunk_s`` is
+    the checkpoint interval, s). Writes a spike file with global neuron indices.
     """
-    import numpy as np
-    import pandas as pd
-
-    from eiplast.analysis.sensitivity import perturbation_schedule
-    from eiplast.assembly.isolation import simulate_isolated
-
     neuron_params = NeuronParams.from_dict(neuron)
-    g_ext = perturbation_schedule(**schedule)
+    plan = PerturbationSchedule.from_config(schedule)
+    g_ext = plan.conductances_nS()
     network = load_connectivity(network_file)
     stop = network.n_total if neuron_stop is None else min(neuron_stop, network.n_total)
     if not 0 <= neuron_start < stop:
@@ -104,7 +117,10 @@ def run_perturbation(
     if len(missing):
         raise ValueError(f"{stats_csv}: no statistics for neurons {missing[:5].tolist()} …")
     rows = stats.loc[wanted]
-    return simulate_isolated(
+    if progress:
+        note(f"perturbation of neurons [{neuron_start}, {stop}); schedule {dict(schedule)}")
+        note(describe_checkpoint(output))
+    summary = simulate_isolated(
         wanted,
         network.n_exc,
         network.n_inh,
@@ -117,30 +133,28 @@ def run_perturbation(
         output,
         seed=seed,
         neuron=neuron_params,
-        chunk_s=chunk_s,
+        chunk_s=schedule.get("chunk_s", 100.0),
         dt_ms=network.dt_ms,
-        step_s=schedule.get("step_s", 0.1),
+        step_s=plan.step_s,
         progress=progress,
     )
+    if progress:
+        note(f"perturbation finished: {summary}")
+    return summary
 
 
 def conductance_statistics(
     state_file, output_csv, *, skip_s=1.0, seed=0, neuron_start=0, neuron_stop=None
 ):
-    """Robust (MCD) statistics of (g_e, g_i) per neuron from a conductance run (A6).
+    """Rule ``conductance_stats_shard``: robust (MCD) statistics of (g_e, g_i) per neuron
+    from a conductance run (A6).
 
     Samples before ``skip_s`` are dropped. Writes a CSV (atomically) with one row per neuron of
     ``neuron_start … neuron_stop − 1``: neuron (global index), population (E/I), mean_e, mean_i,
     std_e, std_i (nS), pearson_r. Each neuron's random starts come from a stream keyed by its
     global index, so shards give the same numbers as one pass over all neurons.
     """
-    import numpy as np
-    import pandas as pd
-
-    from eiplast.analysis.mcd import robust_conductance_stats
-    from eiplast.engine.formats import open_state
-    from eiplast.engine.h5io import DataFileError, atomic_path, read
-
+    note(f"MCD statistics of neurons [{neuron_start}, {neuron_stop}) of {state_file}")
     with open_state(state_file) as f:
         n_exc = int(f.attrs["n_exc"])
         n_total = n_exc + int(f.attrs["n_inh"])
@@ -171,3 +185,28 @@ def conductance_statistics(
     with atomic_path(output_csv) as tmp:
         table.to_csv(tmp, index=False)
     return table
+
+
+def sensitivity_shard(
+    spike_file, output_csv, *, schedule, analysis, neuron_start=0, neuron_stop=None
+):
+    """Rule ``sensitivity_shard``: linear sensitivity (A6) of the neurons
+    ``neuron_start … neuron_stop − 1`` of a perturbation run, written as CSV.
+
+    ``schedule``: the section ``stages.perturbation`` as written (the schedule the run used);
+    ``analysis``: the section ``analysis.sensitivity`` (degree of the fit, chunk_s).
+    """
+    plan = PerturbationSchedule.from_config(schedule)
+    table = linear_sensitivity(
+        spike_file,
+        n_repetitions=plan.n_repetitions,
+        amplitudes=plan.amplitudes,
+        step_s=plan.step_s,
+        stim_steps=plan.stim_steps,
+        degree=analysis["degree"],
+        chunk_s=analysis["chunk_s"],
+    )
+    stop = len(table) if neuron_stop is None else neuron_stop
+    table = table[(table["neuron"] >= neuron_start) & (table["neuron"] < stop)]
+    note(f"sensitivity of {len(table)} neurons [{neuron_start}, {stop})")
+    return write_csv(table, output_csv)

@@ -1,0 +1,71 @@
+"""Stages of the balanced networks (Akil et al. 2021; docs/model-description.md Part B): one
+simulation per experiment point, its summary, and the figure of each experiment."""
+
+from eiplast.analysis.style import save_figure
+from eiplast.analysis.summary import write_csv
+from eiplast.balanced import figures
+from eiplast.balanced.experiments import (
+    gather_summaries,
+    gather_timecourses,
+    summarize_run,
+    timecourse,
+    write_json,
+)
+from eiplast.balanced.simulate import run_balanced_stage
+from eiplast.engine.chunked import describe_checkpoint
+from eiplast.engine.progress import note
+
+EXPERIMENTS = ("size", "istdp", "correlation")
+
+
+def run(point_config, output, *, experiment, point):
+    """Rule ``balanced_run``: simulate one experiment point (``point_config``: BalancedParams
+    fields, duration_s, seed, chunk_s …) into the spike file ``output``."""
+    stage = f"balanced_{experiment}"
+    note(f"{stage} {point} -> {output}; parameters {dict(point_config)}")
+    note(describe_checkpoint(output))
+    summary = run_balanced_stage(dict(point_config), output, stage=stage, progress=True)
+    note(f"{stage} {point}: finished, {summary}")
+
+
+def summary(spike_file, summary_json, timecourse_csv, *, experiment, point, analysis):
+    """Rule ``balanced_summary``: rates after the burn-in, mean weights, spike-count
+    covariances and correlations, mean-field predictions (JSON), and the time course of the
+    population rates and recorded mean weights (CSV). ``analysis``: the section
+    ``balanced.summary`` (burn_in_s, window_ms, n_sample, seed, bin_ms)."""
+    result = summarize_run(
+        spike_file,
+        experiment=experiment,
+        point=point,
+        burn_in_s=analysis["burn_in_s"],
+        window_ms=analysis["window_ms"],
+        n_sample=analysis["n_sample"],
+        seed=analysis["seed"],
+    )
+    write_json(result, summary_json)
+    note(
+        f"rates E {result['rate_exc_hz']:.3f} Hz, I {result['rate_inh_hz']:.3f} Hz after "
+        f"{result['burn_in_s']} s; final mean weights {result.get('final_mean_weights')}"
+    )
+    table = write_csv(timecourse(spike_file, bin_ms=analysis["bin_ms"]), timecourse_csv)
+    note(f"time course: {len(table)} bins of {analysis['bin_ms']} ms")
+
+
+def experiment_figure(
+    summary_files, table_csv, output_png, *, experiment, timecourse_files=(), timecourse_csv=None
+):
+    """Rules ``balanced_size``, ``balanced_istdp``, ``balanced_correlation``: the summaries of
+    one experiment in one table and its figure; istdp also gathers the time courses."""
+    if experiment not in EXPERIMENTS:
+        raise ValueError(f"unknown balanced experiment {experiment!r} (one of {EXPERIMENTS})")
+    table = write_csv(gather_summaries(summary_files, experiment=experiment), table_csv)
+    note(f"{experiment}: {len(table)} runs\n{table.iloc[:, :12].to_string()}")
+    if experiment == "size":
+        fig = figures.size_figure(table)
+    elif experiment == "istdp":
+        course = gather_timecourses(timecourse_files, summary_files)
+        write_csv(course, timecourse_csv)
+        fig = figures.istdp_figure(course, table)
+    else:
+        fig = figures.correlation_figure(table)
+    save_figure(fig, str(output_png).removesuffix(".png"))

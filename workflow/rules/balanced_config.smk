@@ -1,0 +1,120 @@
+# The balanced-network experiments (Akil et al. 2021, section `balanced`, balanced.smk) as
+# parameter points, and the checks of the section; validate_config (validation.smk) runs them.
+# Only definitions: the points are computed after validation, as BALANCED_POINTS (paths.smk).
+
+
+BALANCED_EXPERIMENTS = ("size", "istdp", "correlation")
+# config key listing the scanned values -> the BalancedParams field it sets, point-name prefix
+BALANCED_SCAN = {
+    "size": ("n", "N"),
+    "istdp": ("j_ei", "jei"),
+    "correlation": ("c_x", "cx"),
+}
+# fields every experiment sets itself (not allowed in balanced.params or <experiment>.params)
+BALANCED_OWN_KEYS = ("n", "duration_s", "seed")
+
+
+def balanced_points(cfg):
+    """{experiment: {point name: BalancedParams config dict}} of the enabled experiments. A
+    point's configuration is balanced.params, then <experiment>.params, then the experiment's
+    n, duration_s, seed and scanned value on top."""
+    bal = cfg["balanced"]
+    if not bal["enabled"]:
+        return {}
+    points = {}
+    for exp in BALANCED_EXPERIMENTS:
+        section = bal[exp]
+        if not section["enabled"]:
+            continue
+        key, prefix = BALANCED_SCAN[exp]
+        for value in section[key]:
+            for seed in section["seeds"]:
+                conf = {**bal["params"], **section["params"]}
+                conf.update(duration_s=section["duration_s"], seed=seed)
+                if exp != "size":
+                    conf["n"] = section["n"]
+                conf[key] = value
+                name = f"{prefix}{float(value):.10g}_s{seed}"
+                points.setdefault(exp, {})[name] = conf
+    return points
+
+
+def check_balanced(cfg):
+    """Cross-checks of the balanced section (keys an experiment sets itself, burn-in and bins
+    against the durations); a WorkflowError names the key."""
+    bal = cfg["balanced"]
+    if not bal["enabled"]:
+        return
+    for key in BALANCED_OWN_KEYS:
+        if key in bal["params"]:
+            config_error(
+                f"balanced.params.{key}",
+                "set per experiment (balanced.<experiment>.n, duration_s, seeds)",
+            )
+    summary = bal["summary"]
+    for exp in BALANCED_EXPERIMENTS:
+        section = bal[exp]
+        if not section["enabled"]:
+            continue
+        scan_key = BALANCED_SCAN[exp][0]
+        for key in BALANCED_OWN_KEYS + (scan_key,):
+            if key in section["params"]:
+                own = "seeds" if key == "seed" else key
+                config_error(
+                    f"balanced.{exp}.params.{key}", f"set by balanced.{exp}.{own}"
+                )
+        names = [f"{float(v):.10g}" for v in section[scan_key]]
+        if len(set(names)) < len(names):
+            config_error(
+                f"balanced.{exp}.{scan_key}",
+                "values that differ only beyond 10 significant digits",
+            )
+        duration = section["duration_s"]
+        burn = summary["burn_in_s"]
+        if burn is not None and burn >= duration:
+            config_error(
+                "balanced.summary.burn_in_s",
+                f"{burn} s is not shorter than balanced.{exp}.duration_s = {duration} s",
+            )
+        if summary["bin_ms"] > duration * 1000.0:
+            config_error(
+                "balanced.summary.bin_ms",
+                f"{summary['bin_ms']} ms is longer than balanced.{exp}.duration_s = "
+                f"{duration} s",
+            )
+        measured_ms = (duration - (duration / 2 if burn is None else burn)) * 1000.0
+        if exp == "correlation" and measured_ms < 2 * summary["window_ms"]:
+            config_error(
+                "balanced.summary.window_ms",
+                f"fewer than two windows of {summary['window_ms']} ms after the burn-in "
+                f"of balanced.correlation (duration_s {duration}); the spike-count "
+                "correlations need at least two",
+            )
+
+
+def check_balanced_with_core(cfg):
+    """Build every point's BalancedParams once (the core's checks), naming the key that set
+    the offending parameter."""
+    from eiplast.balanced.params import BalancedParams
+    from eiplast.engine.parameters import ParameterError
+
+    bal = cfg["balanced"]
+    for exp, points in balanced_points(cfg).items():
+        section = bal[exp]
+        scan_key = BALANCED_SCAN[exp][0]
+        for conf in points.values():
+            try:
+                BalancedParams.from_dict(conf)
+            except (ParameterError, TypeError) as err:
+                name = getattr(err, "key", None)  # the offending parameter, if one
+                if name in section["params"]:
+                    key = f"balanced.{exp}.params.{name}"
+                elif name in bal["params"]:
+                    key = f"balanced.params.{name}"
+                elif name in (scan_key, "n", "duration_s"):
+                    key = f"balanced.{exp}.{name}"
+                elif name == "seed":
+                    key = f"balanced.{exp}.seeds"
+                else:
+                    key = f"balanced.{exp}"
+                config_error(key, str(err))

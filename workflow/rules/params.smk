@@ -1,0 +1,66 @@
+# Per-rule parameter sets. params carry exactly the configuration a rule uses, so that editing
+# one value reruns that stage and what depends on it, nothing else.
+
+from snakemake.exceptions import WorkflowError
+
+N_TOTAL = network_size(config)
+STAGE_RUNS = stage_runs(config)
+
+
+def simulation_params(stage, **extra):
+    """params of a simulate.py rule: the stage's name and RunParams (STAGE_RUNS), ``extra``,
+    then the neuron and background parameters."""
+    return {
+        "stage": stage,
+        "run": STAGE_RUNS[stage],
+        **extra,
+        "neuron": config["neuron"],
+        "background": config["background"],
+    }
+
+
+def plasticity_of(wildcards):
+    return dict(config["plasticity_rules"][wildcards.rule])
+
+
+def shard_bounds(wildcards):
+    """Neuron range [start, stop) of a shard "i-of-n" (global indices, E first)."""
+    i, n = (int(x) for x in wildcards.scatteritem.split("-of-"))
+    return (i - 1) * N_TOTAL // n, i * N_TOTAL // n
+
+
+def shard_start(wildcards):
+    return shard_bounds(wildcards)[0]
+
+
+def shard_stop(wildcards):
+    return shard_bounds(wildcards)[1]
+
+
+def replay_label(run, rule):
+    """Label of a replay run in figures: the rule, or "shuffle" for the shuffled control (with
+    the rule appended when several rules get the control)."""
+    if run == "spontaneous":
+        return rule
+    return "shuffle" if len(SHUFFLE_RULES) == 1 else f"shuffle_{rule}"
+
+
+def replay_growth_labels(wildcards):
+    """Figure labels matching replay_growth_inputs (paths.smk)."""
+    return [
+        replay_label(run, r)
+        for run, r, p in replay_runs()
+        if p == int(wildcards.patterns)
+    ]
+
+
+def balanced_point_config(wildcards):
+    """The BalancedParams config dict of one point (params of balanced_run)."""
+    try:
+        return dict(BALANCED_POINTS[wildcards.experiment][wildcards.point])
+    except KeyError:
+        configured = sorted(BALANCED_POINTS.get(wildcards.experiment, {}))
+        raise WorkflowError(
+            f"balanced point {wildcards.experiment}/{wildcards.point} is not in the "
+            f"configuration (configured: {', '.join(configured) or 'none'})"
+        ) from None

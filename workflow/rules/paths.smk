@@ -1,0 +1,125 @@
+# Where everything goes: the configured sets of runs, every output path below
+# config["output_dir"] (with each rule's log and benchmark), the wildcard constraints, and the
+# input functions that list a rule's files. Read after the configuration is validated.
+
+import sys
+from pathlib import Path
+
+OUT = Path(config["output_dir"]).as_posix()
+RULES = list(config["rules"])
+SHUFFLE_RULES = list(config["shuffle_rules"])
+PATTERNS = [int(p) for p in config["patterns"]]
+# pattern counts that run only connectivity, training, spontaneous activity and replay
+REPLAY_ONLY_PATTERNS = [int(p) for p in config["replay_only_patterns"]]
+ALL_PATTERNS = PATTERNS + REPLAY_ONLY_PATTERNS
+SHARDS = int(config["shards"])
+BALANCED_POINTS = balanced_points(config)
+
+CONNECTIVITY = f"{OUT}/networks/connectivity_P{{patterns}}.h5"
+TRAINED = f"{OUT}/networks/trained_{{rule}}_P{{patterns}}.h5"
+TRAIN = f"{OUT}/train/{{rule}}/P{{patterns}}.h5"
+SPONTANEOUS = f"{OUT}/spontaneous/{{rule}}/P{{patterns}}.h5"
+SHUFFLE = f"{OUT}/spontaneous_shuffle/{{rule}}/P{{patterns}}.h5"
+CONDUCTANCES = f"{OUT}/conductances/{{rule}}/P{{patterns}}.h5"
+ACTIVATIONS = f"{OUT}/activations/{{run}}/{{rule}}/P{{patterns}}.h5"
+REPLAY_ROW = f"{OUT}/replay/{{run}}/{{rule}}/P{{patterns}}.csv"
+STATS_SHARD = f"{OUT}/conductance_stats/{{rule}}/P{{patterns}}/{{scatteritem}}.csv"
+STATS = f"{OUT}/conductance_stats/{{rule}}/P{{patterns}}.csv"
+PERTURBATION_SHARD = f"{OUT}/perturbation/{{rule}}/P{{patterns}}/{{scatteritem}}.h5"
+SENSITIVITY_SHARD = f"{OUT}/sensitivity/{{rule}}/P{{patterns}}/{{scatteritem}}.csv"
+SENSITIVITY = f"{OUT}/sensitivity/{{rule}}/P{{patterns}}.csv"
+SUMMARY = f"{OUT}/summary"
+FIGURES = f"{OUT}/summary/figures"
+BALANCED = f"{OUT}/balanced"
+BALANCED_RUN = f"{BALANCED}/runs/{{experiment}}/{{point}}.h5"
+BALANCED_SUMMARY = f"{BALANCED}/summaries/{{experiment}}/{{point}}.json"
+BALANCED_TIMECOURSE = f"{BALANCED}/summaries/{{experiment}}/{{point}}_timecourse.csv"
+LOGS = f"{OUT}/logs"
+BENCHMARKS = f"{OUT}/benchmarks"
+
+
+def log_path(name):
+    """A rule's log, <output_dir>/logs/<name>.log (``name`` may hold wildcards)."""
+    return f"{LOGS}/{name}.log"
+
+
+def benchmark_path(name):
+    """A rule's benchmark table, <output_dir>/benchmarks/<name>.tsv (the log's ``name``)."""
+    return f"{BENCHMARKS}/{name}.tsv"
+
+
+def remove_stale_checkpoints():
+    """Remove checkpoints (<X>.ckpt, <X>.parts) of finished outputs below output_dir."""
+    from eiplast.engine.chunked import remove_finished_checkpoints
+
+    for path in remove_finished_checkpoints(OUT):
+        print(f"removed {path}: its output is complete", file=sys.stderr)
+
+
+def rule_pattern():
+    """Regular expression matching exactly the configured rule names."""
+    names = sorted(set(config["plasticity_rules"]), key=len, reverse=True)
+    return "|".join(names)
+
+
+wildcard_constraints:
+    rule=rule_pattern(),
+    patterns=r"[1-9][0-9]*",
+    run="spontaneous|spontaneous_shuffle",
+    experiment="|".join(BALANCED_EXPERIMENTS),
+    point=r"(N|jei|cx)[-+0-9.e]+_s[0-9]+",
+
+
+def replay_runs():
+    """(run, rule, patterns) of every replay analysis: spontaneous for every rule and pattern
+    count, the shuffled control for the shuffle rules and the full-chain pattern counts.
+    """
+    runs = [("spontaneous", r, p) for r in RULES for p in ALL_PATTERNS]
+    runs += [("spontaneous_shuffle", r, p) for r in SHUFFLE_RULES for p in PATTERNS]
+    return runs
+
+
+def sensitivity_runs():
+    """(rule, patterns) of every conductance/perturbation/sensitivity chain."""
+    return [(r, p) for r in RULES for p in PATTERNS]
+
+
+def summary_outputs():
+    """Every final output of the Barta & Fukai part: the summary tables and all figures (PNG;
+    the PDFs come along); none when barta_fukai.enabled is false."""
+    if not config["barta_fukai"]["enabled"]:
+        return []
+    tables = [f"{SUMMARY}/{name}" for name in ("replay_stats.csv", "sensitivity.csv")]
+    figures = [f"{FIGURES}/replay_diversity.png"]
+    for kind in ("rates", "weights"):
+        figures += [f"{FIGURES}/{kind}_P{p}.png" for p in ALL_PATTERNS]
+    figures += [f"{FIGURES}/sensitivity_P{p}.png" for p in PATTERNS]
+    figures += [f"{FIGURES}/raster_{r}_P{p}.png" for r in RULES for p in ALL_PATTERNS]
+    figures += [f"{FIGURES}/replay_growth_P{p}.png" for p in ALL_PATTERNS]
+    return tables + figures
+
+
+def replay_growth_inputs(wildcards):
+    """Activation files of every replay run of one pattern count, in replay_runs() order."""
+    return [
+        ACTIVATIONS.format(run=run, rule=r, patterns=p)
+        for run, r, p in replay_runs()
+        if p == int(wildcards.patterns)
+    ]
+
+
+def balanced_files(pattern, experiment):
+    """``pattern`` for every point of ``experiment``."""
+    points = BALANCED_POINTS.get(experiment, {})
+    return [pattern.format(experiment=experiment, point=p) for p in points]
+
+
+def balanced_outputs():
+    """Final outputs of the enabled balanced experiments (PNGs; the PDFs come along)."""
+    outputs = []
+    for exp in BALANCED_EXPERIMENTS:
+        if exp in BALANCED_POINTS:
+            outputs += [f"{BALANCED}/{exp}.csv", f"{BALANCED}/{exp}.png"]
+    if "istdp" in BALANCED_POINTS:
+        outputs.append(f"{BALANCED}/istdp_timecourse.csv")
+    return outputs

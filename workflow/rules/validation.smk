@@ -1,0 +1,173 @@
+# Configuration validation: against config/schema/config.schema.yaml first (filling in defaults),
+# then the cross-references a schema cannot express and the core's own parameter checks. Only
+# definitions: the Snakefile calls validate_config(config) once balanced_config.smk is included.
+
+from pathlib import Path
+
+import yaml
+from jsonschema import ValidationError
+from snakemake.exceptions import WorkflowError
+from snakemake.utils import validate
+
+from eiplast.config_coercion import ConfigTypeError, coerce_config, key_path
+
+SCHEMA = Path(workflow.basedir) / "config/schema/config.schema.yaml"
+
+# the checks run at parse time, so a bad configuration stops before any job starts, with a
+# message naming the key
+
+
+def config_error(key, reason):
+    """Stop the workflow with a message naming the configuration key."""
+    raise WorkflowError(f"Invalid configuration: key '{key}': {reason}")
+
+
+def validate_config(cfg):
+    """Check ``cfg`` against config/schema/config.schema.yaml (filling in defaults), then the
+    cross-references; raise a WorkflowError naming the offending key. Strings where the schema
+    wants numbers, integers, booleans or null (nested --config values, YAML 1.1's 1e-3) are
+    converted first (eiplast.config_coercion)."""
+    try:
+        coerce_config(cfg, yaml.safe_load(SCHEMA.read_text()))
+    except ConfigTypeError as err:
+        config_error(err.key, err.reason)
+    try:
+        validate(cfg, str(SCHEMA))
+    except WorkflowError as err:
+        cause = err.__context__
+        if not isinstance(cause, ValidationError):
+            raise
+        path = list(cause.absolute_path)
+        if cause.validator == "additionalProperties" and isinstance(
+            cause.instance, dict
+        ):
+            allowed = set(cause.schema.get("properties", {}))
+            unknown = sorted(k for k in cause.instance if k not in allowed)
+            config_error(
+                key_path(path + unknown[:1]),
+                f"unknown key (allowed here: {', '.join(sorted(allowed))})",
+            )
+        config_error(key_path(path) or "<top level>", cause.message)
+    check_config(cfg)
+
+
+def check_config(cfg):
+    """The cross-references (schema-valid values that contradict another key), then the core's
+    checks; the balanced section's checks are in balanced_config.smk."""
+    defined = sorted(cfg["plasticity_rules"])
+    for section in ("rules", "shuffle_rules"):
+        for i, name in enumerate(cfg[section]):
+            if name not in cfg["plasticity_rules"]:
+                config_error(
+                    f"{section}[{i}]",
+                    f"{name!r} is not defined under plasticity_rules (defined there: "
+                    f"{', '.join(defined)})",
+                )
+    both = sorted(set(cfg["patterns"]) & set(cfg["replay_only_patterns"]))
+    if both:
+        config_error(
+            "replay_only_patterns",
+            f"{both[0]} is also in patterns (a pattern count runs either every stage or "
+            "only the replay branch)",
+        )
+    pert = cfg["stages"]["perturbation"]
+    degree = cfg["analysis"]["sensitivity"]["degree"]
+    if pert["n_amplitudes"] < degree + 1:
+        config_error(
+            "stages.perturbation.n_amplitudes",
+            f"{pert['n_amplitudes']} amplitudes cannot be fitted by a polynomial of degree "
+            f"{degree} (analysis.sensitivity.degree); need at least {degree + 1}",
+        )
+    skip = cfg["analysis"]["activations"]["skip_s"]
+    for stage in ("spontaneous", "spontaneous_shuffle"):
+        spont = cfg["stages"][stage]["duration_s"]
+        if spont <= skip:
+            config_error(
+                "analysis.activations.skip_s",
+                f"{skip} s is not shorter than stages.{stage}.duration_s = {spont} s",
+            )
+    cond = cfg["stages"]["conductances"]
+    skip = cfg["analysis"]["conductance_stats"]["skip_s"]
+    samples = (cond["duration_s"] - skip) * 1000.0 / cond["state_interval_ms"]
+    if samples < 3:
+        config_error(
+            "analysis.conductance_stats.skip_s",
+            f"leaves {samples:g} conductance samples of stages.conductances "
+            f"(duration_s {cond['duration_s']}, state_interval_ms "
+            f"{cond['state_interval_ms']}); the MCD needs at least 3",
+        )
+    n_total = network_size(cfg)
+    if cfg["shards"] > n_total:
+        config_error("shards", f"{cfg['shards']} shards for only {n_total} neurons")
+    check_balanced(cfg)
+    check_with_core(cfg)
+    check_balanced_with_core(cfg)
+
+
+def network_size(cfg):
+    net = cfg["network"]
+    return net.get("n_exc", 8000) + net.get("n_inh", 2000)
+
+
+def check_with_core(cfg):
+    """Build the core's parameter objects once, so that their own checks (e.g. assemblies of
+    at least 2 neurons) fail here, before any job, naming the key."""
+    from eiplast.assembly import params as core
+
+    checks = [("neuron", core.NeuronParams, cfg["neuron"])]
+    checks.append(("background", core.BackgroundParams, cfg["background"]))
+    for name, rule_def in cfg["plasticity_rules"].items():
+        checks.append((f"plasticity_rules.{name}", core.PlasticityParams, rule_def))
+    for p in cfg["patterns"] + cfg["replay_only_patterns"]:
+        network = {
+            **cfg["network"],
+            "n_patterns": int(p),
+            "seed": cfg["seeds"]["connectivity"],
+        }
+        checks.append(
+            (f"network (with patterns {p})", core.ConnectivityParams, network)
+        )
+    for stage, run in stage_runs(cfg).items():
+        checks.append((f"stages.{stage}", core.RunParams, run))
+    for key, cls, values in checks:
+        try:
+            cls.from_dict(values)
+        except (core.ParameterError, TypeError) as err:
+            config_error(key, str(err))
+
+
+def stage_runs(cfg):
+    """RunParams of every simulation stage (eiplast.assembly.params.RunParams fields); checked
+    here, passed to the simulations as STAGE_RUNS (params.smk)."""
+    stages, seeds = cfg["stages"], cfg["seeds"]
+    train = stages["train"]
+    spont = stages["spontaneous"]
+    shuffle = stages["spontaneous_shuffle"]
+    cond = stages["conductances"]
+    return {
+        "train": {
+            "duration_s": train["duration_s"],
+            "learning_rate": train["learning_rate"],
+            "chunk_s": train["chunk_s"],
+            "seed": seeds["train"],
+            "save_weights": True,
+        },
+        "spontaneous": {
+            "duration_s": spont["duration_s"],
+            "chunk_s": spont["chunk_s"],
+            "seed": seeds["spontaneous"],
+        },
+        "spontaneous_shuffle": {
+            "duration_s": shuffle["duration_s"],
+            "chunk_s": shuffle["chunk_s"],
+            "seed": seeds["shuffle"],
+            "shuffle_ei": True,
+        },
+        "conductances": {
+            "duration_s": cond["duration_s"],
+            "chunk_s": cond["chunk_s"],
+            "record_state": cond["record_state"],
+            "state_interval_ms": cond["state_interval_ms"],
+            "seed": seeds["conductances"],
+        },
+    }
