@@ -120,6 +120,19 @@ def single_stream(seed, salt=0):
     return np.array([seed_word(seed, salt)], dtype=np.uint64)
 
 
+@njit(cache=True)
+def stream_word(base, k):
+    """Starting word of stream ``k`` (k ≥ 0) of the family that starts at ``base``."""
+    return uint64(base) + uint64(k) * STREAM_STRIDE * GAMMA
+
+
+@njit(cache=True)
+def integer_key(i):
+    """A fixed, well-mixed 64-bit key of the integer ``i`` ≥ 0 (distinct for distinct ``i``):
+    sums of keys hash subsets."""
+    return mix64(uint64(i + 1) * GAMMA)
+
+
 def neuron_streams(seed, neuron_indices, salt=0):
     """One disjoint stream per neuron, fixed by (seed, salt, global neuron index)."""
     idx = np.asarray(neuron_indices, dtype=np.uint64)
