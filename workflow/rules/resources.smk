@@ -68,7 +68,7 @@ def schedule_seconds():
 
 def perturbation_runtime():
     # ~30 ns per neuron-step of two correlated OU conductances
-    dt_ms = config["network"].get("dt_ms", 0.1)
+    dt_ms = network_value(config, "dt_ms")
     steps = schedule_seconds() * 1000.0 / dt_ms
     return minutes(steps * shard_size() * 30e-9)
 

@@ -104,9 +104,15 @@ def check_config(cfg):
     check_balanced_with_core(cfg)
 
 
+def network_value(cfg, key):
+    """A value of the section network, the core's default (ConnectivityParams) when unset."""
+    from eiplast.assembly.params import ConnectivityParams
+
+    return cfg["network"].get(key, getattr(ConnectivityParams(), key))
+
+
 def network_size(cfg):
-    net = cfg["network"]
-    return net.get("n_exc", 8000) + net.get("n_inh", 2000)
+    return network_value(cfg, "n_exc") + network_value(cfg, "n_inh")
 
 
 def check_with_core(cfg):

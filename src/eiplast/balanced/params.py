@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass, fields
 
 import numpy as np
 
-from eiplast.assembly.params import ParameterError
+from eiplast.engine.parameters import ParameterError
 
 IE_HEBB_DEPRESSION = ("multiplicative", "additive")
 
