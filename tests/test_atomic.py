@@ -40,7 +40,7 @@ from pathlib import Path
 sys.path.insert(0, sys.argv[1])
 import numpy as np
 import pandas as pd
-from eiplast.analysis.figures import _figure, save_figure
+from eiplast.analysis.style import new_figure, save_figure
 from eiplast.assembly.connectivity import generate_connectivity, save_connectivity
 from eiplast.assembly.params import ConnectivityParams
 from eiplast.stages import run_network_stage
@@ -57,7 +57,7 @@ while True:
                       run={"duration_s": 12, "chunk_s": 1, "seed": 2}, progress=False)
     write_csv(table, out / "table.csv")
     write_html_table(table.head(2000), out / "table.html", "t")
-    fig, axes = _figure()
+    fig, axes = new_figure()
     axes[0, 0].plot(table["x"].to_numpy()[:5000])
     save_figure(fig, out / "figure")
     print("iteration done", flush=True)
