@@ -71,6 +71,8 @@ def test_schedule_from_the_config_section_as_written():
     schedule = PerturbationSchedule.from_config(section)
     np.testing.assert_allclose(schedule.amplitudes, [-0.3, -0.1, 0.1, 0.3], rtol=0, atol=1e-15)
     ge, gi = schedule.conductances_nS()
+    assert schedule.n_entries == len(ge) == 2 * 4 * (1 + 2 * 3)
+    assert schedule.duration_s == pytest.approx(56 * 0.1)
     ref_e, ref_i = reference_schedule(3, [-0.3, -0.1, 0.1, 0.3], stim_steps=2)
     np.testing.assert_allclose(ge, ref_e, rtol=0, atol=1e-15)
     np.testing.assert_allclose(gi, 1.5 * ref_i, rtol=0, atol=1e-15)  # inh_factor 3, not 2

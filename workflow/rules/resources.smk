@@ -61,9 +61,10 @@ def stats_runtime():
 
 
 def schedule_seconds():
-    pert = config["stages"]["perturbation"]
-    entries = pert["stim_steps"] * pert["n_amplitudes"] * (1 + 2 * pert["repetitions"])
-    return entries * pert["step_s"]
+    """Length of the perturbation schedule (s), as the perturbation run builds it."""
+    from eiplast.assembly.perturbation import PerturbationSchedule
+
+    return PerturbationSchedule.from_config(config["stages"]["perturbation"]).duration_s
 
 
 def perturbation_runtime():

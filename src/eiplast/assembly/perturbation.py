@@ -110,6 +110,16 @@ class PerturbationSchedule:
     def amplitudes(self) -> np.ndarray:
         return np.asarray(self.amplitudes_nS, np.float64)
 
+    @property
+    def n_entries(self) -> int:
+        """Entries of the schedule: one silent block, then two blocks per repetition."""
+        return self.stim_steps * len(self.amplitudes_nS) * (1 + 2 * self.n_repetitions)
+
+    @property
+    def duration_s(self) -> float:
+        """Length of the schedule (s)."""
+        return self.n_entries * self.step_s
+
     def conductances_nS(self) -> tuple[np.ndarray, np.ndarray]:
         """``(g_ext_e_nS, g_ext_i_nS)`` per entry (:func:`perturbation_schedule`)."""
         return perturbation_schedule(
