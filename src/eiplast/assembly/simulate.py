@@ -9,6 +9,7 @@ import json
 import math
 from dataclasses import asdict
 
+import numba
 import numpy as np
 
 from eiplast.assembly import network as net
@@ -24,6 +25,7 @@ from eiplast.assembly.network import (
     run_steps,
 )
 from eiplast.assembly.params import BackgroundParams, NeuronParams, PlasticityParams, RunParams
+from eiplast.assembly.threaded import partition_pointers, run_steps_threaded, thread_bounds
 from eiplast.engine import rng
 from eiplast.engine.chunked import RunPlan, run_chunked
 
@@ -140,8 +142,9 @@ class NetworkSimulator:
     restored, which is all a checkpoint needs.
     """
 
-    def __init__(self, network, neuron, background, plasticity, run):
+    def __init__(self, network, neuron, background, plasticity, run, threads=1):
         self.network = network
+        self.threads = threads
         self.run = run
         dt_ms = network.dt_ms
         n, n_exc = network.n_total, network.n_exc
@@ -157,6 +160,9 @@ class NetworkSimulator:
         self.delay_ptr = narrow_indices(ptr, network.n_synapses + 1, np.int32)
         self.delay_window = delay_window(self.delay_ptr, n_exc)
         self.post = narrow_indices(network.post, n)  # the kernel's copy of the targets
+        if threads > 1:
+            self.bounds = thread_bounds(n, threads)
+            self.part_ptr = partition_pointers(self.delay_ptr, self.post, self.bounds)
         self.ei_ptr, self.ei_syn, self.ei_pre = incoming_ei(network.indptr, network.post, n_exc)
         bg_mean = n * background.n_sources * background.rate_hz * dt_ms / 1000.0
         self.bg_cdf = rng.poisson_inverse_table(bg_mean)
@@ -194,9 +200,13 @@ class NetworkSimulator:
         n_exc_spikes = n_inh_spikes = 0
         st = self.state
         while self.step < step_end:
-            self.step, n_rec, n_e, n_i = run_steps(
+            if self.threads > 1:
+                kernel, pointers = run_steps_threaded, (self.bounds, self.part_ptr)
+            else:
+                kernel, pointers = run_steps, (self.delay_ptr,)
+            self.step, n_rec, n_e, n_i = kernel(
                 self.step, step_end, self.network.n_exc, self.consts, self.a1_mV,
-                self.alpha_hebb, self.delay_ptr, self.delay_window, self.post, self.weight_nS,
+                self.alpha_hebb, *pointers, self.delay_window, self.post, self.weight_nS,
                 self.ei_ptr, self.ei_syn, self.ei_pre, st["v"], st["g_e"], st["g_i"],
                 st["h1"], st["h2"], st["trace"], st["last_spike"], st["rate_unit"],
                 st["rng_state"], self.hist_neuron, self.hist_count, self.bg_cdf,
@@ -245,18 +255,21 @@ def simulate_network(
     stage="",
     progress=True,
     stop_after_chunks=None,
+    threads=None,
 ):
     """Simulate ``run.duration_s`` of the network and write ``output_path`` (spike file).
 
     ``trained_network_path``: if given, the network with its final weights is written there as a
     connectivity file (training). ``stop_after_chunks`` ends the call early, leaving the
-    checkpoint in place (used by tests to emulate an interrupted run).
+    checkpoint in place (used by tests to emulate an interrupted run). ``threads``: neuron ranges
+    simulated in parallel (default: numba's thread count); it changes no output byte.
     Returns a dict of summary figures (mean rates, wall time), or None when stopped early.
     """
     dt_ms = network.dt_ms
     n_steps = round(run.duration_s * 1000.0 / dt_ms)
     every = round(run.state_interval_ms / dt_ms) if run.record_state else 0
-    sim = NetworkSimulator(network, neuron, background, plasticity, run)
+    threads = numba.get_num_threads() if threads is None else threads
+    sim = NetworkSimulator(network, neuron, background, plasticity, run, threads)
     chunk_steps = max(1, round(run.chunk_s * 1000.0 / dt_ms))
     if every:
         rows_fit = max(1, _STATE_BUFFER_BYTES // (8 * network.n_total))

@@ -1,0 +1,402 @@
+"""The step kernel of ``network.run_steps`` on several threads, with the same results.
+
+The neurons are split into ``k`` contiguous ranges (``thread_bounds``); thread t owns the state of
+its range and every synapse that targets it (``partition_pointers``: the part of each
+(source, delay) segment whose targets lie in the range — targets are sorted within a segment).
+Every value is therefore computed by exactly one thread, from the same terms in the same order
+as in the one-thread kernel: each g_e[q], g_i[q] and I→E weight receives its additions in the
+order (background, stimulus, delay, spike, synapse), whatever ``k``. The spike files, weights and
+states are byte-identical for every thread count (tests/test_threaded.py).
+
+One parallel region per step. Region n runs, on each thread's range:
+
+1. the second half of step n − 1: background and stimulus input, delayed arrivals (with the
+   pre-synaptic I→E rule), the post-synaptic rule of the range's E spikers and their resets;
+2. the first half of step n: the state sample, the list of this thread's arrivals with delay ≥ 1
+   in step n (their spikes are known; prefetched now, delivered in region n + 1), the neuron pass.
+
+Between regions one thread collects the spikes of step n, updates the population-rate unit and
+draws the random numbers of step n (their stream order is that of ``run_steps``).
+
+The post-synaptic rule of step n − 1 reads the trace of presynaptic I neurons owned by other
+threads, which those threads reset and decay in the same region; it reads them from
+``trace_snapshot[(n − 1) % 2]``, written by their owners right after the neuron pass of step
+n − 1 (the value ``run_steps`` reads), instead.
+"""
+
+import numpy as np
+from numba import njit, prange, uint64
+
+from eiplast.assembly.network import (
+    _AHEAD,
+    C_A2,
+    C_BACKGROUND_WEIGHT,
+    C_DECAY_GE,
+    C_DECAY_GI,
+    C_DECAY_H1,
+    C_DECAY_H2,
+    C_DECAY_RATE,
+    C_DECAY_TRACE,
+    C_DT_OVER_C,
+    C_E_EXC,
+    C_E_INH,
+    C_E_LEAK,
+    C_ETA,
+    C_G_LEAK,
+    C_G_LEAK_E_LEAK,
+    C_K_HEBB,
+    C_RATE_INCREMENT,
+    C_REFRACTORY_STEPS,
+    C_RHO,
+    C_THETA0,
+    C_THETA_MAX,
+    C_W_MAX,
+    RULE_STATIC,
+    _collect,
+    _count_exc,
+    _draw_targets,
+    _inh_segment,
+    _past_slot,
+    _post_updates,
+    _prefetch_segment,
+    _scatter,
+    decay,
+    exp_neg,
+)
+from eiplast.engine.rng import GAMMA, sample_table
+
+_ALIGN = 64  # range bounds are multiples of this many neurons (whole cache lines of every array)
+
+
+def thread_bounds(n_total, n_threads):
+    """Bounds of ``n_threads`` contiguous neuron ranges (int64, length ``n_threads`` + 1):
+    nearly equal sizes, inner bounds multiples of ``_ALIGN``."""
+    if n_threads < 1:
+        raise ValueError(f"n_threads must be >= 1, got {n_threads}")
+    inner = [
+        min(n_total, round(n_total * t / n_threads / _ALIGN) * _ALIGN) for t in range(1, n_threads)
+    ]
+    return np.array([0, *inner, n_total], dtype=np.int64)
+
+
+@njit(cache=True, inline="always")
+def _lower_bound(post, lo, hi, value):
+    """First s in [lo, hi) with post[s] >= value (``post`` ascending there), or hi."""
+    while lo < hi:
+        mid = (lo + hi) >> 1
+        if post[mid] < value:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
+
+
+@njit(cache=True)
+def partition_pointers(delay_ptr, post, bounds):
+    """Each thread's part of every (source, delay) segment, shape (k, n, 3·n_delays), int32.
+
+    For thread t, source i and delay d, its targets in [bounds[t], bounds[t + 1]) are the
+    synapses ``[p[3d], p[3d + 2])`` with ``p = out[t, i]``; ``[p[3d], p[3d + 1])`` are E targets,
+    ``[p[3d + 1], p[3d + 2])`` I targets. ``delay_ptr`` is ``network.delay_pointers``'s table.
+    """
+    k = bounds.shape[0] - 1
+    n = delay_ptr.shape[0]
+    n_delays = (delay_ptr.shape[1] - 1) // 2
+    out = np.empty((k, n, 3 * n_delays), dtype=np.int32)
+    for i in range(n):
+        for d in range(n_delays):
+            begin = delay_ptr[i, 2 * d]
+            split = delay_ptr[i, 2 * d + 1]
+            end = delay_ptr[i, 2 * d + 2]
+            for t in range(k):
+                a = _lower_bound(post, begin, end, bounds[t])
+                b = _lower_bound(post, a, end, bounds[t + 1])
+                out[t, i, 3 * d] = a
+                out[t, i, 3 * d + 1] = min(max(split, a), b)
+                out[t, i, 3 * d + 2] = b
+    return out
+
+
+@njit(cache=True, inline="always")
+def _gather_own(slot, window, hist_neuron, hist_count, hist_exc, part, post, weight_nS, seg_exc,
+                seg_inh):  # fmt: skip
+    """``network._gather_arrivals`` for one thread's part of the segments (``part``: its table
+    from ``partition_pointers``)."""
+    n_slots = hist_count.shape[0]
+    n_e = 0
+    for d in range(max(window[0], 1), window[1]):
+        past = _past_slot(slot, d, n_slots)
+        for k in range(hist_exc[past]):
+            pre = hist_neuron[past, k]
+            e0 = part[pre, 3 * d]
+            end = part[pre, 3 * d + 2]
+            if end > e0:
+                seg_exc[n_e, 0] = e0
+                seg_exc[n_e, 1] = end
+                n_e += 1
+                _prefetch_segment(post, weight_nS, e0, end)
+    n_i = 0
+    for d in range(max(window[2], 1), window[3]):
+        past = _past_slot(slot, d, n_slots)
+        for k in range(hist_exc[past], hist_count[past]):
+            pre = hist_neuron[past, k]
+            e0 = part[pre, 3 * d]
+            end = part[pre, 3 * d + 2]
+            if end > e0:
+                seg_inh[n_i, 0] = e0
+                seg_inh[n_i, 1] = part[pre, 3 * d + 1]
+                seg_inh[n_i, 2] = end
+                n_i += 1
+                _prefetch_segment(post, weight_nS, e0, end)
+    return n_e, n_i
+
+
+@njit(cache=True, inline="always")
+def _neuron_pass(n, consts, v, g_e, g_i, h1, h2, trace, last_spike, crossed):
+    """Phase 1 of ``run_steps`` on slices of the state arrays (slices starting at 0 let LLVM
+    vectorise the loop)."""
+    dt_over_c = consts[C_DT_OVER_C]
+    g_leak = consts[C_G_LEAK]
+    gl_el = consts[C_G_LEAK_E_LEAK]
+    e_exc = consts[C_E_EXC]
+    e_inh = consts[C_E_INH]
+    dec_ge = consts[C_DECAY_GE]
+    dec_gi = consts[C_DECAY_GI]
+    dec_h1 = consts[C_DECAY_H1]
+    dec_h2 = consts[C_DECAY_H2]
+    dec_x = consts[C_DECAY_TRACE]
+    theta0 = consts[C_THETA0]
+    theta_max = consts[C_THETA_MAX]
+    ref_steps = int(consts[C_REFRACTORY_STEPS])
+    for i in range(v.shape[0]):
+        ge = g_e[i]
+        gi = g_i[i]
+        g_tot = g_leak + ge + gi
+        v_inf = (gl_el + ge * e_exc + gi * e_inh) / g_tot
+        v_old = v[i]
+        v_new = v_inf + (v_old - v_inf) * exp_neg(dt_over_c * g_tot)
+        free = n - last_spike[i] >= ref_steps
+        v_new = v_new if free else v_old
+        v[i] = v_new
+        g_e[i] = decay(ge, dec_ge)
+        g_i[i] = decay(gi, dec_gi)
+        th1 = decay(h1[i], dec_h1)
+        th2 = decay(h2[i], dec_h2)
+        h1[i] = th1
+        h2[i] = th2
+        trace[i] = decay(trace[i], dec_x)
+        crossed[i] = free & (v_new > min(theta0 + th1 + th2, theta_max))
+
+
+@njit(cache=True, inline="always")
+def _own_span(spikers, first, last, lo, hi):
+    """[a, b): the entries of ascending ``spikers[first:last]`` in [lo, hi)."""
+    a = first
+    while a < last and spikers[a] < lo:
+        a += 1
+    b = a
+    while b < last and spikers[b] < hi:
+        b += 1
+    return a, b
+
+
+@njit(cache=True, error_model="numpy", parallel=True)
+def run_steps_threaded(
+    step_begin,
+    step_end,
+    n_exc,
+    consts,
+    a1_mV,
+    alpha_hebb,
+    bounds,
+    part_ptr,
+    window,
+    post,
+    weight_nS,
+    ei_ptr,
+    ei_syn,
+    ei_pre,
+    v,
+    g_e,
+    g_i,
+    h1,
+    h2,
+    trace,
+    last_spike,
+    rate_unit,
+    rng_state,
+    hist_neuron,
+    hist_count,
+    bg_cdf,
+    stim_begin,
+    stim_end,
+    stim_ptr,
+    stim_neurons,
+    stim_cdf,
+    rule,
+    spike_neuron,
+    spike_step,
+    n_recorded,
+    state_every,
+    state_first_row,
+    state_ge,
+    state_gi,
+):
+    """``network.run_steps`` on ``len(bounds) − 1`` neuron ranges in parallel; same arguments
+    and results, with ``bounds`` (``thread_bounds``) and ``part_ptr`` (``partition_pointers``)
+    in place of ``delay_ptr``."""
+    e_leak = consts[C_E_LEAK]
+    a2 = consts[C_A2]
+    bg_weight = consts[C_BACKGROUND_WEIGHT]
+    eta = consts[C_ETA]
+    w_max = consts[C_W_MAX]
+    rho = consts[C_RHO]
+    r_inc = consts[C_RATE_INCREMENT]
+    dec_r = consts[C_DECAY_RATE]
+    hebb_step = eta * consts[C_K_HEBB]
+    plastic = rule != RULE_STATIC
+
+    k_threads = bounds.shape[0] - 1
+    n_total = v.shape[0]
+    n_slots = hist_count.shape[0]
+    capacity = spike_neuron.shape[0]
+    max_segments = n_slots * n_total
+    word = rng_state[0]
+    r = rate_unit[0]
+    crossed_words = np.zeros((n_total + 7) // 8, dtype=np.uint64)
+    crossed = crossed_words.view(np.bool_)
+    hist_exc = np.empty(n_slots, dtype=np.int64)
+    for slot in range(n_slots):
+        hist_exc[slot] = _count_exc(hist_neuron[slot], hist_count[slot], n_exc)
+    # per thread and step parity: its arrivals (E rows: start, end; I rows: start, I start, end)
+    seg_exc = np.empty((k_threads, 2, max_segments, 2), dtype=np.int64)
+    seg_inh = np.empty((k_threads, 2, max_segments, 3), dtype=np.int64)
+    n_seg = np.zeros((k_threads, 2, 2), dtype=np.int64)
+    bg_target = np.empty((k_threads, bg_cdf.shape[0]), dtype=np.int64)
+    stim_add = np.zeros(stim_neurons.shape[0])  # nS, this step's stimulus per listed neuron
+    trace_snapshot = np.empty((2, n_total))
+    # the previous step's draws and rate error, for its second half in the next region
+    bg_events = 0
+    bg_word = word
+    rate_step = 0.0
+    n_spikes = 0
+    n_exc_now = 0
+    n_exc_spikes = 0
+    n_inh_spikes = 0
+    pending = False  # the second half of step n − 1 is still to run
+    n = step_begin
+    while True:
+        forward = n < step_end and capacity - n_recorded >= n_total
+        if not forward and not pending:
+            break
+        prev = n - 1
+        prev_slot = prev % n_slots
+        slot = n % n_slots
+        for t in prange(k_threads):
+            lo = bounds[t]
+            hi = bounds[t + 1]
+            part = part_ptr[t]
+            if pending:
+                own_seg_exc = seg_exc[t, prev & 1]
+                own_seg_inh = seg_inh[t, prev & 1]
+                # background and stimulus onto g_e
+                targets = bg_target[t]
+                _draw_targets(bg_word, bg_events, n_total, targets)
+                for e in range(bg_events):
+                    q = targets[e]
+                    if lo <= q < hi:
+                        g_e[q] += bg_weight
+                for w in range(stim_begin.shape[0]):
+                    if stim_begin[w] <= prev < stim_end[w]:
+                        for s in range(stim_ptr[w], stim_ptr[w + 1]):
+                            q = stim_neurons[s]
+                            if lo <= q < hi:
+                                g_e[q] += stim_add[s]
+                # delayed arrivals: E sources, then I sources (delay 0, then the list)
+                spikers = hist_neuron[prev_slot]
+                if window[0] == 0:
+                    for s in range(n_exc_now):
+                        pre = spikers[s]
+                        _scatter(g_e, post, weight_nS, part[pre, 0], part[pre, 2])
+                count = n_seg[t, prev & 1, 0]
+                for j in range(count):
+                    if j + _AHEAD < count:
+                        a = own_seg_exc[j + _AHEAD, 0]
+                        b = own_seg_exc[j + _AHEAD, 1]
+                        _prefetch_segment(post, weight_nS, a, b)
+                    _scatter(g_e, post, weight_nS, own_seg_exc[j, 0], own_seg_exc[j, 1])
+                if window[2] == 0:
+                    for s in range(n_exc_now, n_spikes):
+                        pre = spikers[s]
+                        _inh_segment(part[pre, 0], part[pre, 1], part[pre, 2], post, weight_nS,
+                                     g_i, trace, alpha_hebb, rule, hebb_step, rate_step,
+                                     w_max)  # fmt: skip
+                count = n_seg[t, prev & 1, 1]
+                for j in range(count):
+                    if j + _AHEAD < count:
+                        a = own_seg_inh[j + _AHEAD, 0]
+                        b = own_seg_inh[j + _AHEAD, 2]
+                        _prefetch_segment(post, weight_nS, a, b)
+                    _inh_segment(own_seg_inh[j, 0], own_seg_inh[j, 1], own_seg_inh[j, 2], post,
+                                 weight_nS, g_i, trace, alpha_hebb, rule, hebb_step, rate_step,
+                                 w_max)  # fmt: skip
+                # post-synaptic rule of this range's E spikers, then resets of its spikers
+                a, b = _own_span(spikers, 0, n_exc_now, lo, hi)
+                _post_updates(spikers[a:], b - a, ei_ptr, ei_syn, ei_pre, weight_nS,
+                              trace_snapshot[prev & 1], rule, hebb_step, rate_step,
+                              w_max)  # fmt: skip
+                a, b = _own_span(spikers, 0, n_spikes, lo, hi)
+                for s in range(a, b):
+                    i = spikers[s]
+                    v[i] = e_leak
+                    h1[i] += a1_mV[i]
+                    h2[i] += a2
+                    trace[i] += 1.0
+                    last_spike[i] = prev
+            if forward:
+                if state_every > 0 and n % state_every == 0:
+                    row = n // state_every - state_first_row
+                    for i in range(lo, hi):
+                        state_ge[row, i] = g_e[i]
+                        state_gi[row, i] = g_i[i]
+                n_e, n_i = _gather_own(slot, window, hist_neuron, hist_count, hist_exc, part,
+                                       post, weight_nS, seg_exc[t, n & 1],
+                                       seg_inh[t, n & 1])  # fmt: skip
+                n_seg[t, n & 1, 0] = n_e
+                n_seg[t, n & 1, 1] = n_i
+                _neuron_pass(n, consts, v[lo:hi], g_e[lo:hi], g_i[lo:hi], h1[lo:hi], h2[lo:hi],
+                             trace[lo:hi], last_spike[lo:hi], crossed[lo:hi])  # fmt: skip
+                inh_lo = max(lo, n_exc)
+                if plastic and inh_lo < hi:
+                    trace_snapshot[n & 1, inh_lo:hi] = trace[inh_lo:hi]
+        if not forward:
+            break
+        # between regions: the spikes of step n and the draws of its second half
+        new_spikers = hist_neuron[slot]
+        n_spikes = _collect(crossed_words, crossed, new_spikers)
+        hist_count[slot] = n_spikes
+        n_exc_now = _count_exc(new_spikers, n_spikes, n_exc)
+        hist_exc[slot] = n_exc_now
+        for k_new in range(n_spikes):
+            spike_neuron[n_recorded] = new_spikers[k_new]
+            spike_step[n_recorded] = n
+            n_recorded += 1
+        rate_step = eta * (r - rho)
+        r = decay(r, dec_r)
+        bg_events, word = sample_table(word, bg_cdf)
+        bg_word = word
+        word = word + uint64(bg_events) * GAMMA
+        for window_s in range(stim_begin.shape[0]):
+            if stim_begin[window_s] <= n < stim_end[window_s]:
+                for k_stim in range(stim_ptr[window_s], stim_ptr[window_s + 1]):
+                    n_stim, word = sample_table(word, stim_cdf)
+                    stim_add[k_stim] = n_stim * bg_weight
+        for _ in range(n_exc_now):
+            r += r_inc
+        n_exc_spikes += n_exc_now
+        n_inh_spikes += n_spikes - n_exc_now
+        pending = True
+        n += 1
+    rng_state[0] = word
+    rate_unit[0] = r
+    return n, n_recorded, n_exc_spikes, n_inh_spikes
