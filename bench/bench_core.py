@@ -28,6 +28,7 @@ Needs ``bench/setup_brian2_env.sh`` to have been run for the Brian2 engines.
 """
 
 import argparse
+import hashlib
 import json
 import os
 import platform
@@ -87,6 +88,7 @@ def run_eiplast_child(args):
         summary = simulate_network(network, NeuronParams(), BackgroundParams(), plasticity, run,
                                    tmp / "spikes.h5", progress=False)  # fmt: skip
         call_s = time.perf_counter() - t_call
+        spikes_sha256 = hashlib.sha256((tmp / "spikes.h5").read_bytes()).hexdigest()
     result = {
         "run_s": summary["wall_s"],
         "call_s": call_s,
@@ -96,6 +98,8 @@ def run_eiplast_child(args):
         "rate_inh_hz": summary["rate_inh_hz"],
         "peak_rss_self_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0,
         "total_s": time.perf_counter() - t0,
+        "threads": __import__("numba").get_num_threads(),
+        "spikes_sha256": spikes_sha256,
         "versions": {"numpy": np.__version__, "numba": __import__("numba").__version__},
     }
     Path(args.json_out).write_text(json.dumps(result, indent=1))
@@ -110,8 +114,9 @@ def _run_child(cmd, env):
     return proc.returncode, usage.ru_maxrss / 1024.0
 
 
-def run_engine(engine, args, workdir):
-    env = {**os.environ, **SINGLE_THREAD_ENV}
+def run_engine(engine, args, workdir, threads=1):
+    """One run of ``engine`` in a child process; ``threads``: numba threads of ``eiplast``."""
+    env = {**os.environ, **SINGLE_THREAD_ENV, "NUMBA_NUM_THREADS": str(threads)}
     out = workdir / f"{engine}.json"
     if engine == "eiplast":
         cmd = [str(OUR_PYTHON), str(Path(__file__).resolve()), "--child-eiplast",
@@ -157,6 +162,7 @@ def run_engine(engine, args, workdir):
         "process_wall_s": wall,
         "load_average_1min": [round(load_start, 2), round(load_end, 2)],
         **({"run_binary_s": child["run_binary_s"]} if "run_binary_s" in child else {}),
+        **({"spikes_sha256": child["spikes_sha256"]} if "spikes_sha256" in child else {}),
         **({"brian2_version": child["brian2_version"]} if "brian2_version" in child else {}),
     }
 

@@ -39,6 +39,7 @@ rule train:
     priority: REPLAY_BRANCH_PRIORITY
     conda:
         CONDA_ENV
+    threads: SIMULATION_THREADS
     resources:
         mem_mb=SIMULATION_MEM_MB,
         runtime=simulation_runtime("train"),
@@ -60,6 +61,7 @@ rule spontaneous:
     priority: REPLAY_BRANCH_PRIORITY
     conda:
         CONDA_ENV
+    threads: SIMULATION_THREADS
     resources:
         mem_mb=SIMULATION_MEM_MB,
         runtime=simulation_runtime("spontaneous"),
@@ -81,6 +83,7 @@ rule spontaneous_shuffle:
     priority: REPLAY_BRANCH_PRIORITY
     conda:
         CONDA_ENV
+    threads: SIMULATION_THREADS
     resources:
         mem_mb=SIMULATION_MEM_MB,
         runtime=simulation_runtime("spontaneous_shuffle"),
@@ -101,6 +104,7 @@ rule conductances:
         benchmark_path("conductances/{rule}_P{patterns}")
     conda:
         CONDA_ENV
+    threads: SIMULATION_THREADS
     resources:
         mem_mb=conductance_mem_mb(),
         runtime=simulation_runtime("conductances"),

@@ -13,6 +13,7 @@ PATTERNS = [int(p) for p in config["patterns"]]
 REPLAY_ONLY_PATTERNS = [int(p) for p in config["replay_only_patterns"]]
 ALL_PATTERNS = PATTERNS + REPLAY_ONLY_PATTERNS
 SHARDS = int(config["shards"])
+SIMULATION_THREADS = int(config["simulation_threads"])
 BALANCED_POINTS = balanced_points(config)
 
 CONNECTIVITY = f"{OUT}/networks/connectivity_P{{patterns}}.h5"
