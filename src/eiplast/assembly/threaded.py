@@ -12,11 +12,18 @@ One parallel region per step. Region n runs, on each thread's range:
 
 1. the second half of step n − 1: background and stimulus input, delayed arrivals (with the
    pre-synaptic I→E rule), the post-synaptic rule of the range's E spikers and their resets;
-2. the first half of step n: the state sample, the list of this thread's arrivals with delay ≥ 1
-   in step n (their spikes are known; prefetched now, delivered in region n + 1), the neuron pass.
+2. the first half of step n: the thread's share of step n's background targets (below), the
+   state sample, the list of this thread's arrivals with delay ≥ 1 in step n (their spikes are
+   known; prefetched now, delivered in region n + 1), the neuron pass.
 
-Between regions one thread collects the spikes of step n, updates the population-rate unit and
-draws the random numbers of step n (their stream order is that of ``run_steps``).
+Before region n one thread draws step n's background event count and stimulus counts; after it,
+that thread collects the spikes of step n and updates the population-rate unit. The random
+stream is consumed in ``run_steps``' order: the background targets of step n are the words
+after its event count, and thread t computes the t-th k-th of them (the stream is
+counter-based), sorted by owning range; every event adds the same weight, so the order in which
+an owner adds them does not matter.
+
+Where the time goes, and the speedup on two threads: docs/benchmarks.md, "Threads".
 
 The post-synaptic rule of step n − 1 reads the trace of presynaptic I neurons owned by other
 threads, which those threads reset and decay in the same region; it reads them from
@@ -58,6 +65,8 @@ from eiplast.assembly.network import (
     _inh_segment,
     _past_slot,
     _post_updates,
+    _prefetch_post_updates,
+    _prefetch_range,
     _prefetch_segment,
     _scatter,
     decay,
@@ -272,13 +281,15 @@ def run_steps_threaded(
     seg_exc = np.empty((k_threads, 2, max_segments, 2), dtype=np.int64)
     seg_inh = np.empty((k_threads, 2, max_segments, 3), dtype=np.int64)
     n_seg = np.zeros((k_threads, 2, 2), dtype=np.int64)
-    bg_target = np.empty((k_threads, bg_cdf.shape[0]), dtype=np.int64)
-    stim_add = np.zeros(stim_neurons.shape[0])  # nS, this step's stimulus per listed neuron
-    trace_snapshot = np.empty((2, n_total))
-    # the previous step's draws and rate error, for its second half in the next region
+    # background events per step parity: drawn by thread src for owner dst, (2, src, dst, event)
+    bg_bucket = np.empty((2, k_threads, k_threads, bg_cdf.shape[0]), dtype=np.int32)
+    bg_count = np.zeros((2, k_threads, k_threads), dtype=np.int64)
+    bg_scratch = np.empty((k_threads, bg_cdf.shape[0]), dtype=np.int64)
+    stim_add = np.zeros((2, stim_neurons.shape[0]))  # nS per listed neuron, per step parity
     bg_events = 0
     bg_word = word
-    rate_step = 0.0
+    trace_snapshot = np.empty((2, n_total))
+    rate_step = 0.0  # of the previous step, for its second half in the next region
     n_spikes = 0
     n_exc_now = 0
     n_exc_spikes = 0
@@ -292,6 +303,15 @@ def run_steps_threaded(
         prev = n - 1
         prev_slot = prev % n_slots
         slot = n % n_slots
+        if forward:  # the draws of step n, in run_steps' stream order
+            bg_events, word = sample_table(word, bg_cdf)
+            bg_word = word
+            word = word + uint64(bg_events) * GAMMA
+            for window_s in range(stim_begin.shape[0]):
+                if stim_begin[window_s] <= n < stim_end[window_s]:
+                    for k_stim in range(stim_ptr[window_s], stim_ptr[window_s + 1]):
+                        n_stim, word = sample_table(word, stim_cdf)
+                        stim_add[n & 1, k_stim] = n_stim * bg_weight
         for t in prange(k_threads):
             lo = bounds[t]
             hi = bounds[t + 1]
@@ -299,21 +319,29 @@ def run_steps_threaded(
             if pending:
                 own_seg_exc = seg_exc[t, prev & 1]
                 own_seg_inh = seg_inh[t, prev & 1]
-                # background and stimulus onto g_e
-                targets = bg_target[t]
-                _draw_targets(bg_word, bg_events, n_total, targets)
-                for e in range(bg_events):
-                    q = targets[e]
-                    if lo <= q < hi:
-                        g_e[q] += bg_weight
-                for w in range(stim_begin.shape[0]):
-                    if stim_begin[w] <= prev < stim_end[w]:
-                        for s in range(stim_ptr[w], stim_ptr[w + 1]):
-                            q = stim_neurons[s]
-                            if lo <= q < hi:
-                                g_e[q] += stim_add[s]
-                # delayed arrivals: E sources, then I sources (delay 0, then the list)
+                # ask for what this region reads at scattered places: the pointer rows of the
+                # previous step's spikers (read by this step's list) and the I→E weights their
+                # post-synaptic rule updates
                 spikers = hist_neuron[prev_slot]
+                for s in range(n_spikes):
+                    _prefetch_range(part[spikers[s]], 0, part.shape[1])
+                own_a, own_b = _own_span(spikers, 0, n_exc_now, lo, hi)
+                if plastic:
+                    _prefetch_post_updates(spikers[own_a:], own_b - own_a, ei_ptr, ei_syn, ei_pre,
+                                           weight_nS)  # fmt: skip
+                # background events onto this range (drawn by every thread, one region earlier;
+                # they all add the same weight, so their order does not matter), then stimulus
+                for src in range(k_threads):
+                    own_events = bg_bucket[prev & 1, src, t]
+                    for e in range(bg_count[prev & 1, src, t]):
+                        g_e[own_events[e]] += bg_weight
+                for window_s in range(stim_begin.shape[0]):
+                    if stim_begin[window_s] <= prev < stim_end[window_s]:
+                        for k_stim in range(stim_ptr[window_s], stim_ptr[window_s + 1]):
+                            q = stim_neurons[k_stim]
+                            if lo <= q < hi:
+                                g_e[q] += stim_add[prev & 1, k_stim]
+                # delayed arrivals: E sources, then I sources (delay 0, then the list)
                 if window[0] == 0:
                     for s in range(n_exc_now):
                         pre = spikers[s]
@@ -341,8 +369,7 @@ def run_steps_threaded(
                                  weight_nS, g_i, trace, alpha_hebb, rule, hebb_step, rate_step,
                                  w_max)  # fmt: skip
                 # post-synaptic rule of this range's E spikers, then resets of its spikers
-                a, b = _own_span(spikers, 0, n_exc_now, lo, hi)
-                _post_updates(spikers[a:], b - a, ei_ptr, ei_syn, ei_pre, weight_nS,
+                _post_updates(spikers[own_a:], own_b - own_a, ei_ptr, ei_syn, ei_pre, weight_nS,
                               trace_snapshot[prev & 1], rule, hebb_step, rate_step,
                               w_max)  # fmt: skip
                 a, b = _own_span(spikers, 0, n_spikes, lo, hi)
@@ -354,6 +381,21 @@ def run_steps_threaded(
                     trace[i] += 1.0
                     last_spike[i] = prev
             if forward:
+                # this thread's share of step n's background events, sorted by owner
+                e_lo = bg_events * t // k_threads
+                e_hi = bg_events * (t + 1) // k_threads
+                drawn = bg_scratch[t]
+                _draw_targets(bg_word + uint64(e_lo) * GAMMA, e_hi - e_lo, n_total, drawn)
+                for owner in range(k_threads):
+                    bucket = bg_bucket[n & 1, t, owner]
+                    owner_lo = bounds[owner]
+                    owner_hi = bounds[owner + 1]
+                    kept = 0
+                    for e in range(e_hi - e_lo):  # branch-free compaction
+                        q = drawn[e]
+                        bucket[kept] = q
+                        kept += (q >= owner_lo) & (q < owner_hi)
+                    bg_count[n & 1, t, owner] = kept
                 if state_every > 0 and n % state_every == 0:
                     row = n // state_every - state_first_row
                     for i in range(lo, hi):
@@ -371,7 +413,7 @@ def run_steps_threaded(
                     trace_snapshot[n & 1, inh_lo:hi] = trace[inh_lo:hi]
         if not forward:
             break
-        # between regions: the spikes of step n and the draws of its second half
+        # between regions: the spikes of step n
         new_spikers = hist_neuron[slot]
         n_spikes = _collect(crossed_words, crossed, new_spikers)
         hist_count[slot] = n_spikes
@@ -383,14 +425,6 @@ def run_steps_threaded(
             n_recorded += 1
         rate_step = eta * (r - rho)
         r = decay(r, dec_r)
-        bg_events, word = sample_table(word, bg_cdf)
-        bg_word = word
-        word = word + uint64(bg_events) * GAMMA
-        for window_s in range(stim_begin.shape[0]):
-            if stim_begin[window_s] <= n < stim_end[window_s]:
-                for k_stim in range(stim_ptr[window_s], stim_ptr[window_s + 1]):
-                    n_stim, word = sample_table(word, stim_cdf)
-                    stim_add[k_stim] = n_stim * bg_weight
         for _ in range(n_exc_now):
             r += r_inc
         n_exc_spikes += n_exc_now
