@@ -123,20 +123,6 @@ def test_delayed_transmission_timing(delay, source):
     assert np.isclose(trace[delay + 2], 2.0 * np.exp(-DT / 6.0))
 
 
-def _random_network(n_exc=40, n_inh=10, p=0.3, max_delay=6, seed=0):
-    """Dense random network with delays 0 … max_delay for every source (so E sources have
-    delay-0 synapses too, unlike the generated networks)."""
-    gen = np.random.default_rng(seed)
-    n = n_exc + n_inh
-    pre, post = np.nonzero(gen.random((n, n)) < p)
-    keep = pre != post
-    pre, post = pre[keep], post[keep]
-    weight = np.where(pre < n_exc, 0.6, 1.2) * gen.uniform(0.5, 1.5, pre.size)
-    delay = gen.integers(0, max_delay + 1, pre.size)
-    exc_alpha = gen.normal(size=n_exc)  # neuron-specific threshold jumps a1 (A2)
-    return network_from_synapses(n_exc, n_inh, pre, post, weight, delay, exc_alpha=exc_alpha)
-
-
 def _exp_neg(x):
     y = 0.125 * x
     p = 1.0 - y * (
@@ -239,13 +225,13 @@ def _reference_run(sim, n_steps, *, kind, eta, tau_rate_s, n_sources, tau_stdp=2
 
 
 @pytest.mark.parametrize("kind", ["hebb", "rate", "static"])
-def test_kernel_matches_plain_reference_loop(kind):
+def test_kernel_matches_plain_reference_loop(kind, random_network):
     """Bit for bit: the kernel's split E/I delivery, segment lists, narrow index types,
     background draw and prefetching change nothing against one plain pass, and the plain pass
     takes its constants from the model description, so a wrong constant in the simulator
     (a decay factor, a threshold jump, the refractory period, α) fails here too. (κ = 20/τ_stdp
     is 1 at τ_stdp = 20 ms: test_slhp_rule_by_hand_reaches_both_bounds checks it.)"""
-    net = _random_network()
+    net = random_network()
     plasticity = PlasticityParams(kind=kind, tau_rate_s=0.05)
     run = RunParams(duration_s=1.0, learning_rate=0.05, seed=7)
     background = BackgroundParams(n_sources=1500)
@@ -273,12 +259,12 @@ def test_decay_flushes_below_the_subnormal_range():
 
 
 @pytest.mark.parametrize("kind", ["hebb", "rate"])
-def test_flushing_decayed_state_changes_no_output(kind):
+def test_flushing_decayed_state_changes_no_output(kind, random_network):
     """Neurons that stay silent let H1, H2 and x decay through float64's subnormal range; the
     kernel sets them to 0 instead. Against the plain loop *without* that flush, spikes, weights
     and v are bit-identical, and the state differs only where the plain loop holds a subnormal
     number (there the kernel holds 0)."""
-    net = _random_network()
+    net = random_network()
     plasticity = PlasticityParams(kind=kind, tau_rate_s=0.05)
     run = RunParams(duration_s=1.0, learning_rate=0.05, seed=7)
     background = BackgroundParams(n_sources=1050)  # 30 of the 50 neurons spike in 0.2 s

@@ -5,7 +5,6 @@ import filecmp
 import numpy as np
 import pytest
 
-from eiplast.assembly.connectivity import network_from_synapses
 from eiplast.assembly.network import delay_pointers
 from eiplast.assembly.params import (
     BackgroundParams,
@@ -18,20 +17,6 @@ from eiplast.assembly.simulate import NetworkSimulator, simulate_network
 from eiplast.assembly.threaded import partition_pointers, thread_bounds
 
 
-def _random_network(n_exc=300, n_inh=75, p=0.1, max_delay=5, seed=0):
-    """Random network with delays 0 … max_delay for every source (E sources have delay-0
-    synapses too, unlike the generated networks), strong enough to fire."""
-    gen = np.random.default_rng(seed)
-    n = n_exc + n_inh
-    pre, post = np.nonzero(gen.random((n, n)) < p)
-    keep = pre != post
-    pre, post = pre[keep], post[keep]
-    weight = np.where(pre < n_exc, 1.0, 2.0) * gen.uniform(0.5, 1.5, pre.size)
-    delay = gen.integers(0, max_delay + 1, pre.size)
-    exc_alpha = gen.normal(size=n_exc)
-    return network_from_synapses(n_exc, n_inh, pre, post, weight, delay, exc_alpha=exc_alpha)
-
-
 def test_thread_bounds_are_aligned_and_cover_the_network():
     assert thread_bounds(10000, 1).tolist() == [0, 10000]
     assert thread_bounds(10000, 2).tolist() == [0, 4992, 10000]  # 78 · 64
@@ -41,8 +26,8 @@ def test_thread_bounds_are_aligned_and_cover_the_network():
         thread_bounds(100, 0)
 
 
-def test_partition_pointers_split_every_segment_by_target_range():
-    net = _random_network(n_exc=120, n_inh=40, p=0.2)
+def test_partition_pointers_split_every_segment_by_target_range(random_network):
+    net = random_network(n_exc=120, n_inh=40, p=0.2)
     n_delays = int(net.delay_steps.max()) + 1
     ptr = delay_pointers(net.indptr, net.post, net.delay_steps, n_delays, net.n_exc)
     bounds = np.array([0, 37, 120, 131, 160])  # any bounds, E/I boundary inside a range
@@ -72,11 +57,11 @@ def _run(net, kind, threads, background, stimuli=(), chunks=(997, 1500, 3000)):
 
 @pytest.mark.parametrize("kind", ["hebb", "rate", "static"])
 @pytest.mark.parametrize("threads", [2, 3, 5])
-def test_threads_give_the_one_thread_results(kind, threads):
+def test_threads_give_the_one_thread_results(kind, threads, random_network):
     """Spikes, sampled conductances, weights and every state array are identical, across
     chunk boundaries at odd steps, with overlapping stimulus windows and delay-0 synapses, and
     when the spike buffer fills (the kernel then stops early and is called again)."""
-    net = _random_network()
+    net = random_network(n_exc=300, n_inh=75, p=0.1, max_delay=5, weights_nS=(1.0, 2.0))
     stimuli = (Stimulus(0.02, 0.12, tuple(range(0, 300, 7))), Stimulus(0.1, 0.2, (3, 5, 299)))
     background = BackgroundParams(n_sources=1000, rate_hz=3.0)
     one, one_out = _run(net, kind, 1, background, stimuli)
@@ -93,9 +78,9 @@ def test_threads_give_the_one_thread_results(kind, threads):
         assert np.array_equal(value, many.dynamic()[name]), name
 
 
-def test_thread_count_changes_no_byte_of_a_resumed_run(tmp_path):
+def test_thread_count_changes_no_byte_of_a_resumed_run(tmp_path, random_network):
     """A run on 2 threads, interrupted and resumed on 3, writes the bytes of a one-thread run."""
-    net = _random_network(seed=1)
+    net = random_network(n_exc=300, n_inh=75, p=0.1, max_delay=5, seed=1, weights_nS=(1.0, 2.0))
 
     def stage(path, threads, stop_after_chunks=None):
         run = RunParams(duration_s=0.4, learning_rate=1e-2, seed=5, chunk_s=0.1)

@@ -238,19 +238,23 @@ def _past_slot(slot, d, n_slots):
 
 
 @njit(cache=True, inline="always")
-def _gather_arrivals(slot, window, hist_neuron, hist_count, hist_exc, delay_ptr, post, weight_nS,
+def _gather_arrivals(slot, window, hist_neuron, hist_count, hist_exc, ptr, stride, post, weight_nS,
                      seg_exc, seg_inh):  # fmt: skip
     """List the non-empty segments arriving in this step with delay ≥ 1 (their spikes are
     known), in delivery order, and prefetch them. E sources: rows (start, end) of ``seg_exc``;
-    I sources: rows (start, start of I targets, end) of ``seg_inh``. Returns both counts."""
+    I sources: rows (start, start of I targets, end) of ``seg_inh``. Returns both counts.
+
+    ``ptr[pre, stride·d + j]``, j = 0, 1, 2: start, start of I targets and end of the segment
+    (pre, d): ``delay_pointers``' table (stride 2) or one thread's ``partition_pointers`` table
+    (stride 3)."""
     n_slots = hist_count.shape[0]
     n_e = 0
     for d in range(max(window[0], 1), window[1]):
         past = _past_slot(slot, d, n_slots)
         for k in range(hist_exc[past]):
             pre = hist_neuron[past, k]
-            e0 = delay_ptr[pre, 2 * d]
-            end = delay_ptr[pre, 2 * d + 2]
+            e0 = ptr[pre, stride * d]
+            end = ptr[pre, stride * d + 2]
             if end > e0:
                 seg_exc[n_e, 0] = e0
                 seg_exc[n_e, 1] = end
@@ -261,12 +265,11 @@ def _gather_arrivals(slot, window, hist_neuron, hist_count, hist_exc, delay_ptr,
         past = _past_slot(slot, d, n_slots)
         for k in range(hist_exc[past], hist_count[past]):
             pre = hist_neuron[past, k]
-            e0 = delay_ptr[pre, 2 * d]
-            i0 = delay_ptr[pre, 2 * d + 1]
-            end = delay_ptr[pre, 2 * d + 2]
+            e0 = ptr[pre, stride * d]
+            end = ptr[pre, stride * d + 2]
             if end > e0:
                 seg_inh[n_i, 0] = e0
-                seg_inh[n_i, 1] = i0
+                seg_inh[n_i, 1] = ptr[pre, stride * d + 1]
                 seg_inh[n_i, 2] = end
                 n_i += 1
                 _prefetch_segment(post, weight_nS, e0, end)
@@ -344,6 +347,44 @@ def _post_updates(spikers, n_exc_spikers, ei_ptr, ei_syn, ei_pre, weight_nS, tra
 
 
 @njit(cache=True, inline="always")
+def _neuron_pass(n, consts, v, g_e, g_i, h1, h2, trace, last_spike, crossed):
+    """Phase 1 of a step: integrate every neuron of the given arrays (the whole population, or
+    one thread's slices of it: LLVM vectorises the loop over arrays that start at the range's
+    first neuron, not over a range of the whole arrays) and mark threshold crossings."""
+    dt_over_c = consts[C_DT_OVER_C]
+    g_leak = consts[C_G_LEAK]
+    gl_el = consts[C_G_LEAK_E_LEAK]
+    e_exc = consts[C_E_EXC]
+    e_inh = consts[C_E_INH]
+    dec_ge = consts[C_DECAY_GE]
+    dec_gi = consts[C_DECAY_GI]
+    dec_h1 = consts[C_DECAY_H1]
+    dec_h2 = consts[C_DECAY_H2]
+    dec_x = consts[C_DECAY_TRACE]
+    theta0 = consts[C_THETA0]
+    theta_max = consts[C_THETA_MAX]
+    ref_steps = int(consts[C_REFRACTORY_STEPS])
+    for i in range(v.shape[0]):
+        ge = g_e[i]
+        gi = g_i[i]
+        g_tot = g_leak + ge + gi
+        v_inf = (gl_el + ge * e_exc + gi * e_inh) / g_tot
+        v_old = v[i]
+        v_new = v_inf + (v_old - v_inf) * exp_neg(dt_over_c * g_tot)
+        free = n - last_spike[i] >= ref_steps
+        v_new = v_new if free else v_old
+        v[i] = v_new
+        g_e[i] = decay(ge, dec_ge)
+        g_i[i] = decay(gi, dec_gi)
+        th1 = decay(h1[i], dec_h1)
+        th2 = decay(h2[i], dec_h2)
+        h1[i] = th1
+        h2[i] = th2
+        trace[i] = decay(trace[i], dec_x)
+        crossed[i] = free & (v_new > min(theta0 + th1 + th2, theta_max))
+
+
+@njit(cache=True, inline="always")
 def _collect(crossed_words, crossed, spikers):
     """Indices of the crossings in increasing order (so E spikers come first); returns their
     number. Spikes are rare: whole words of 8 neurons are skipped at once."""
@@ -414,22 +455,9 @@ def run_steps(
     be any integer type (``narrow_indices``).
     Returns (next step to simulate, number of spikes recorded, E spikes, I spikes).
     """
-    dt_over_c = consts[C_DT_OVER_C]
-    g_leak = consts[C_G_LEAK]
-    gl_el = consts[C_G_LEAK_E_LEAK]
-    e_exc = consts[C_E_EXC]
-    e_inh = consts[C_E_INH]
-    dec_ge = consts[C_DECAY_GE]
-    dec_gi = consts[C_DECAY_GI]
-    dec_h1 = consts[C_DECAY_H1]
-    dec_h2 = consts[C_DECAY_H2]
-    dec_x = consts[C_DECAY_TRACE]
     dec_r = consts[C_DECAY_RATE]
-    theta0 = consts[C_THETA0]
-    theta_max = consts[C_THETA_MAX]
     a2 = consts[C_A2]
     e_leak = consts[C_E_LEAK]
-    ref_steps = int(consts[C_REFRACTORY_STEPS])
     bg_weight = consts[C_BACKGROUND_WEIGHT]
     eta = consts[C_ETA]
     k_hebb = consts[C_K_HEBB]
@@ -465,27 +493,10 @@ def run_steps(
                 state_gi[row, i] = g_i[i]
         slot = n % n_slots
         n_seg_exc, n_seg_inh = _gather_arrivals(slot, window, hist_neuron, hist_count, hist_exc,
-                                                delay_ptr, post, weight_nS, seg_exc,
+                                                delay_ptr, 2, post, weight_nS, seg_exc,
                                                 seg_inh)  # fmt: skip
         # 1. integrate (branch-free, vectorisable), then collect threshold crossings
-        for i in range(n_total):
-            ge = g_e[i]
-            gi = g_i[i]
-            g_tot = g_leak + ge + gi
-            v_inf = (gl_el + ge * e_exc + gi * e_inh) / g_tot
-            v_old = v[i]
-            v_new = v_inf + (v_old - v_inf) * exp_neg(dt_over_c * g_tot)
-            free = n - last_spike[i] >= ref_steps
-            v_new = v_new if free else v_old
-            v[i] = v_new
-            g_e[i] = decay(ge, dec_ge)
-            g_i[i] = decay(gi, dec_gi)
-            th1 = decay(h1[i], dec_h1)
-            th2 = decay(h2[i], dec_h2)
-            h1[i] = th1
-            h2[i] = th2
-            trace[i] = decay(trace[i], dec_x)
-            crossed[i] = free & (v_new > min(theta0 + th1 + th2, theta_max))
+        _neuron_pass(n, consts, v, g_e, g_i, h1, h2, trace, last_spike, crossed)
         spikers = hist_neuron[slot]
         n_spikes = _collect(crossed_words, crossed, spikers)
         hist_count[slot] = n_spikes

@@ -38,39 +38,26 @@ from eiplast.assembly.network import (
     _AHEAD,
     C_A2,
     C_BACKGROUND_WEIGHT,
-    C_DECAY_GE,
-    C_DECAY_GI,
-    C_DECAY_H1,
-    C_DECAY_H2,
     C_DECAY_RATE,
-    C_DECAY_TRACE,
-    C_DT_OVER_C,
-    C_E_EXC,
-    C_E_INH,
     C_E_LEAK,
     C_ETA,
-    C_G_LEAK,
-    C_G_LEAK_E_LEAK,
     C_K_HEBB,
     C_RATE_INCREMENT,
-    C_REFRACTORY_STEPS,
     C_RHO,
-    C_THETA0,
-    C_THETA_MAX,
     C_W_MAX,
     RULE_STATIC,
     _collect,
     _count_exc,
     _draw_targets,
+    _gather_arrivals,
     _inh_segment,
-    _past_slot,
+    _neuron_pass,
     _post_updates,
     _prefetch_post_updates,
     _prefetch_range,
     _prefetch_segment,
     _scatter,
     decay,
-    exp_neg,
 )
 from eiplast.engine.rng import GAMMA, sample_table
 
@@ -124,77 +111,6 @@ def partition_pointers(delay_ptr, post, bounds):
                 out[t, i, 3 * d + 1] = min(max(split, a), b)
                 out[t, i, 3 * d + 2] = b
     return out
-
-
-@njit(cache=True, inline="always")
-def _gather_own(slot, window, hist_neuron, hist_count, hist_exc, part, post, weight_nS, seg_exc,
-                seg_inh):  # fmt: skip
-    """``network._gather_arrivals`` for one thread's part of the segments (``part``: its table
-    from ``partition_pointers``)."""
-    n_slots = hist_count.shape[0]
-    n_e = 0
-    for d in range(max(window[0], 1), window[1]):
-        past = _past_slot(slot, d, n_slots)
-        for k in range(hist_exc[past]):
-            pre = hist_neuron[past, k]
-            e0 = part[pre, 3 * d]
-            end = part[pre, 3 * d + 2]
-            if end > e0:
-                seg_exc[n_e, 0] = e0
-                seg_exc[n_e, 1] = end
-                n_e += 1
-                _prefetch_segment(post, weight_nS, e0, end)
-    n_i = 0
-    for d in range(max(window[2], 1), window[3]):
-        past = _past_slot(slot, d, n_slots)
-        for k in range(hist_exc[past], hist_count[past]):
-            pre = hist_neuron[past, k]
-            e0 = part[pre, 3 * d]
-            end = part[pre, 3 * d + 2]
-            if end > e0:
-                seg_inh[n_i, 0] = e0
-                seg_inh[n_i, 1] = part[pre, 3 * d + 1]
-                seg_inh[n_i, 2] = end
-                n_i += 1
-                _prefetch_segment(post, weight_nS, e0, end)
-    return n_e, n_i
-
-
-@njit(cache=True, inline="always")
-def _neuron_pass(n, consts, v, g_e, g_i, h1, h2, trace, last_spike, crossed):
-    """Phase 1 of ``run_steps`` on slices of the state arrays (slices starting at 0 let LLVM
-    vectorise the loop)."""
-    dt_over_c = consts[C_DT_OVER_C]
-    g_leak = consts[C_G_LEAK]
-    gl_el = consts[C_G_LEAK_E_LEAK]
-    e_exc = consts[C_E_EXC]
-    e_inh = consts[C_E_INH]
-    dec_ge = consts[C_DECAY_GE]
-    dec_gi = consts[C_DECAY_GI]
-    dec_h1 = consts[C_DECAY_H1]
-    dec_h2 = consts[C_DECAY_H2]
-    dec_x = consts[C_DECAY_TRACE]
-    theta0 = consts[C_THETA0]
-    theta_max = consts[C_THETA_MAX]
-    ref_steps = int(consts[C_REFRACTORY_STEPS])
-    for i in range(v.shape[0]):
-        ge = g_e[i]
-        gi = g_i[i]
-        g_tot = g_leak + ge + gi
-        v_inf = (gl_el + ge * e_exc + gi * e_inh) / g_tot
-        v_old = v[i]
-        v_new = v_inf + (v_old - v_inf) * exp_neg(dt_over_c * g_tot)
-        free = n - last_spike[i] >= ref_steps
-        v_new = v_new if free else v_old
-        v[i] = v_new
-        g_e[i] = decay(ge, dec_ge)
-        g_i[i] = decay(gi, dec_gi)
-        th1 = decay(h1[i], dec_h1)
-        th2 = decay(h2[i], dec_h2)
-        h1[i] = th1
-        h2[i] = th2
-        trace[i] = decay(trace[i], dec_x)
-        crossed[i] = free & (v_new > min(theta0 + th1 + th2, theta_max))
 
 
 @njit(cache=True, inline="always")
@@ -401,9 +317,9 @@ def run_steps_threaded(
                     for i in range(lo, hi):
                         state_ge[row, i] = g_e[i]
                         state_gi[row, i] = g_i[i]
-                n_e, n_i = _gather_own(slot, window, hist_neuron, hist_count, hist_exc, part,
-                                       post, weight_nS, seg_exc[t, n & 1],
-                                       seg_inh[t, n & 1])  # fmt: skip
+                n_e, n_i = _gather_arrivals(slot, window, hist_neuron, hist_count, hist_exc, part,
+                                            3, post, weight_nS, seg_exc[t, n & 1],
+                                            seg_inh[t, n & 1])  # fmt: skip
                 n_seg[t, n & 1, 0] = n_e
                 n_seg[t, n & 1, 1] = n_i
                 _neuron_pass(n, consts, v[lo:hi], g_e[lo:hi], g_i[lo:hi], h1[lo:hi], h2[lo:hi],
