@@ -246,6 +246,9 @@ CHAIN = {
     "shuffle_rules": [],
     "patterns": [20],
     "stages": {"spontaneous": {"duration_s": 400, "chunk_s": 4}},
+    # one CPU per simulation, so that two jobs fit on the 2-CPU test node at once (the orphaned
+    # writer's test needs its second job to start while the first still holds its CPU)
+    "simulation_threads": 1,
 }
 
 
