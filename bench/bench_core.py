@@ -49,6 +49,7 @@ ENGINES = ("eiplast", "brian2_runtime", "brian2_cpp_standalone")
 def run_eiplast_child(args):
     """Inside the child process: time our core and print a JSON summary."""
     t0 = time.perf_counter()
+    import numba
     import numpy as np
 
     from eiplast.assembly.connectivity import (
@@ -86,7 +87,8 @@ def run_eiplast_child(args):
                         seed=args.seed, chunk_s=10.0)  # fmt: skip
         t_call = time.perf_counter()
         summary = simulate_network(network, NeuronParams(), BackgroundParams(), plasticity, run,
-                                   tmp / "spikes.h5", progress=False)  # fmt: skip
+                                   tmp / "spikes.h5", progress=False,
+                                   threads=numba.get_num_threads())  # fmt: skip
         call_s = time.perf_counter() - t_call
         spikes_sha256 = hashlib.sha256((tmp / "spikes.h5").read_bytes()).hexdigest()
     result = {
@@ -98,9 +100,9 @@ def run_eiplast_child(args):
         "rate_inh_hz": summary["rate_inh_hz"],
         "peak_rss_self_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0,
         "total_s": time.perf_counter() - t0,
-        "threads": __import__("numba").get_num_threads(),
+        "threads": numba.get_num_threads(),
         "spikes_sha256": spikes_sha256,
-        "versions": {"numpy": np.__version__, "numba": __import__("numba").__version__},
+        "versions": {"numpy": np.__version__, "numba": numba.__version__},
     }
     Path(args.json_out).write_text(json.dumps(result, indent=1))
 

@@ -18,4 +18,5 @@ with logged(sm):
         background=sm.params.background,
         trained_output=getattr(sm.output, "trained", None),
         stage=sm.params.stage,
+        threads=sm.threads,
     )

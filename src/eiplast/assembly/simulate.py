@@ -9,7 +9,6 @@ import json
 import math
 from dataclasses import asdict
 
-import numba
 import numpy as np
 
 from eiplast.assembly import network as net
@@ -255,20 +254,21 @@ def simulate_network(
     stage="",
     progress=True,
     stop_after_chunks=None,
-    threads=None,
+    threads=1,
 ):
     """Simulate ``run.duration_s`` of the network and write ``output_path`` (spike file).
 
     ``trained_network_path``: if given, the network with its final weights is written there as a
     connectivity file (training). ``stop_after_chunks`` ends the call early, leaving the
     checkpoint in place (used by tests to emulate an interrupted run). ``threads``: neuron ranges
-    simulated in parallel (default: numba's thread count); it changes no output byte.
+    simulated in parallel (at most numba's thread count run at once); it changes no output byte.
+    Two threads pay only for large networks (docs/benchmarks.md, "Threads"): on a network of
+    1000 neurons the parallel region of every step makes a run slower than on one thread.
     Returns a dict of summary figures (mean rates, wall time), or None when stopped early.
     """
     dt_ms = network.dt_ms
     n_steps = round(run.duration_s * 1000.0 / dt_ms)
     every = round(run.state_interval_ms / dt_ms) if run.record_state else 0
-    threads = numba.get_num_threads() if threads is None else threads
     sim = NetworkSimulator(network, neuron, background, plasticity, run, threads)
     chunk_steps = max(1, round(run.chunk_s * 1000.0 / dt_ms))
     if every:

@@ -50,6 +50,7 @@ def run_network_stage(
     trained_output=None,
     stage="",
     progress=True,
+    threads=1,
 ):
     """Rules train / spontaneous / spontaneous_shuffle / conductances (A5): simulate the
     connected network of ``network_file`` and write the spike file ``output``.
@@ -58,6 +59,7 @@ def run_network_stage(
     state_interval_ms, shuffle_ei, save_weights); ``plasticity``: PlasticityParams fields (the
     rule's definition; ignored when learning_rate is 0); ``neuron``/``background``: overrides of
     the model defaults. ``trained_output``: where to write the network with its final weights.
+    ``threads``: the job's threads (any number gives the same bytes).
     """
     run_params = RunParams.from_dict(run)
     plasticity_params = PlasticityParams.from_dict(plasticity or {"kind": "static"})
@@ -77,6 +79,7 @@ def run_network_stage(
         trained_output,
         stage=stage,
         progress=progress,
+        threads=threads,
     )
     if progress:
         note(f"{stage}: finished, {summary}")
