@@ -59,6 +59,7 @@ localrules:
     conductance_stats,
     sensitivity,
     summary,
+    reference_comparison,
     figure_replay_diversity,
 
 

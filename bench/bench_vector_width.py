@@ -18,7 +18,7 @@ runs one job per core), and their ratios to ``before``::
 
     git worktree add /tmp/before <commit>
     .venv/bin/python bench/bench_vector_width.py --baseline-src /tmp/before/src \\
-        --network <output_dir>/networks/trained_hebb_P1000.h5
+        --network <output_dir>/networks/trained_hebb_P1000_r0.h5
 """
 
 import argparse

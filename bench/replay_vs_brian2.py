@@ -1,7 +1,7 @@
 """Replay of one trained network, our core against Brian2 running the reference's equations.
 
 Both engines simulate the static network of ``--network`` (a trained connectivity file, e.g.
-``<output_dir>/networks/trained_rate_P1000.h5``) for ``--duration`` seconds with the same seed
+``<output_dir>/networks/trained_rate_P1000_r0.h5``) for ``--duration`` seconds with the same seed
 (different random streams), and both spike files go through the same replay analysis
 (``detect_activations`` and ``replay_row``, docs/model-description.md A7–A8, default
 parameters). Used to tell whether a difference from the reference's published replay table comes

@@ -1,7 +1,7 @@
 """Training from one connectivity, our core against Brian2 running the reference's equations.
 
 Both engines train the network of ``--connectivity`` (e.g. ``<output_dir>/networks/
-connectivity_P1000.h5``) with ``--rule`` for ``--duration`` seconds (same seed, different random
+connectivity_P1000_r0.h5``) with ``--rule`` for ``--duration`` seconds (same seed, different random
 streams); the table compares the trained I→E weights (mean, sd, quantiles, per-synapse
 correlation), each E neuron's total inhibition (mean, sd, correlation across neurons) and the
 population rates in three windows. Used to tell whether a difference from the reference's

@@ -10,10 +10,10 @@ from workflow_helpers import snakemake
 
 def test_failed_job_shows_its_traceback_once(tmp_path):
     out = tmp_path / "results"
-    damaged = out / "networks" / "connectivity_P20.h5"
+    damaged = out / "networks" / "connectivity_P20_r0.h5"
     damaged.parent.mkdir(parents=True)
     damaged.write_bytes(bytes(range(256)) * 16)
-    target = out / "train" / "hebb" / "P20.h5"
+    target = out / "train" / "hebb" / "P20_r0.h5"
 
     result = snakemake(tmp_path / "wd", "--config", f"output_dir={out}", "--", target)
     printed = result.stdout + result.stderr
@@ -25,5 +25,5 @@ def test_failed_job_shows_its_traceback_once(tmp_path):
     assert "Shell command: None" not in printed
     assert printed.count("Using workflow specific profile") == 1
 
-    log = (out / "logs" / "train" / "hebb_P20.log").read_text()
+    log = (out / "logs" / "train" / "hebb_P20_r0.log").read_text()
     assert log.count(final_line) == 1 and "rule train: start" in log

@@ -44,12 +44,12 @@ CHAIN = {
         "spontaneous": {"duration_s": 200, "chunk_s": 2},
     },
 }
-CONN = "networks/connectivity_P20.h5"
-TRAINED = "networks/trained_hebb_P20.h5"
-TRAIN = "train/hebb/P20.h5"
-SPONT = "spontaneous/hebb/P20.h5"
+CONN = "networks/connectivity_P20_r0.h5"
+TRAINED = "networks/trained_hebb_P20_r0.h5"
+TRAIN = "train/hebb/P20_r0.h5"
+SPONT = "spontaneous/hebb/P20_r0.h5"
 CHAIN_OUTPUTS = [CONN, TRAINED, TRAIN, SPONT]
-ACTIVATIONS = "activations/spontaneous/hebb/P20.h5"
+ACTIVATIONS = "activations/spontaneous/hebb/P20_r0.h5"
 RESUMED = re.compile(r"checkpoint \S+ found at step ([1-9][0-9]*)")
 
 
@@ -79,7 +79,7 @@ def resumed_from(out, target):
     """Steps the job log of ``target``'s simulation says it resumed from (Snakemake empties a
     job's log when the job starts again, so this is the current attempt only)."""
     stage = target.split("/")[0]
-    log = out / "logs" / stage / "hebb_P20.log"
+    log = out / "logs" / stage / "hebb_P20_r0.log"
     text = log.read_text(errors="replace") if log.exists() else ""
     return [int(s) for s in RESUMED.findall(text)]
 
@@ -270,7 +270,7 @@ def test_damaged_checkpoint_restarts_from_scratch(tmp_path, chain_config, refere
         fh.write(os.urandom(256))
     result = h.run(wd, out, "--", out / SPONT, configfiles=[chain_config], cores=1)
     assert result.returncode == 0, h.failure_message(result)
-    log = (out / "logs/spontaneous/hebb_P20.log").read_text(errors="replace")
+    log = (out / "logs/spontaneous/hebb_P20_r0.log").read_text(errors="replace")
     assert "unreadable: starting from the beginning" in log
     lost = h.compare_trees(reference, out, CHAIN_OUTPUTS)
     reliability.record(

@@ -72,7 +72,7 @@ def test_stage_times_and_summary(tmp_path):
 
 
 def test_weight_statistics_of_a_training_run(tmp_path, small_network):
-    train_file = tmp_path / "train" / "hebb" / "P20.h5"
+    train_file = tmp_path / "train" / "hebb" / "P20_r0.h5"
     train_file.parent.mkdir(parents=True)
     run = RunParams(duration_s=0.2, learning_rate=1e-3, chunk_s=0.1, seed=5, save_weights=True)
     plasticity = PlasticityParams(kind="hebb")
@@ -92,7 +92,8 @@ def test_weight_statistics_of_a_training_run(tmp_path, small_network):
     table = reproduction.weight_statistics(tmp_path)
     assert len(table) == 1
     row = table.iloc[0]
-    assert (row["rule"], row["patterns"], row["synapses"]) == ("hebb", 20, weights.size)
+    assert (row["rule"], row["patterns"], row["realisation"]) == ("hebb", 20, 0)
+    assert row["synapses"] == weights.size
     assert row["mean_nS"] == pytest.approx(weights.mean())
     assert row["std_nS"] == pytest.approx(weights.std())
     assert row["q05_nS"] <= row["median_nS"] <= row["q95_nS"]
@@ -120,10 +121,12 @@ def test_sensitivity_summary(tmp_path):
     # the same from the per-rule files of a run whose summary stage has not run yet
     out = tmp_path / "out"
     (out / "sensitivity" / "hebb").mkdir(parents=True)
-    table.drop(columns=["rule", "patterns"]).to_csv(out / "sensitivity/hebb/P20.csv", index=False)
-    (out / "sensitivity" / "hebb" / "P20").mkdir()  # shard folder, not a table
+    table.drop(columns=["rule", "patterns"]).to_csv(out / "sensitivity/hebb/P20_r1.csv",
+                                                   index=False)  # fmt: skip
+    (out / "sensitivity" / "hebb" / "P20_r1").mkdir()  # shard folder, not a table
     rows = reproduction.sensitivity_rows(out)
-    pd.testing.assert_frame_equal(rows, table)
+    pd.testing.assert_frame_equal(rows, table.assign(realisation=1)[["rule", "patterns",
+                                  "realisation", *table.columns[2:]]])  # fmt: skip
     assert "Linear sensitivities per population" in reproduction.reproduction_tables(out)
     assert reproduction.sensitivity_rows(tmp_path / "empty").empty
 
@@ -161,13 +164,13 @@ def test_comparison_with_the_reference(tmp_path):
            "entropy": 6.0, "mean_freq": 5.0, "mean_dur": 18.0, "rate_e_mean_hz": 3.0,
            "rate_i_mean_hz": 9.0}  # fmt: skip
     for run in ("spontaneous", "spontaneous_shuffle"):
-        path = out / "replay" / run / "hebb" / "P20.csv"
+        path = out / "replay" / run / "hebb" / "P20_r0.csv"
         path.parent.mkdir(parents=True)
         pd.DataFrame([{**row, "run": run}]).to_csv(path, index=False)
     # activations: first starts of patterns 0, 1, 2 at windows 10, 30, 60 of 100 (10 ms each)
     events = pd.DataFrame({"start": [10, 30, 60], "duration": [2, 2, 2], "pattern": [0, 1, 2]})
     events.attrs.update(n_patterns=3, n_windows=100, step_steps=100, dt_ms=0.1)
-    activations = out / "activations" / "spontaneous" / "hebb" / "P20.h5"
+    activations = out / "activations" / "spontaneous" / "hebb" / "P20_r0.h5"
     activations.parent.mkdir(parents=True)
     save_activations(events, activations)
     ref = write_reference(tmp_path / "ref")

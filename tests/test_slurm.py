@@ -47,10 +47,10 @@ import reliability  # noqa: E402
 pytestmark = [pytest.mark.slurm, pytest.mark.slow]
 
 PROFILE = h.ROOT / "profiles" / "slurm"
-CONN = "networks/connectivity_P20.h5"
-TRAINED = "networks/trained_hebb_P20.h5"
-TRAIN = "train/hebb/P20.h5"
-SPONT = "spontaneous/hebb/P20.h5"
+CONN = "networks/connectivity_P20_r0.h5"
+TRAINED = "networks/trained_hebb_P20_r0.h5"
+TRAIN = "train/hebb/P20_r0.h5"
+SPONT = "spontaneous/hebb/P20_r0.h5"
 CHAIN_OUTPUTS = [CONN, TRAINED, TRAIN, SPONT]
 RESUMED = re.compile(r"checkpoint \S+ found at step ([1-9][0-9]*)")
 SUBMITTED = re.compile(r"submitted with SLURM jobid (\d+)")
@@ -253,7 +253,7 @@ CHAIN = {
 
 
 def resumed_from(out):
-    log = out / "logs" / "spontaneous" / "hebb_P20.log"
+    log = out / "logs" / "spontaneous" / "hebb_P20_r0.log"
     return [int(s) for s in RESUMED.findall(log.read_text(errors="replace"))]
 
 
@@ -555,7 +555,7 @@ def test_orphaned_job_keeps_its_output_from_a_second_job(tmp_path, cluster, reco
         # not run_slurm: its clean-up of stray job processes would end the first job
         second = h.run(wd, out, *slurm_args("--", out / SPONT), configfiles=[config],
                        cores=None, env=cluster, timeout=900)  # fmt: skip
-        log = out / "logs" / "spontaneous" / "hebb_P20.log"
+        log = out / "logs" / "spontaneous" / "hebb_P20_r0.log"
         seen = second.stdout + (log.read_text(errors="replace") if log.exists() else "")
         claim_seen = re.search(
             rf"is being written by another process: host \S+, PID {orphan}, SLURM job {job}\b",

@@ -7,7 +7,8 @@
   band of the intact tiny network, excitatory pulses excite and inhibitory ones inhibit, and the
   shuffled control ran on a permutation of the trained I→E weights, with plasticity off, and is
   more active than the trained network;
-* editing one stage parameter reruns exactly that stage and what depends on it (dry run);
+* editing one stage parameter reruns exactly that stage and what depends on it, and adding
+  realisations or pattern counts plans only the new runs (dry run);
 * configurations that break the schema stop before any job, naming the key;
 * the per-neuron stages give identical tables with 1 and 2 neuron shards;
 * an interrupted simulation leaves no output and resumes from its checkpoint.
@@ -49,6 +50,7 @@ BALANCED_EXPERIMENTS = {"size": 2, "istdp": 2, "correlation": 2}
 REPLAY_COLUMNS = [
     "rule",
     "patterns",
+    "realisation",
     "run",
     "nunique",
     "entropy",
@@ -81,13 +83,14 @@ def e2e(tmp_path_factory):
 def test_end_to_end_outputs(e2e):
     _, out = e2e
     summary = out / "summary"
-    expected = [summary / name for name in ("replay_stats.csv", "replay_stats.html")]
+    tables = ("replay_stats", "replay_stats_aggregate")
+    expected = [summary / f"{name}.{ext}" for name in tables for ext in ("csv", "html")]
     expected.append(summary / "sensitivity.csv")
     figures = ["replay_diversity"]
     all_patterns = PATTERNS + REPLAY_ONLY_PATTERNS
-    figures += [f"{kind}_P{p}" for kind in ("rates", "weights") for p in all_patterns]
-    figures += [f"sensitivity_P{p}" for p in PATTERNS]
-    figures += [f"raster_{r}_P{p}" for r in RULES for p in all_patterns]
+    figures += [f"{kind}_P{p}_r0" for kind in ("rates", "weights") for p in all_patterns]
+    figures += [f"sensitivity_P{p}_r0" for p in PATTERNS]
+    figures += [f"raster_{r}_P{p}_r0" for r in RULES for p in all_patterns]
     figures += [f"replay_growth_P{p}" for p in all_patterns]
     expected += [summary / "figures" / f"{f}.{ext}" for f in figures for ext in ("png", "pdf")]
     # the tiny balanced-network experiments (details: tests/test_balanced_workflow.py)
@@ -108,10 +111,10 @@ def test_end_to_end_outputs(e2e):
         assert (growth.groupby("label")["nunique"].diff().dropna() >= 0).all()
     # the replay-only pattern count has no shuffled control and no perturbation branch
     for p in REPLAY_ONLY_PATTERNS:
-        assert not (summary / "figures" / f"sensitivity_P{p}.png").exists()
-        assert not list(out.glob(f"spontaneous_shuffle/*/P{p}.h5"))
-        assert not list(out.glob(f"conductances/*/P{p}.h5"))
-        assert not list(out.glob(f"perturbation/*/P{p}"))
+        assert not list((summary / "figures").glob(f"sensitivity_P{p}_*"))
+        assert not list(out.glob(f"spontaneous_shuffle/*/P{p}_*"))
+        assert not list(out.glob(f"conductances/*/P{p}_*"))
+        assert not list(out.glob(f"perturbation/*/P{p}_*"))
 
     replay = pd.read_csv(summary / "replay_stats.csv")
     assert list(replay.columns[: len(REPLAY_COLUMNS)]) == REPLAY_COLUMNS
@@ -119,12 +122,20 @@ def test_end_to_end_outputs(e2e):
     wanted = {(r, p, "spontaneous") for r in RULES for p in all_patterns}
     wanted |= {(r, p, "spontaneous_shuffle") for r in SHUFFLE_RULES for p in PATTERNS}
     assert keys == wanted and len(replay) == len(wanted)
+    assert (replay["realisation"] == 0).all()
+    # one realisation: the aggregate's mean is the row's value, with n = 1 and no interval
+    aggregate = pd.read_csv(summary / "replay_stats_aggregate.csv")
+    nunique = aggregate[aggregate["statistic"] == "nunique"]
+    assert len(nunique) == len(wanted) and (nunique["n"] == 1).all()
+    assert nunique["ci95_low"].isna().all()
+    merged = nunique.merge(replay, on=["rule", "patterns", "run"])
+    np.testing.assert_array_equal(merged["mean"], merged["nunique"])
     assert (replay["rate_exc"] > 0).all() and (replay["rate_inh"] > 0).all()
     assert replay[["nunique", "entropy", "mean_freq"]].notna().all().all()
 
     sens = pd.read_csv(summary / "sensitivity.csv")
     assert len(sens) == len(RULES) * len(PATTERNS) * N_NEURONS
-    for column in ("rule", "patterns", "neuron", "population", "activation_exc",
+    for column in ("rule", "patterns", "realisation", "neuron", "population", "activation_exc",
                    "activation_inh", "mean_e"):  # fmt: skip
         assert column in sens.columns
     for (_, _), group in sens.groupby(["rule", "patterns"]):
@@ -153,7 +164,8 @@ SHUFFLE_MIN_RISE_HZ = 0.3
 
 
 def _replay_rows(out):
-    return pd.read_csv(out / "summary" / "replay_stats.csv").set_index(["rule", "patterns", "run"])
+    table = pd.read_csv(out / "summary" / "replay_stats.csv")
+    return table[table["realisation"] == 0].set_index(["rule", "patterns", "run"])
 
 
 def test_every_spontaneous_run_replays(e2e):
@@ -206,7 +218,7 @@ def test_sensitivity_signs(e2e):
 def _logged_run(out, stage, rule, patterns):
     """The RunParams fields the workflow gave a simulation job (the "run {...}" line that
     workflow/scripts/simulate.py writes to the job's log)."""
-    log = (out / "logs" / stage / f"{rule}_P{patterns}.log").read_text(errors="replace")
+    log = (out / "logs" / stage / f"{rule}_P{patterns}_r0.log").read_text(errors="replace")
     found = re.findall(rf"{stage}: \S+ -> \S+; run (\{{.*\}})$", log, re.MULTILINE)
     assert found, f"no 'run {{...}}' line in the {stage} log of {rule} P{patterns}:\n{log}"
     return ast.literal_eval(found[-1])
@@ -239,11 +251,11 @@ def test_shuffled_control_permutes_the_trained_weights(e2e, tmp_path):
             run = _logged_run(out, "spontaneous_shuffle", rule, p)
             params = RunParams.from_dict(run)
             assert params.shuffle_ei and params.learning_rate == 0, (rule, p, run)
-            trained_file = out / "networks" / f"trained_{rule}_P{p}.h5"
+            trained_file = out / "networks" / f"trained_{rule}_P{p}_r0.h5"
             again = tmp_path / f"shuffle_{rule}_P{p}.h5"
             run_network_stage(trained_file, again, run={**run, "save_weights": True},
                               stage="spontaneous_shuffle", progress=False)  # fmt: skip
-            workflow_spikes = _spikes(out / "spontaneous_shuffle" / rule / f"P{p}.h5")
+            workflow_spikes = _spikes(out / "spontaneous_shuffle" / rule / f"P{p}_r0.h5")
             for ours, theirs in zip(_spikes(again), workflow_spikes, strict=True):
                 np.testing.assert_array_equal(ours, theirs)
 
@@ -272,7 +284,9 @@ def test_report(e2e, tmp_path):
     result = snakemake(workdir, *output_args(out), "--report", report)
     assert result.returncode == 0, failure_message(result)
     html = report.read_text()
-    for name in ("replay_stats.html", "replay_diversity.png", "raster_hebb_P20.png", "istdp.png"):
+    names = ("replay_stats.html", "replay_stats_aggregate.html", "replay_diversity.png",
+             "raster_hebb_P20_r0.png", "istdp.png")  # fmt: skip
+    for name in names:
         assert name in html
 
 
@@ -298,6 +312,55 @@ def test_incremental_dry_run(e2e, tmp_path):
         "figure_rates": n_patterns,
         "figure_raster": len(RULES) * n_patterns,
         "figure_replay_growth": n_patterns,
+        "all": 1,
+    }
+
+
+def test_new_realisations_and_pattern_counts_plan_only_new_jobs(e2e):
+    """After a complete run, a second realisation plans every stage once per run of it (and the
+    summaries over realisations), and a new pattern count only the runs of that count; nothing
+    of the runs already done."""
+    workdir, out = e2e
+    result = snakemake(workdir, *output_args(out), "realisations=2", "--dry-run")
+    assert result.returncode == 0, failure_message(result)
+    all_patterns = PATTERNS + REPLAY_ONLY_PATTERNS
+    n_sim, n_chain = len(RULES) * len(all_patterns), len(RULES) * len(PATTERNS)
+    n_shuffle = len(SHUFFLE_RULES) * len(PATTERNS)
+    per_chain = {"conductances": 1, "conductance_stats_shard": 2, "conductance_stats": 1,
+                 "perturbation_shard": 2, "sensitivity_shard": 2, "sensitivity": 1}  # fmt: skip
+    assert job_counts(result.stdout) == {
+        "connectivity": len(all_patterns),
+        "train": n_sim,
+        "spontaneous": n_sim,
+        "spontaneous_shuffle": n_shuffle,
+        "activations": n_sim + n_shuffle,
+        "replay": n_sim + n_shuffle,
+        **{rule: n * n_chain for rule, n in per_chain.items()},
+        "summary": 1,
+        "figure_replay_diversity": 1,
+        "figure_replay_growth": len(all_patterns),
+        "all": 1,
+    }
+    printed = result.stdout + result.stderr
+    assert "_r1" in printed and not re.search(r"P[0-9]+_r0\.h5", printed)
+
+    result = snakemake(workdir, *output_args(out), f"patterns={PATTERNS + [50]}", "--dry-run")
+    assert result.returncode == 0, failure_message(result)
+    assert job_counts(result.stdout) == {
+        "connectivity": 1,
+        "train": len(RULES),
+        "spontaneous": len(RULES),
+        "spontaneous_shuffle": len(SHUFFLE_RULES),
+        "activations": len(RULES) + len(SHUFFLE_RULES),
+        "replay": len(RULES) + len(SHUFFLE_RULES),
+        **{rule: n * len(RULES) for rule, n in per_chain.items()},
+        "summary": 1,
+        "figure_replay_diversity": 1,
+        "figure_replay_growth": 1,
+        "figure_rates": 1,
+        "figure_weights": 1,
+        "figure_raster": len(RULES),
+        "figure_sensitivity": 1,
         "all": 1,
     }
 
@@ -362,6 +425,8 @@ BAD_CONFIGS = {
     ),
     "unknown_key": ("stages:\n  train:\n    durration_s: 3\n", "stages.train.durration_s"),
     "unknown_top_level_key": ("bogus_section: 1\n", "bogus_section"),
+    "missing_reference_data": ("reference_data_dir: /nonexistent\n", "reference_data_dir"),
+    "zero_realisations": ("realisations: 0\n", "realisations"),
 }
 
 
@@ -384,7 +449,7 @@ def test_shard_invariance(e2e):
     """Robust statistics and sensitivity are identical with 1 and 2 neuron shards."""
     workdir, out = e2e
     tables = [
-        f"{stage}/{r}/P{p}.csv"
+        f"{stage}/{r}/P{p}_r0.csv"
         for stage in ("conductance_stats", "sensitivity")
         for r in RULES
         for p in PATTERNS
@@ -402,7 +467,7 @@ def test_interrupted_simulation_resumes(e2e, tmp_path):
     workdir, out = e2e
     longer = tmp_path / "longer.yaml"
     longer.write_text("stages:\n  spontaneous:\n    duration_s: 200\n    chunk_s: 2\n")
-    target = out / "spontaneous" / "rate" / "P20.h5"
+    target = out / "spontaneous" / "rate" / "P20_r0.h5"
     ckpt = target.with_name(target.name + ".ckpt")
     cmd = [
         *SNAKEMAKE,
@@ -445,7 +510,7 @@ def test_interrupted_simulation_resumes(e2e, tmp_path):
 
     result = snakemake(workdir, *output_args(out), "--", target, configfiles=[longer])
     assert result.returncode == 0, failure_message(result)
-    log = (out / "logs" / "spontaneous" / "rate_P20.log").read_text(errors="replace")
+    log = (out / "logs" / "spontaneous" / "rate_P20_r0.log").read_text(errors="replace")
     assert re.search(r"checkpoint .* found at step [1-9]", log), log[-2000:]
     assert target.is_file() and not ckpt.exists()
     with h5py.File(target, "r") as f:

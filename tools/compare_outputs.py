@@ -8,11 +8,16 @@ missing file and exits 1 if there is any.
 
     python tools/compare_outputs.py HEAD~3                 # HEAD~3 against the working tree
     python tools/compare_outputs.py REV_A REV_B --configfile config/test.yaml
+    python tools/compare_outputs.py REV_A --rename 'P([0-9]+)([./])' 'P\1_r0\2'
+
+``--rename PATTERN REPLACEMENT`` (a regular expression, ``re.sub``) maps the base's relative
+paths to the other's, for revisions that moved outputs.
 """
 
 import argparse
 import filecmp
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -70,6 +75,11 @@ def outputs(folder):
     }
 
 
+def renamed(path, rename):
+    """``path`` with ``rename`` = (pattern, replacement) applied to its POSIX form."""
+    return path if rename is None else Path(re.sub(rename[0], rename[1], path.as_posix()))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("base", help="revision to compare against")
@@ -77,6 +87,8 @@ def main():
     parser.add_argument("--configfile", action="append", default=None,
                         help="relative to the checkout; default config/test.yaml")  # fmt: skip
     parser.add_argument("--cores", type=int, default=2)
+    parser.add_argument("--rename", nargs=2, metavar=("PATTERN", "REPLACEMENT"),
+                        help="map the base's relative paths to the other's (re.sub)")  # fmt: skip
     args = parser.parse_args()
     configfiles = args.configfile or ["config/test.yaml"]
     with tempfile.TemporaryDirectory(prefix="eiplast-compare-") as scratch:
@@ -89,13 +101,14 @@ def main():
             results[label] = scratch / f"{label}-results"
             shutil.move(out, results[label])
             shutil.rmtree(workdir)
-        base, other = outputs(results["base"]), outputs(results["other"])
-        problems = [f"only in {args.base}: {p}" for p in sorted(base - other)]
-        problems += [f"only in {args.other}: {p}" for p in sorted(other - base)]
+        base = {renamed(p, args.rename): p for p in outputs(results["base"])}
+        other = outputs(results["other"])
+        problems = [f"only in {args.base}: {base[p]}" for p in sorted(base.keys() - other)]
+        problems += [f"only in {args.other}: {p}" for p in sorted(other - base.keys())]
         problems += [
             f"differs: {p}"
-            for p in sorted(base & other)
-            if not filecmp.cmp(results["base"] / p, results["other"] / p, shallow=False)
+            for p in sorted(base.keys() & other)
+            if not filecmp.cmp(results["base"] / base[p], results["other"] / p, shallow=False)
         ]
         print("\n".join(problems) if problems else f"{len(base)} outputs, all byte-identical")
         return 1 if problems else 0

@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from eiplast.analysis.reference import PUBLISHED_STATISTICS, published_growth, published_replay
 from eiplast.analysis.replay import replay_growth
 from eiplast.analysis.summary import REPLAY_COLUMNS, ei_weights, replay_table
 from eiplast.engine.h5io import atomic_path
@@ -30,8 +31,8 @@ from eiplast.engine.h5io import atomic_path
 # benchmark columns kept (Snakemake's benchmark TSV): wall s, CPU s, peak resident MB
 _BENCHMARK_COLUMNS = {"s": "wall_s", "cpu_time": "cpu_s", "max_rss": "max_rss_mb"}
 CORES = 2  # cores assumed for the ideal wall time of a run (docs/reproduction.md)
-_TRAIN_FILE = re.compile(r"P(?P<patterns>[0-9]+)\.h5")
-_SENSITIVITY_FILE = re.compile(r"P(?P<patterns>[0-9]+)\.csv")
+# a run's file below a stage folder: P<patterns>_r<realisation>.<h5|csv>
+_RUN_FILE = re.compile(r"P(?P<patterns>[0-9]+)_r(?P<realisation>[0-9]+)\.(h5|csv)")
 # what a simulation job's log says when it resumes (workflow/scripts/_common.py)
 _RESUMED = re.compile(r"checkpoint \S+ found at step (?P<step>[0-9]+)")
 # the first progress line of a simulation job: "<done>/<total> [" in simulated seconds (tqdm)
@@ -117,11 +118,11 @@ def stage_summary(times: pd.DataFrame) -> pd.DataFrame:
 
 
 def weight_statistics(output_dir: str | os.PathLike) -> pd.DataFrame:
-    """Trained I→E weights (nS) of every training run ``train/<rule>/P<p>.h5``: count, mean,
-    std, quantiles (5, 50, 95 %) and the fraction at zero (clipped by the rule)."""
+    """Trained I→E weights (nS) of every training run ``train/<rule>/P<p>_r<k>.h5``: count,
+    mean, std, quantiles (5, 50, 95 %) and the fraction at zero (clipped by the rule)."""
     rows = []
     for train_file in sorted((Path(output_dir) / "train").glob("*/P*.h5")):
-        match = _TRAIN_FILE.fullmatch(train_file.name)
+        match = _RUN_FILE.fullmatch(train_file.name)
         if match is None:
             continue
         w = ei_weights(train_file).astype(np.float64)
@@ -130,6 +131,7 @@ def weight_statistics(output_dir: str | os.PathLike) -> pd.DataFrame:
             {
                 "rule": train_file.parent.name,
                 "patterns": int(match["patterns"]),
+                "realisation": int(match["realisation"]),
                 "synapses": w.size,
                 "mean_nS": w.mean(),
                 "std_nS": w.std(),
@@ -143,14 +145,16 @@ def weight_statistics(output_dir: str | os.PathLike) -> pd.DataFrame:
 
 
 def sensitivity_rows(output_dir: str | os.PathLike) -> pd.DataFrame:
-    """The per-neuron sensitivities of every finished rule × P (``sensitivity/<rule>/P<p>.csv``,
-    gathered shards) with ``rule`` and ``patterns`` columns in front; empty if none."""
+    """The per-neuron sensitivities of every finished rule × P × realisation
+    (``sensitivity/<rule>/P<p>_r<k>.csv``, gathered shards) with ``rule``, ``patterns`` and
+    ``realisation`` columns in front; empty if none."""
     frames = []
     for path in sorted((Path(output_dir) / "sensitivity").glob("*/P*.csv")):
-        match = _SENSITIVITY_FILE.fullmatch(path.name)
+        match = _RUN_FILE.fullmatch(path.name)
         if match is None:
             continue
         table = pd.read_csv(path)
+        table.insert(0, "realisation", int(match["realisation"]))
         table.insert(0, "patterns", int(match["patterns"]))
         table.insert(0, "rule", path.parent.name)
         frames.append(table)
@@ -187,7 +191,6 @@ def sensitivity_summary(sensitivity: str | os.PathLike | pd.DataFrame) -> pd.Dat
 # the reference's published tables, relative to a checkout of oist-ncbc/barta_fukai_2025
 REFERENCE_REPLAY = "plotting/data/activation_stats.csv"
 REFERENCE_GROWTH = "plotting/data/gradual.csv"
-REFERENCE_STATISTICS = ("nunique", "entropy", "mean_freq", "mean_dur")
 GROWTH_TIMES_S = (100, 200, 500, 1000, 2000, 5000, 9900)
 
 
@@ -197,16 +200,12 @@ def _label(run: str, rule: str) -> str:
 
 
 def replay_rows(output_dir: str | os.PathLike) -> pd.DataFrame:
-    """The replay table of every replay row written so far (``replay/<run>/<rule>/P<p>.csv``)."""
-    return replay_table(sorted((Path(output_dir) / "replay").glob("*/*/P*.csv")))
-
-
-def reference_replay(reference_dir: str | os.PathLike) -> pd.DataFrame:
-    """The reference's replay table: one row per (label, patterns) with ``nunique``,
-    ``entropy``, ``mean_freq``, ``mean_dur`` (label = rule or ``shuffle``)."""
-    wide = pd.read_csv(Path(reference_dir) / REFERENCE_REPLAY, header=[0, 1], index_col=0)
-    long = wide.stack(level=0, future_stack=True).rename_axis(["patterns", "label"])
-    return long[list(REFERENCE_STATISTICS)].reset_index()
+    """The replay table of every replay row written so far
+    (``replay/<run>/<rule>/P<p>_r<k>.csv``)."""
+    paths = sorted((Path(output_dir) / "replay").glob("*/*/P*.csv"))
+    matches = [_RUN_FILE.fullmatch(p.name) for p in paths]
+    found = [(p, int(m["realisation"])) for p, m in zip(paths, matches, strict=True) if m]
+    return replay_table([p for p, _ in found], [k for _, k in found])
 
 
 def replay_comparison(output_dir, reference_dir) -> pd.DataFrame:
@@ -217,10 +216,10 @@ def replay_comparison(output_dir, reference_dir) -> pd.DataFrame:
         return pd.DataFrame()
     labels = [_label(run, r) for run, r in zip(ours["run"], ours["rule"], strict=True)]
     ours = ours.assign(label=labels)
-    ref = reference_replay(reference_dir)
+    ref = published_replay(Path(reference_dir) / REFERENCE_REPLAY)
     both = ours.merge(ref, on=["label", "patterns"], suffixes=("", "_ref"))
-    columns = ["label", "patterns"]
-    for stat in REFERENCE_STATISTICS:
+    columns = ["label", "patterns", "realisation"]
+    for stat in PUBLISHED_STATISTICS:
         both[f"{stat}_ratio"] = both[stat] / both[f"{stat}_ref"]
         columns += [stat, f"{stat}_ref", f"{stat}_ratio"]
     return both[columns + ["rate_exc", "rate_inh"]]
@@ -232,20 +231,24 @@ def growth_comparison(output_dir, reference_dir, times_s=GROWTH_TIMES_S) -> pd.D
     interpolated between its 50 s points, its last value after its end): one row per run and
     time, columns ``label``, ``patterns``, ``time_s``, ``nunique``,
     ``nunique_ref``."""
-    ref = pd.read_csv(Path(reference_dir) / REFERENCE_GROWTH, header=[0, 1], index_col=0)
+    ref = published_growth(Path(reference_dir) / REFERENCE_GROWTH)
     rows = []
     for path in sorted((Path(output_dir) / "activations").glob("*/*/P*.h5")):
         label = _label(path.parent.parent.name, path.parent.name)
-        patterns = int(path.stem[1:])
-        if (label, str(patterns)) not in ref.columns:
+        match = _RUN_FILE.fullmatch(path.name)
+        if match is None:
+            continue
+        patterns, realisation = int(match["patterns"]), int(match["realisation"])
+        if (label, patterns) not in ref:
             continue
         curve = replay_growth(path, n_points=1000)
         end = float(curve["time_s"].iloc[-1])
         for t in [*(t for t in times_s if t < end), end]:
             ours = curve["nunique"][curve["time_s"] <= t].iloc[-1]
-            theirs = np.interp(t, ref.index.to_numpy(float), ref[(label, str(patterns))])
-            rows.append({"label": label, "patterns": patterns, "time_s": t, "nunique": ours,
-                         "nunique_ref": theirs})  # fmt: skip
+            published = ref[label, patterns]
+            theirs = np.interp(t, published["time_s"], published["nunique"])
+            rows.append({"label": label, "patterns": patterns, "realisation": realisation,
+                         "time_s": t, "nunique": ours, "nunique_ref": theirs})  # fmt: skip
     return pd.DataFrame(rows)
 
 

@@ -9,9 +9,9 @@ rule connectivity:
     output:
         network=CONNECTIVITY,
     log:
-        log_path("connectivity/P{patterns}"),
+        log_path("connectivity/P{patterns}_r{realisation}"),
     benchmark:
-        benchmark_path("connectivity/P{patterns}")
+        benchmark_path("connectivity/P{patterns}_r{realisation}")
     priority: REPLAY_BRANCH_PRIORITY
     conda:
         CONDA_ENV
@@ -21,7 +21,7 @@ rule connectivity:
         runtime=minutes(120 * SIZE),
     params:
         network=config["network"],
-        seed=config["seeds"]["connectivity"],
+        seed=seed_of("connectivity"),
     script:
         "../scripts/connectivity.py"
 
@@ -33,9 +33,9 @@ rule train:
         spikes=TRAIN,
         trained=TRAINED,
     log:
-        log_path("train/{rule}_P{patterns}"),
+        log_path("train/{rule}_P{patterns}_r{realisation}"),
     benchmark:
-        benchmark_path("train/{rule}_P{patterns}")
+        benchmark_path("train/{rule}_P{patterns}_r{realisation}")
     priority: REPLAY_BRANCH_PRIORITY
     conda:
         CONDA_ENV
@@ -55,9 +55,9 @@ rule spontaneous:
     output:
         spikes=SPONTANEOUS,
     log:
-        log_path("spontaneous/{rule}_P{patterns}"),
+        log_path("spontaneous/{rule}_P{patterns}_r{realisation}"),
     benchmark:
-        benchmark_path("spontaneous/{rule}_P{patterns}")
+        benchmark_path("spontaneous/{rule}_P{patterns}_r{realisation}")
     priority: REPLAY_BRANCH_PRIORITY
     conda:
         CONDA_ENV
@@ -77,9 +77,9 @@ rule spontaneous_shuffle:
     output:
         spikes=SHUFFLE,
     log:
-        log_path("spontaneous_shuffle/{rule}_P{patterns}"),
+        log_path("spontaneous_shuffle/{rule}_P{patterns}_r{realisation}"),
     benchmark:
-        benchmark_path("spontaneous_shuffle/{rule}_P{patterns}")
+        benchmark_path("spontaneous_shuffle/{rule}_P{patterns}_r{realisation}")
     priority: REPLAY_BRANCH_PRIORITY
     conda:
         CONDA_ENV
@@ -99,9 +99,9 @@ rule conductances:
     output:
         spikes=CONDUCTANCES,
     log:
-        log_path("conductances/{rule}_P{patterns}"),
+        log_path("conductances/{rule}_P{patterns}_r{realisation}"),
     benchmark:
-        benchmark_path("conductances/{rule}_P{patterns}")
+        benchmark_path("conductances/{rule}_P{patterns}_r{realisation}")
     conda:
         CONDA_ENV
     threads: SIMULATION_THREADS

@@ -3,16 +3,37 @@
 
 from snakemake.exceptions import WorkflowError
 
+from eiplast.engine.rng import realisation_seed
+
 N_TOTAL = network_size(config)
 STAGE_RUNS = stage_runs(config)
 
 
+def seed_of(key):
+    """params function: the seed ``config["seeds"][key]`` of the job's realisation."""
+    return lambda wc: realisation_seed(config["seeds"][key], wc.realisation)
+
+
+def stage_run(stage):
+    """params function: the RunParams of ``stage`` (STAGE_RUNS) with the seed of the job's
+    realisation."""
+
+    def run(wildcards):
+        params = STAGE_RUNS[stage]
+        return {
+            **params,
+            "seed": realisation_seed(params["seed"], wildcards.realisation),
+        }
+
+    return run
+
+
 def simulation_params(stage, **extra):
-    """params of a simulate.py rule: the stage's name and RunParams (STAGE_RUNS), ``extra``,
+    """params of a simulate.py rule: the stage's name and RunParams (stage_run), ``extra``,
     then the neuron and background parameters."""
     return {
         "stage": stage,
-        "run": STAGE_RUNS[stage],
+        "run": stage_run(stage),
         **extra,
         "neuron": config["neuron"],
         "background": config["background"],
@@ -49,9 +70,14 @@ def replay_growth_labels(wildcards):
     """Figure labels matching replay_growth_inputs (paths.smk)."""
     return [
         replay_label(run, r)
-        for run, r, p in replay_runs()
+        for run, r, p, k in replay_runs()
         if p == int(wildcards.patterns)
     ]
+
+
+def replay_growth_realisations(wildcards):
+    """Realisations matching replay_growth_inputs (paths.smk)."""
+    return [k for run, r, p, k in replay_runs() if p == int(wildcards.patterns)]
 
 
 def balanced_point_config(wildcards):

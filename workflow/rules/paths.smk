@@ -14,21 +14,31 @@ REPLAY_ONLY_PATTERNS = [int(p) for p in config["replay_only_patterns"]]
 ALL_PATTERNS = PATTERNS + REPLAY_ONLY_PATTERNS
 SHARDS = int(config["shards"])
 SIMULATION_THREADS = int(config["simulation_threads"])
+# network realisations 0 … R−1 of every rule × P (their seeds from realisation_seed, params.smk)
+REALISATIONS = list(range(int(config["realisations"])))
 BALANCED_POINTS = balanced_points(config)
+# the reference's published tables (checked in validation.smk), or none
+REFERENCE_DIR = config["reference_data_dir"]
+REFERENCE_REPLAY = [f"{REFERENCE_DIR}/activation_stats.csv"] if REFERENCE_DIR else []
+REFERENCE_GROWTH = [f"{REFERENCE_DIR}/gradual.csv"] if REFERENCE_DIR else []
 
-CONNECTIVITY = f"{OUT}/networks/connectivity_P{{patterns}}.h5"
-TRAINED = f"{OUT}/networks/trained_{{rule}}_P{{patterns}}.h5"
-TRAIN = f"{OUT}/train/{{rule}}/P{{patterns}}.h5"
-SPONTANEOUS = f"{OUT}/spontaneous/{{rule}}/P{{patterns}}.h5"
-SHUFFLE = f"{OUT}/spontaneous_shuffle/{{rule}}/P{{patterns}}.h5"
-CONDUCTANCES = f"{OUT}/conductances/{{rule}}/P{{patterns}}.h5"
-ACTIVATIONS = f"{OUT}/activations/{{run}}/{{rule}}/P{{patterns}}.h5"
-REPLAY_ROW = f"{OUT}/replay/{{run}}/{{rule}}/P{{patterns}}.csv"
-STATS_SHARD = f"{OUT}/conductance_stats/{{rule}}/P{{patterns}}/{{scatteritem}}.csv"
-STATS = f"{OUT}/conductance_stats/{{rule}}/P{{patterns}}.csv"
-PERTURBATION_SHARD = f"{OUT}/perturbation/{{rule}}/P{{patterns}}/{{scatteritem}}.h5"
-SENSITIVITY_SHARD = f"{OUT}/sensitivity/{{rule}}/P{{patterns}}/{{scatteritem}}.csv"
-SENSITIVITY = f"{OUT}/sensitivity/{{rule}}/P{{patterns}}.csv"
+CONNECTIVITY = f"{OUT}/networks/connectivity_P{{patterns}}_r{{realisation}}.h5"
+TRAINED = f"{OUT}/networks/trained_{{rule}}_P{{patterns}}_r{{realisation}}.h5"
+TRAIN = f"{OUT}/train/{{rule}}/P{{patterns}}_r{{realisation}}.h5"
+SPONTANEOUS = f"{OUT}/spontaneous/{{rule}}/P{{patterns}}_r{{realisation}}.h5"
+SHUFFLE = f"{OUT}/spontaneous_shuffle/{{rule}}/P{{patterns}}_r{{realisation}}.h5"
+CONDUCTANCES = f"{OUT}/conductances/{{rule}}/P{{patterns}}_r{{realisation}}.h5"
+ACTIVATIONS = f"{OUT}/activations/{{run}}/{{rule}}/P{{patterns}}_r{{realisation}}.h5"
+REPLAY_ROW = f"{OUT}/replay/{{run}}/{{rule}}/P{{patterns}}_r{{realisation}}.csv"
+STATS_SHARD = f"{OUT}/conductance_stats/{{rule}}/P{{patterns}}_r{{realisation}}/{{scatteritem}}.csv"
+STATS = f"{OUT}/conductance_stats/{{rule}}/P{{patterns}}_r{{realisation}}.csv"
+PERTURBATION_SHARD = (
+    f"{OUT}/perturbation/{{rule}}/P{{patterns}}_r{{realisation}}/{{scatteritem}}.h5"
+)
+SENSITIVITY_SHARD = (
+    f"{OUT}/sensitivity/{{rule}}/P{{patterns}}_r{{realisation}}/{{scatteritem}}.csv"
+)
+SENSITIVITY = f"{OUT}/sensitivity/{{rule}}/P{{patterns}}_r{{realisation}}.csv"
 SUMMARY = f"{OUT}/summary"
 FIGURES = f"{OUT}/summary/figures"
 BALANCED = f"{OUT}/balanced"
@@ -66,23 +76,30 @@ def rule_pattern():
 wildcard_constraints:
     rule=rule_pattern(),
     patterns=r"[1-9][0-9]*",
+    realisation=r"[0-9]+",
     run="spontaneous|spontaneous_shuffle",
     experiment="|".join(BALANCED_EXPERIMENTS),
     point=r"(N|jei|cx)[-+0-9.e]+_s[0-9]+",
 
 
 def replay_runs():
-    """(run, rule, patterns) of every replay analysis: spontaneous for every rule and pattern
-    count, the shuffled control for the shuffle rules and the full-chain pattern counts.
+    """(run, rule, patterns, realisation) of every replay analysis: spontaneous for every rule
+    and pattern count, the shuffled control for the shuffle rules and the full-chain pattern
+    counts; each in every realisation.
     """
     runs = [("spontaneous", r, p) for r in RULES for p in ALL_PATTERNS]
     runs += [("spontaneous_shuffle", r, p) for r in SHUFFLE_RULES for p in PATTERNS]
-    return runs
+    return [(run, r, p, k) for run, r, p in runs for k in REALISATIONS]
 
 
 def sensitivity_runs():
-    """(rule, patterns) of every conductance/perturbation/sensitivity chain."""
-    return [(r, p) for r in RULES for p in PATTERNS]
+    """(rule, patterns, realisation) of every conductance/perturbation/sensitivity chain."""
+    return [(r, p, k) for r in RULES for p in PATTERNS for k in REALISATIONS]
+
+
+# the figures of single runs (rasters, rates, weights, sensitivity) that `all` draws: those of
+# realisation 0; any other realisation's are drawn when asked for by name
+FIGURE_REALISATION = 0
 
 
 def summary_outputs():
@@ -90,12 +107,24 @@ def summary_outputs():
     the PDFs come along); none when barta_fukai.enabled is false."""
     if not config["barta_fukai"]["enabled"]:
         return []
-    tables = [f"{SUMMARY}/{name}" for name in ("replay_stats.csv", "sensitivity.csv")]
+    tables = [
+        f"{SUMMARY}/{name}"
+        for name in (
+            "replay_stats.csv",
+            "replay_stats_aggregate.csv",
+            "sensitivity.csv",
+        )
+    ]
+    if REFERENCE_DIR:
+        tables.append(f"{SUMMARY}/reference_comparison.csv")
     figures = [f"{FIGURES}/replay_diversity.png"]
+    k = FIGURE_REALISATION
     for kind in ("rates", "weights"):
-        figures += [f"{FIGURES}/{kind}_P{p}.png" for p in ALL_PATTERNS]
-    figures += [f"{FIGURES}/sensitivity_P{p}.png" for p in PATTERNS]
-    figures += [f"{FIGURES}/raster_{r}_P{p}.png" for r in RULES for p in ALL_PATTERNS]
+        figures += [f"{FIGURES}/{kind}_P{p}_r{k}.png" for p in ALL_PATTERNS]
+    figures += [f"{FIGURES}/sensitivity_P{p}_r{k}.png" for p in PATTERNS]
+    figures += [
+        f"{FIGURES}/raster_{r}_P{p}_r{k}.png" for r in RULES for p in ALL_PATTERNS
+    ]
     figures += [f"{FIGURES}/replay_growth_P{p}.png" for p in ALL_PATTERNS]
     return tables + figures
 
@@ -103,8 +132,8 @@ def summary_outputs():
 def replay_growth_inputs(wildcards):
     """Activation files of every replay run of one pattern count, in replay_runs() order."""
     return [
-        ACTIVATIONS.format(run=run, rule=r, patterns=p)
-        for run, r, p in replay_runs()
+        ACTIVATIONS.format(run=run, rule=r, patterns=p, realisation=k)
+        for run, r, p, k in replay_runs()
         if p == int(wildcards.patterns)
     ]
 

@@ -4,14 +4,14 @@
 
 rule activations:
     input:
-        spikes=f"{OUT}/{{run}}/{{rule}}/P{{patterns}}.h5",
+        spikes=f"{OUT}/{{run}}/{{rule}}/P{{patterns}}_r{{realisation}}.h5",
         network=TRAINED,
     output:
         activations=ACTIVATIONS,
     log:
-        log_path("activations/{run}/{rule}_P{patterns}"),
+        log_path("activations/{run}/{rule}_P{patterns}_r{realisation}"),
     benchmark:
-        benchmark_path("activations/{run}/{rule}_P{patterns}")
+        benchmark_path("activations/{run}/{rule}_P{patterns}_r{realisation}")
     priority: REPLAY_BRANCH_PRIORITY
     conda:
         CONDA_ENV
@@ -29,13 +29,13 @@ rule activations:
 rule replay:
     input:
         activations=ACTIVATIONS,
-        spikes=f"{OUT}/{{run}}/{{rule}}/P{{patterns}}.h5",
+        spikes=f"{OUT}/{{run}}/{{rule}}/P{{patterns}}_r{{realisation}}.h5",
     output:
         row=REPLAY_ROW,
     log:
-        log_path("replay/{run}/{rule}_P{patterns}"),
+        log_path("replay/{run}/{rule}_P{patterns}_r{realisation}"),
     benchmark:
-        benchmark_path("replay/{run}/{rule}_P{patterns}")
+        benchmark_path("replay/{run}/{rule}_P{patterns}_r{realisation}")
     priority: REPLAY_BRANCH_PRIORITY
     conda:
         CONDA_ENV

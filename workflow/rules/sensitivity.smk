@@ -15,9 +15,11 @@ rule conductance_stats_shard:
     output:
         stats=STATS_SHARD,
     log:
-        log_path("conductance_stats/{rule}_P{patterns}_{scatteritem}"),
+        log_path("conductance_stats/{rule}_P{patterns}_r{realisation}_{scatteritem}"),
     benchmark:
-        benchmark_path("conductance_stats/{rule}_P{patterns}_{scatteritem}")
+        benchmark_path(
+            "conductance_stats/{rule}_P{patterns}_r{realisation}_{scatteritem}"
+        )
     conda:
         CONDA_ENV
     resources:
@@ -25,7 +27,7 @@ rule conductance_stats_shard:
         runtime=stats_runtime(),
     params:
         analysis=config["analysis"]["conductance_stats"],
-        seed=config["seeds"]["conductance_stats"],
+        seed=seed_of("conductance_stats"),
         neuron_start=shard_start,
         neuron_stop=shard_stop,
     script:
@@ -38,9 +40,9 @@ rule conductance_stats:
     output:
         stats=STATS,
     log:
-        log_path("conductance_stats/{rule}_P{patterns}_gather"),
+        log_path("conductance_stats/{rule}_P{patterns}_r{realisation}_gather"),
     benchmark:
-        benchmark_path("conductance_stats/{rule}_P{patterns}_gather")
+        benchmark_path("conductance_stats/{rule}_P{patterns}_r{realisation}_gather")
     conda:
         CONDA_ENV
     resources:
@@ -59,9 +61,9 @@ rule perturbation_shard:
     output:
         spikes=PERTURBATION_SHARD,
     log:
-        log_path("perturbation/{rule}_P{patterns}_{scatteritem}"),
+        log_path("perturbation/{rule}_P{patterns}_r{realisation}_{scatteritem}"),
     benchmark:
-        benchmark_path("perturbation/{rule}_P{patterns}_{scatteritem}")
+        benchmark_path("perturbation/{rule}_P{patterns}_r{realisation}_{scatteritem}")
     conda:
         CONDA_ENV
     resources:
@@ -69,7 +71,7 @@ rule perturbation_shard:
         runtime=perturbation_runtime(),
     params:
         schedule=config["stages"]["perturbation"],
-        seed=config["seeds"]["perturbation"],
+        seed=seed_of("perturbation"),
         neuron=config["neuron"],
         neuron_start=shard_start,
         neuron_stop=shard_stop,
@@ -83,9 +85,9 @@ rule sensitivity_shard:
     output:
         sensitivity=SENSITIVITY_SHARD,
     log:
-        log_path("sensitivity/{rule}_P{patterns}_{scatteritem}"),
+        log_path("sensitivity/{rule}_P{patterns}_r{realisation}_{scatteritem}"),
     benchmark:
-        benchmark_path("sensitivity/{rule}_P{patterns}_{scatteritem}")
+        benchmark_path("sensitivity/{rule}_P{patterns}_r{realisation}_{scatteritem}")
     conda:
         CONDA_ENV
     resources:
@@ -106,9 +108,9 @@ rule sensitivity:
     output:
         sensitivity=SENSITIVITY,
     log:
-        log_path("sensitivity/{rule}_P{patterns}_gather"),
+        log_path("sensitivity/{rule}_P{patterns}_r{realisation}_gather"),
     benchmark:
-        benchmark_path("sensitivity/{rule}_P{patterns}_gather")
+        benchmark_path("sensitivity/{rule}_P{patterns}_r{realisation}_gather")
     conda:
         CONDA_ENV
     resources:

@@ -1,16 +1,22 @@
-# Summary: the replay table (one row per rule x P x run), the per-neuron sensitivity table and
-# the figures, all under <output_dir>/summary and flagged for `snakemake --report`.
+# Summary: the replay table (one row per rule x P x realisation x run) and its aggregate over
+# realisations (mean, sd, n, 95 % interval), the per-neuron sensitivity table and the figures,
+# all under <output_dir>/summary and flagged for `snakemake --report`. The figures of single
+# runs carry the realisation in their names (all draws realisation 0's: FIGURE_REALISATION).
 
 
 rule summary:
     input:
         replay=[
-            REPLAY_ROW.format(run=run, rule=r, patterns=p)
-            for run, r, p in replay_runs()
+            REPLAY_ROW.format(run=run, rule=r, patterns=p, realisation=k)
+            for run, r, p, k in replay_runs()
         ],
-        stats=[STATS.format(rule=r, patterns=p) for r, p in sensitivity_runs()],
+        stats=[
+            STATS.format(rule=r, patterns=p, realisation=k)
+            for r, p, k in sensitivity_runs()
+        ],
         sensitivity=[
-            SENSITIVITY.format(rule=r, patterns=p) for r, p in sensitivity_runs()
+            SENSITIVITY.format(rule=r, patterns=p, realisation=k)
+            for r, p, k in sensitivity_runs()
         ],
     output:
         replay=report(
@@ -21,6 +27,16 @@ rule summary:
         replay_html=report(
             f"{SUMMARY}/replay_stats.html",
             caption="../report/replay_stats.rst",
+            category="Tables",
+        ),
+        aggregate=report(
+            f"{SUMMARY}/replay_stats_aggregate.csv",
+            caption="../report/replay_stats_aggregate_csv.rst",
+            category="Tables",
+        ),
+        aggregate_html=report(
+            f"{SUMMARY}/replay_stats_aggregate.html",
+            caption="../report/replay_stats_aggregate.rst",
             category="Tables",
         ),
         sensitivity=report(
@@ -35,18 +51,52 @@ rule summary:
     conda:
         CONDA_ENV
     resources:
-        mem_mb=1000 + math.ceil(2000 * SIZE * len(PATTERNS) * len(RULES) / 3),
+        mem_mb=1000
+        + math.ceil(2000 * SIZE * len(PATTERNS) * len(RULES) * len(REALISATIONS) / 3),
         runtime=10,
     params:
-        runs=[{"rule": r, "patterns": p} for r, p in sensitivity_runs()],
+        runs=[
+            {"rule": r, "patterns": p, "realisation": k}
+            for r, p, k in sensitivity_runs()
+        ],
+        replay_realisations=[k for run, r, p, k in replay_runs()],
         rule_order=RULES,
     script:
         "../scripts/summary.py"
 
 
+rule reference_comparison:
+    input:
+        aggregate=f"{SUMMARY}/replay_stats_aggregate.csv",
+        reference=REFERENCE_REPLAY,
+    output:
+        table=report(
+            f"{SUMMARY}/reference_comparison.csv",
+            caption="../report/reference_comparison_csv.rst",
+            category="Tables",
+        ),
+        html=report(
+            f"{SUMMARY}/reference_comparison.html",
+            caption="../report/reference_comparison.rst",
+            category="Tables",
+        ),
+    log:
+        log_path("summary/reference_comparison"),
+    benchmark:
+        benchmark_path("summary/reference_comparison")
+    conda:
+        CONDA_ENV
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    script:
+        "../scripts/reference_comparison.py"
+
+
 rule figure_replay_diversity:
     input:
         replay=f"{SUMMARY}/replay_stats.csv",
+        reference=REFERENCE_REPLAY,
     output:
         png=report(
             f"{FIGURES}/replay_diversity.png",
@@ -70,6 +120,7 @@ rule figure_replay_diversity:
 rule figure_replay_growth:
     input:
         activations=replay_growth_inputs,
+        reference=REFERENCE_GROWTH,
     output:
         png=report(
             f"{FIGURES}/replay_growth_P{{patterns}}.png",
@@ -90,6 +141,7 @@ rule figure_replay_growth:
         runtime=10,
     params:
         labels=replay_growth_labels,
+        realisations=replay_growth_realisations,
         n_points=100,
     script:
         "../scripts/figure_replay_growth.py"
@@ -100,16 +152,20 @@ rule figure_rates:
         spikes=expand(SPONTANEOUS, rule=RULES, allow_missing=True),
     output:
         png=report(
-            f"{FIGURES}/rates_P{{patterns}}.png",
+            f"{FIGURES}/rates_P{{patterns}}_r{{realisation}}.png",
             caption="../report/rates.rst",
             category="Activity",
-            labels={"figure": "firing rates", "P": "{patterns}"},
+            labels={
+                "figure": "firing rates",
+                "P": "{patterns}",
+                "realisation": "{realisation}",
+            },
         ),
-        pdf=f"{FIGURES}/rates_P{{patterns}}.pdf",
+        pdf=f"{FIGURES}/rates_P{{patterns}}_r{{realisation}}.pdf",
     log:
-        log_path("figures/rates_P{patterns}"),
+        log_path("figures/rates_P{patterns}_r{realisation}"),
     benchmark:
-        benchmark_path("figures/rates_P{patterns}")
+        benchmark_path("figures/rates_P{patterns}_r{realisation}")
     conda:
         CONDA_ENV
     resources:
@@ -129,16 +185,20 @@ rule figure_weights:
         train=expand(TRAIN, rule=RULES, allow_missing=True),
     output:
         png=report(
-            f"{FIGURES}/weights_P{{patterns}}.png",
+            f"{FIGURES}/weights_P{{patterns}}_r{{realisation}}.png",
             caption="../report/weights.rst",
             category="Activity",
-            labels={"figure": "I-to-E weights", "P": "{patterns}"},
+            labels={
+                "figure": "I-to-E weights",
+                "P": "{patterns}",
+                "realisation": "{realisation}",
+            },
         ),
-        pdf=f"{FIGURES}/weights_P{{patterns}}.pdf",
+        pdf=f"{FIGURES}/weights_P{{patterns}}_r{{realisation}}.pdf",
     log:
-        log_path("figures/weights_P{patterns}"),
+        log_path("figures/weights_P{patterns}_r{realisation}"),
     benchmark:
-        benchmark_path("figures/weights_P{patterns}")
+        benchmark_path("figures/weights_P{patterns}_r{realisation}")
     conda:
         CONDA_ENV
     resources:
@@ -157,16 +217,21 @@ rule figure_raster:
         network=TRAINED,
     output:
         png=report(
-            f"{FIGURES}/raster_{{rule}}_P{{patterns}}.png",
+            f"{FIGURES}/raster_{{rule}}_P{{patterns}}_r{{realisation}}.png",
             caption="../report/raster.rst",
             category="Replay",
-            labels={"figure": "raster", "rule": "{rule}", "P": "{patterns}"},
+            labels={
+                "figure": "raster",
+                "rule": "{rule}",
+                "P": "{patterns}",
+                "realisation": "{realisation}",
+            },
         ),
-        pdf=f"{FIGURES}/raster_{{rule}}_P{{patterns}}.pdf",
+        pdf=f"{FIGURES}/raster_{{rule}}_P{{patterns}}_r{{realisation}}.pdf",
     log:
-        log_path("figures/raster_{rule}_P{patterns}"),
+        log_path("figures/raster_{rule}_P{patterns}_r{realisation}"),
     benchmark:
-        benchmark_path("figures/raster_{rule}_P{patterns}")
+        benchmark_path("figures/raster_{rule}_P{patterns}_r{realisation}")
     conda:
         CONDA_ENV
     resources:
@@ -184,16 +249,20 @@ rule figure_sensitivity:
         sensitivity=expand(SENSITIVITY, rule=RULES, allow_missing=True),
     output:
         png=report(
-            f"{FIGURES}/sensitivity_P{{patterns}}.png",
+            f"{FIGURES}/sensitivity_P{{patterns}}_r{{realisation}}.png",
             caption="../report/sensitivity.rst",
             category="Sensitivity",
-            labels={"figure": "linear sensitivity", "P": "{patterns}"},
+            labels={
+                "figure": "linear sensitivity",
+                "P": "{patterns}",
+                "realisation": "{realisation}",
+            },
         ),
-        pdf=f"{FIGURES}/sensitivity_P{{patterns}}.pdf",
+        pdf=f"{FIGURES}/sensitivity_P{{patterns}}_r{{realisation}}.pdf",
     log:
-        log_path("figures/sensitivity_P{patterns}"),
+        log_path("figures/sensitivity_P{patterns}_r{realisation}"),
     benchmark:
-        benchmark_path("figures/sensitivity_P{patterns}")
+        benchmark_path("figures/sensitivity_P{patterns}_r{realisation}")
     conda:
         CONDA_ENV
     resources:

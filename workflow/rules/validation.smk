@@ -54,6 +54,13 @@ def validate_config(cfg):
 def check_config(cfg):
     """The cross-references (schema-valid values that contradict another key), then the core's
     checks; the balanced section's checks are in balanced_config.smk."""
+    if cfg["reference_data_dir"] is not None:
+        from eiplast.analysis.reference import published_files
+
+        try:
+            published_files(cfg["reference_data_dir"])
+        except ValueError as err:
+            config_error("reference_data_dir", str(err))
     defined = sorted(cfg["plasticity_rules"])
     for section in ("rules", "shuffle_rules"):
         for i, name in enumerate(cfg[section]):
@@ -63,6 +70,8 @@ def check_config(cfg):
                     f"{name!r} is not defined under plasticity_rules (defined there: "
                     f"{', '.join(defined)})",
                 )
+    if not cfg["patterns"] and not cfg["replay_only_patterns"]:
+        config_error("patterns", "no pattern count here nor in replay_only_patterns")
     both = sorted(set(cfg["patterns"]) & set(cfg["replay_only_patterns"]))
     if both:
         config_error(

@@ -1,5 +1,5 @@
 """Rule figure_replay_growth: distinct assemblies replayed so far against time, one line
-per run of one P, and the curves as a table."""
+per run of one P (mean and 95 % interval over realisations), and the curves as a table."""
 
 from _common import logged
 
@@ -13,5 +13,8 @@ with logged(sm):
         sm.output.png,
         sm.output.table,
         labels=sm.params.labels,
+        realisations=sm.params.realisations,
         n_points=sm.params.n_points,
+        patterns=sm.wildcards.patterns,
+        reference_growth=sm.input.reference[0] if sm.input.reference else None,
     )

@@ -1,4 +1,5 @@
-"""Rule summary: the replay table (CSV, HTML) and the per-neuron sensitivity table."""
+"""Rule summary: the replay table and its aggregate over realisations (CSV, HTML), and the
+per-neuron sensitivity table."""
 
 from _common import logged
 
@@ -13,7 +14,10 @@ with logged(sm):
         sm.input.stats,
         sm.output.replay,
         sm.output.replay_html,
+        sm.output.aggregate,
+        sm.output.aggregate_html,
         sm.output.sensitivity,
         runs=sm.params.runs,
+        replay_realisations=sm.params.replay_realisations,
         rule_order=sm.params.rule_order,
     )

@@ -7,7 +7,7 @@ names) lives in ``eiplast.analysis.style``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -23,6 +23,7 @@ from eiplast.analysis.style import (
     rule_label,
     styled,
 )
+from eiplast.analysis.summary import mean_interval
 
 
 @styled
@@ -140,77 +141,118 @@ def weight_distribution_figure(
     return fig
 
 
+# panels of the replay-diversity figure: statistic, axis label
+DIVERSITY_PANELS = (
+    ("nunique", "distinct assemblies replayed"),
+    ("entropy", "exp(entropy) (bias-corrected)"),
+    ("mean_freq", "replay frequency (events/s)"),
+    ("mean_dur", "mean replay duration (10 ms windows)"),
+)
+
+
+def _interval_by(table: pd.DataFrame, keys: list[str], column: str) -> pd.DataFrame:
+    """``mean_interval`` of ``column`` for every group of ``keys`` (columns n, mean, ci95_*)."""
+    rows = [
+        {**dict(zip(keys, key, strict=True)), **mean_interval(group[column].to_numpy())}
+        for key, group in table.groupby(keys, sort=True)
+    ]
+    return pd.DataFrame(rows)
+
+
+def _draw_mean_band(ax, x, summary: pd.DataFrame, *, color, label, dashed) -> None:
+    """Mean line with markers, and the 95 % interval as a band where it exists (n ≥ 2)."""
+    ax.plot(x, summary["mean"].to_numpy(), marker="o", ms=3, ls="--" if dashed else "-",
+            color=color, label=label)  # fmt: skip
+    low, high = summary["ci95_low"].to_numpy(), summary["ci95_high"].to_numpy()
+    if np.isfinite(low).any():
+        ax.fill_between(x, low, high, color=color, alpha=0.2, lw=0)
+
+
 @styled
 def replay_diversity_figure(
     table: pd.DataFrame,
     *,
     rule_col: str = "rule",
     npat_col: str = "n_patterns",
+    reference: pd.DataFrame | None = None,
 ) -> Figure:
-    """nunique, exp(H) and mean_freq against the number of patterns, one line per rule.
+    """nunique, exp(H), replay frequency and mean duration against the number of patterns.
 
-    ``table``: one row per run with columns ``rule``, ``n_patterns``, ``nunique``,
-    ``entropy``, ``mean_freq`` (as from ``replay_row``); rows with the same rule and P (seeds)
-    are averaged. The shuffle control is the rule named ``"shuffle"`` (dashed). The frequency
-    axis is logarithmic when every frequency is positive.
+    ``table``: one row per run with columns ``rule_col``, ``npat_col``, ``nunique``,
+    ``entropy``, ``mean_freq`` (and ``mean_dur`` for the fourth panel); rows with the same rule
+    and P (network realisations) give the line's mean and, from two rows on, its 95 % interval
+    (``mean_interval``) as a band. ``reference``: the published values (columns ``label``,
+    ``patterns`` and the statistics), drawn as open squares in each rule's colour at the P
+    within the range of ``table``.
+    The shuffle control is the rule named ``"shuffle"`` (dashed). The frequency axis is
+    logarithmic when every frequency is positive.
     """
     needed = [rule_col, npat_col, "nunique", "entropy", "mean_freq"]
     missing = [c for c in needed if c not in table.columns]
     if missing:
         raise ValueError(f"replay table lacks columns {missing}")
-    fig, axes = new_figure(1, 3, width=2.8)
-    panels = (
-        ("nunique", "distinct assemblies replayed"),
-        ("entropy", "exp(entropy) (bias-corrected)"),
-        ("mean_freq", "replay frequency (events/s)"),
-    )
-    grouped = table.groupby([rule_col, npat_col], sort=True)[
-        ["nunique", "entropy", "mean_freq"]
-    ].mean()
+    panels = [p for p in DIVERSITY_PANELS if p[0] in table.columns]
+    fig, axes = new_figure(1, len(panels), width=2.8)
     rules = list(dict.fromkeys(table[rule_col]))
     for ax, (col, ylabel) in zip(axes[0], panels, strict=True):
+        summary = _interval_by(table, [rule_col, npat_col], col)
         for i, rule in enumerate(rules):
-            sub = grouped.loc[rule]
-            ax.plot(
-                sub.index.to_numpy(),
-                sub[col].to_numpy(),
-                marker="o",
-                ms=3,
-                ls="--" if rule == "shuffle" else "-",
-                color=rule_color(rule, i),
-                label=rule_label(rule),
-            )
+            sub = summary[summary[rule_col] == rule]
+            _draw_mean_band(ax, sub[npat_col].to_numpy(), sub, color=rule_color(rule, i),
+                            label=rule_label(rule), dashed=rule == "shuffle")  # fmt: skip
+            if reference is not None and col in reference.columns:
+                ref = reference[reference["label"] == rule].sort_values("patterns")
+                ref = ref[ref["patterns"].between(table[npat_col].min(), table[npat_col].max())]
+                if ref.empty:
+                    continue
+                ax.plot(ref["patterns"].to_numpy(), ref[col].to_numpy(), ls="none", marker="s",
+                        ms=4, mfc="none", mec=rule_color(rule, i),
+                        label=f"{rule_label(rule)} (reference)")  # fmt: skip
         ax.set_xlabel("number of patterns P")
         ax.set_ylabel(ylabel)
-        if col == "mean_freq" and (grouped[col] > 0).all():
+        if col == "mean_freq" and (table[col] > 0).all():
             ax.set_yscale("log")  # the shuffle control replays ~100× more often than any rule
-    axes[0, 0].legend()
+    fig.legend(*axes[0, 0].get_legend_handles_labels(), loc="outside right upper")
     return fig
 
 
 @styled
-def replay_growth_figure(curves: Mapping[str, pd.DataFrame]) -> Figure:
+def replay_growth_figure(
+    curves: Mapping[str, pd.DataFrame | Sequence[pd.DataFrame]],
+    reference: Mapping[str, pd.DataFrame] | None = None,
+) -> Figure:
     """Distinct assemblies replayed so far against time, one line per run.
 
     ``curves``: label (rule, or ``"shuffle"``, drawn dashed) → ``replay.replay_growth`` table
-    (columns ``time_s``, ``nunique``)."""
+    (columns ``time_s``, ``nunique``), or a list of them (network realisations, on one time
+    grid): their mean, with the 95 % interval as a band from two on. ``reference``: label →
+    the published curve (columns ``time_s``, ``nunique``), drawn dotted in the rule's colour.
+    """
     fig, axes = new_figure(1, 1, width=3.6, height=2.8)
     ax = axes[0, 0]
-    for i, (label, curve) in enumerate(curves.items()):
-        missing = [c for c in ("time_s", "nunique") if c not in curve.columns]
-        if missing:
-            raise ValueError(f"replay growth curve {label!r} lacks columns {missing}")
-        ax.plot(
-            curve["time_s"].to_numpy(),
-            curve["nunique"].to_numpy(),
-            ls="--" if label.startswith("shuffle") else "-",
-            color=rule_color(label, i),
-            label=rule_label(label),
-        )
+    for i, (label, runs) in enumerate(curves.items()):
+        runs = [runs] if isinstance(runs, pd.DataFrame) else list(runs)
+        for curve in runs:
+            missing = [c for c in ("time_s", "nunique") if c not in curve.columns]
+            if missing:
+                raise ValueError(f"replay growth curve {label!r} lacks columns {missing}")
+        time_s = runs[0]["time_s"].to_numpy()
+        if any(not np.array_equal(c["time_s"].to_numpy(), time_s) for c in runs):
+            raise ValueError(f"replay growth curves of {label!r} are on different time grids")
+        values = np.stack([c["nunique"].to_numpy(float) for c in runs])
+        summary = pd.DataFrame([mean_interval(column) for column in values.T])
+        color = rule_color(label, i)
+        dashed = label.startswith("shuffle")
+        _draw_mean_band(ax, time_s, summary, color=color, label=rule_label(label), dashed=dashed)
+        ax.get_lines()[-1].set_marker("")
+        if reference is not None and label in reference:
+            ref = reference[label]
+            ax.plot(ref["time_s"].to_numpy(), ref["nunique"].to_numpy(), ls=":", color=color,
+                    label=f"{rule_label(label)} (reference)")  # fmt: skip
     ax.set_xlabel("time after the skipped start (s)")
     ax.set_ylabel("distinct assemblies replayed so far")
     if curves:
-        ax.legend()
+        ax.legend(fontsize="small")
     return fig
 
 

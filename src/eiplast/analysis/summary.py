@@ -1,5 +1,6 @@
-"""Gathering helpers of the workflow's summary stage: shard tables, the replay table, the
-per-neuron sensitivity table, and the few spike-file reads the summary figures need.
+"""Gathering helpers of the workflow's summary stage: shard tables, the replay table and its
+aggregate over network realisations, the per-neuron sensitivity table, and the few spike-file
+reads the summary figures need.
 
 Every table is written through a temporary sibling and a rename
 (``eiplast.engine.h5io.atomic_path``), so a file under its final name is always complete.
@@ -12,13 +13,14 @@ from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from eiplast.engine.formats import bisect_step, open_spikes
 from eiplast.engine.h5io import DataFileError, atomic_path, read
 
 # key columns of the replay table, then the headline statistics (docs/model-description.md A8);
 # every other column of ``eiplast.analysis.replay.replay_row`` follows
-REPLAY_KEYS = ["rule", "patterns", "run"]
+REPLAY_KEYS = ["rule", "patterns", "realisation", "run"]
 REPLAY_COLUMNS = REPLAY_KEYS + [
     "nunique",
     "entropy",
@@ -30,6 +32,10 @@ REPLAY_COLUMNS = REPLAY_KEYS + [
 # replay_row names → replay table names
 _RENAMED = {"rate_e_mean_hz": "rate_exc", "rate_i_mean_hz": "rate_inh"}
 RUN_ORDER = ["spontaneous", "spontaneous_shuffle"]
+# the statistics aggregated over realisations, and the columns of the aggregate table
+AGGREGATED = REPLAY_COLUMNS[len(REPLAY_KEYS) :]
+AGGREGATE_COLUMNS = ["rule", "patterns", "run", "label", "statistic", "n", "mean", "sd",
+                     "ci95_low", "ci95_high"]  # fmt: skip
 
 
 def write_csv(table: pd.DataFrame | Sequence[Mapping], path: str | os.PathLike) -> pd.DataFrame:
@@ -70,15 +76,23 @@ def gather_shards(
 
 
 def replay_table(
-    paths: Iterable[str | os.PathLike], rule_order: Sequence[str] = ()
+    paths: Sequence[str | os.PathLike],
+    realisations: Sequence[int],
+    rule_order: Sequence[str] = (),
 ) -> pd.DataFrame:
-    """One row per rule × P × run from the one-row CSVs of the replay stage.
+    """One row per rule × P × realisation × run from the one-row CSVs of the replay stage
+    (``realisations[k]``: the network realisation of ``paths[k]``).
 
-    Columns: ``rule, patterns, run, nunique, entropy, mean_freq, mean_dur, rate_exc,
-    rate_inh`` first (rates are the mean over neurons, Hz), then every other statistic of
-    ``replay_row``. Rows sorted by run (spontaneous first), rule (``rule_order``), patterns.
+    Columns: ``rule, patterns, realisation, run, nunique, entropy, mean_freq, mean_dur,
+    rate_exc, rate_inh`` first (rates are the mean over neurons, Hz), then every other
+    statistic of ``replay_row``. Rows sorted by run (spontaneous first), rule (``rule_order``),
+    patterns, realisation.
     """
-    frames = [pd.read_csv(p) for p in paths]
+    if len(paths) != len(realisations):
+        raise ValueError(f"{len(paths)} replay rows but {len(realisations)} realisations")
+    frames = [
+        pd.read_csv(p).assign(realisation=int(k)) for p, k in zip(paths, realisations, strict=True)
+    ]
     if not frames:
         return pd.DataFrame(columns=REPLAY_COLUMNS)
     table = pd.concat(frames, ignore_index=True).rename(columns=_RENAMED)
@@ -92,18 +106,56 @@ def replay_table(
             "r": table["run"].map({r: i for i, r in enumerate(runs)}),
             "u": table["rule"].map({r: i for i, r in enumerate(rules)}),
             "p": table["patterns"],
+            "k": table["realisation"],
         }
     )
-    table = table.loc[order.sort_values(["r", "u", "p"], kind="stable").index]
+    table = table.loc[order.sort_values(["r", "u", "p", "k"], kind="stable").index]
     rest = [c for c in table.columns if c not in REPLAY_COLUMNS]
     return table[REPLAY_COLUMNS + rest].reset_index(drop=True)
+
+
+def mean_interval(values: Sequence[float], level: float = 0.95) -> dict:
+    """Mean of independent realisations with its ``level`` confidence interval from Student's
+    t distribution: mean ± t_{(1+level)/2, n−1} · sd / √n (sd with n − 1 degrees of freedom).
+
+    Returns ``n, mean, sd, ci95_low, ci95_high`` over the finite values; sd and the interval
+    are NaN for fewer than two values, everything but n for none.
+    """
+    x = np.asarray(values, dtype=float)
+    x = x[np.isfinite(x)]
+    n = int(x.size)
+    mean = float(x.mean()) if n else np.nan
+    sd = float(x.std(ddof=1)) if n > 1 else np.nan
+    half = float(stats.t.ppf(0.5 + level / 2, n - 1) * sd / np.sqrt(n)) if n > 1 else np.nan
+    return {"n": n, "mean": mean, "sd": sd, "ci95_low": mean - half, "ci95_high": mean + half}
+
+
+def replay_aggregate(table: pd.DataFrame, statistics: Sequence[str] = AGGREGATED) -> pd.DataFrame:
+    """The replay table (``replay_table``) over realisations: one row per rule × P × run ×
+    statistic with ``n, mean, sd, ci95_low, ci95_high`` (``mean_interval``), in the replay
+    table's order; ``label`` is kept when present (the figures' name of the run)."""
+    rows = []
+    keys = ["rule", "patterns", "run"]
+    for key, group in table.groupby(keys, sort=False):
+        label = group["label"].iloc[0] if "label" in group.columns else key[0]
+        for statistic in statistics:
+            rows.append(
+                {
+                    **dict(zip(keys, key, strict=True)),
+                    "label": label,
+                    "statistic": statistic,
+                    **mean_interval(group[statistic].to_numpy()),
+                }  # fmt: skip
+            )
+    return pd.DataFrame(rows, columns=AGGREGATE_COLUMNS)
 
 
 def sensitivity_table(
     runs: Sequence[Mapping], sensitivity: Sequence[str], stats: Sequence[str]
 ) -> pd.DataFrame:
-    """Per-neuron table of every rule × P: sensitivity (``linear_sensitivity`` columns) joined
-    with the robust conductance statistics on ``neuron``; ``rule`` and ``patterns`` first."""
+    """Per-neuron table of every rule × P × realisation: sensitivity (``linear_sensitivity``
+    columns) joined with the robust conductance statistics on ``neuron``; the keys of ``runs``
+    (``rule``, ``patterns``, ``realisation``) first."""
     frames = []
     for labels, sens_path, stats_path in zip(runs, sensitivity, stats, strict=True):
         sens = pd.read_csv(sens_path)

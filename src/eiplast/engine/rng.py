@@ -115,6 +115,21 @@ def seed_word(seed, salt=0):
     return np.uint64(mix64(z))
 
 
+def realisation_seed(seed, realisation):
+    """The seed of a stage in network realisation ``realisation`` (0, 1, …) from the configured
+    ``seed``: realisation 0 keeps ``seed`` itself (so a one-realisation run is the run of the
+    configured seeds); realisation r > 0 takes the first 32-bit word of numpy's
+    ``SeedSequence(seed, spawn_key=(r,))``, the r-th child of ``seed`` in numpy's own scheme.
+    """
+    seed, realisation = int(seed), int(realisation)
+    if seed < 0 or realisation < 0:
+        raise ValueError(f"seed {seed} and realisation {realisation} must be non-negative")
+    if realisation == 0:
+        return seed
+    sequence = np.random.SeedSequence(seed, spawn_key=(realisation,))
+    return int(sequence.generate_state(1, dtype=np.uint32)[0])
+
+
 def single_stream(seed, salt=0):
     """State array of one stream."""
     return np.array([seed_word(seed, salt)], dtype=np.uint64)

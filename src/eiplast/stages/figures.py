@@ -12,6 +12,7 @@ from eiplast.analysis.figures import (
     sensitivity_scatter_figure,
     weight_distribution_figure,
 )
+from eiplast.analysis.reference import published_growth, published_replay
 from eiplast.analysis.replay import replay_growth
 from eiplast.analysis.style import save_figure
 from eiplast.analysis.summary import (
@@ -74,23 +75,50 @@ def weight_distribution(trained_files, output_png, *, rules):
     _save(weight_distribution_figure(weights), output_png)
 
 
-def replay_diversity(replay_csv, output_png):
-    """Rule ``figure_replay_diversity``: distinct assemblies replayed, exp(entropy) and
-    frequency against P, one line per rule (the summary's replay table)."""
+def replay_diversity(replay_csv, output_png, *, reference_replay=None):
+    """Rule ``figure_replay_diversity``: distinct assemblies replayed, exp(entropy), frequency
+    and duration against P, one line per rule (the summary's replay table: mean over
+    realisations with its 95 % interval), with the reference's published values
+    (``activation_stats.csv``) when ``reference_replay`` names it."""
     table = pd.read_csv(replay_csv)
-    _save(replay_diversity_figure(table, rule_col="label", npat_col="patterns"), output_png)
+    reference = None if reference_replay is None else published_replay(reference_replay)
+    figure = replay_diversity_figure(
+        table, rule_col="label", npat_col="patterns", reference=reference
+    )
+    _save(figure, output_png)
 
 
-def replay_growth_curves(activations_files, output_png, output_csv, *, labels, n_points):
+def replay_growth_curves(
+    activations_files,
+    output_png,
+    output_csv,
+    *,
+    labels,
+    realisations,
+    n_points,
+    patterns,
+    reference_growth=None,
+):
     """Rule ``figure_replay_growth``: distinct assemblies replayed so far against time in the
-    runs of one P (``labels[k]`` names ``activations_files[k]``); the curves also as CSV."""
+    runs of one P (``labels[k]``, realisation ``realisations[k]``, name
+    ``activations_files[k]``): per label the mean over realisations with its 95 % interval,
+    beside the reference's published curves of the same P (``gradual.csv``) when
+    ``reference_growth`` names it; the curves of every realisation also as CSV."""
     curves = {}
-    for label, path in zip(labels, activations_files, strict=True):
-        curves[label] = replay_growth(path, n_points=n_points)
-        note(f"{label}: {curves[label]['nunique'].iloc[-1]} distinct assemblies at the end")
-    table = pd.concat([c.assign(label=label) for label, c in curves.items()], ignore_index=True)
-    write_csv(table[["label", "time_s", "nunique", "n_patterns_replayed"]], output_csv)
-    _save(replay_growth_figure(curves), output_png)
+    frames = []
+    for label, realisation, path in zip(labels, realisations, activations_files, strict=True):
+        curve = replay_growth(path, n_points=n_points)
+        curves.setdefault(label, []).append(curve)
+        frames.append(curve.assign(label=label, realisation=int(realisation)))
+        note(f"{label} r{realisation}: {curve['nunique'].iloc[-1]} distinct assemblies at the end")
+    table = pd.concat(frames, ignore_index=True)
+    columns = ["label", "realisation", "time_s", "nunique", "n_patterns_replayed"]
+    write_csv(table[columns], output_csv)
+    reference = None
+    if reference_growth is not None:
+        published = published_growth(reference_growth)
+        reference = {label: published[label, p] for label, p in published if p == int(patterns)}
+    _save(replay_growth_figure(curves, reference=reference), output_png)
 
 
 def sensitivity_scatter(sensitivity_files, output_png, *, rules):

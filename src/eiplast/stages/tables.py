@@ -1,8 +1,12 @@
 """Stages that gather tables: the per-neuron shards of one run, and the summary tables of the
 whole reproduction."""
 
+import pandas as pd
+
+from eiplast.analysis.reference import published_comparison, published_replay
 from eiplast.analysis.summary import (
     gather_shards,
+    replay_aggregate,
     replay_table,
     sensitivity_table,
     write_csv,
@@ -24,21 +28,42 @@ def summary(
     stats_files,
     replay_csv,
     replay_html,
+    aggregate_csv,
+    aggregate_html,
     sensitivity_csv,
     *,
     runs,
+    replay_realisations,
     rule_order,
 ):
-    """Rule ``summary``: the replay table (one row per rule × P × run) as CSV and HTML, and the
-    per-neuron sensitivity table joined with the robust conductance statistics.
+    """Rule ``summary``: the replay table (one row per rule × P × realisation × run) and its
+    aggregate over realisations (mean, sd, n, 95 % interval of every statistic) as CSV and
+    HTML, and the per-neuron sensitivity table joined with the robust conductance statistics.
 
-    ``runs``: ``{"rule", "patterns"}`` of each sensitivity/stats file pair; ``rule_order``: the
-    configured rules, in the order the replay table lists them.
+    ``runs``: ``{"rule", "patterns", "realisation"}`` of each sensitivity/stats file pair;
+    ``replay_realisations``: the realisation of each replay row; ``rule_order``: the configured
+    rules, in the order the replay table lists them.
     """
-    replay = replay_table(replay_rows, rule_order=rule_order)
+    replay = replay_table(list(replay_rows), replay_realisations, rule_order=rule_order)
     write_csv(replay, replay_csv)
     write_html_table(replay, replay_html, "Replay statistics (model description A8)")
-    note(f"replay table: {len(replay)} rows\n{replay.iloc[:, :9].to_string()}")
+    note(f"replay table: {len(replay)} rows\n{replay.iloc[:, :10].to_string()}")
+    aggregate = replay_aggregate(replay)
+    write_csv(aggregate, aggregate_csv)
+    write_html_table(aggregate, aggregate_html, "Replay statistics over network realisations")
+    note(f"aggregate: {len(aggregate)} rows")
     sensitivity = sensitivity_table(runs, sensitivity_files, stats_files)
     write_csv(sensitivity, sensitivity_csv)
     note(f"sensitivity table: {len(sensitivity)} rows")
+
+
+def reference_comparison(aggregate_csv, reference_replay, output_csv, output_html):
+    """Rule ``reference_comparison``: every statistic the reference publishes
+    (``activation_stats.csv``) beside our mean and 95 % interval over realisations, and whether
+    the published value lies inside that interval."""
+    table = published_comparison(pd.read_csv(aggregate_csv), published_replay(reference_replay))
+    write_csv(table, output_csv)
+    write_html_table(table, output_html, "Replay statistics against the reference's published")
+    inside = table["inside"].dropna()
+    note(f"{len(table)} comparisons; the published value inside our interval: "
+         f"{int(inside.sum())} of {len(inside)} with an interval")  # fmt: skip
