@@ -131,6 +131,10 @@ def test_replay_growth_mean_over_realisations():
     lines = fig.axes[0].get_lines()
     np.testing.assert_array_equal(lines[0].get_ydata(), [0.0, 3.0, 6.0])
     assert lines[1].get_linestyle() == ":" and "reference" in lines[1].get_label()
+    # the published curve only over our 10 s
+    short = {"hebb": pd.DataFrame({"time_s": [0.0, 10.0, 20.0], "nunique": [0.0, 5.0, 9.0]})}
+    lines = figures.replay_growth_figure({"hebb": runs}, reference=short).axes[0].get_lines()
+    np.testing.assert_array_equal(lines[1].get_xdata(), [0.0, 10.0])
     with pytest.raises(ValueError, match="different time grids"):
         figures.replay_growth_figure(
             {"hebb": [runs[0], pd.DataFrame({"time_s": t + 1, "nunique": [0, 1, 2]})]}
@@ -170,6 +174,14 @@ def test_published_tables_and_comparison(tmp_path):
     assert bool(nunique["inside"])
     # mean_dur: ours 2.0 and 2.0 (sd 0, interval [2, 2]); published 20 → outside
     assert not bool(compared.set_index("statistic").loc["mean_dur", "inside"])
+    # with the growth curve, nunique is compared at our analysed time: 2 · 25/50 = 1 at 25 s
+    growth_rows = published_comparison(
+        aggregate, published_replay(data / "activation_stats.csv"), growth, {"spontaneous": 25.0}
+    ).set_index("statistic")
+    assert growth_rows.loc["nunique", "reference"] == 1.0
+    assert growth_rows.loc["nunique", "reference_time_s"] == 25.0
+    assert growth_rows.loc["entropy", "reference_time_s"] == 10_000.0
+    assert growth_rows.loc["entropy", "reference"] == 8.0
     one = replay_aggregate(replay_table(paths[1:2], realisations[1:2]))  # hebb, realisation 0
     single = published_comparison(one, published_replay(data / "activation_stats.csv"))
     assert len(single) == 4 and single["inside"].isna().all()  # no interval from one

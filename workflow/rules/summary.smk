@@ -68,7 +68,8 @@ rule summary:
 rule reference_comparison:
     input:
         aggregate=f"{SUMMARY}/replay_stats_aggregate.csv",
-        reference=REFERENCE_REPLAY,
+        replay_reference=REFERENCE_REPLAY,
+        growth_reference=REFERENCE_GROWTH,
     output:
         table=report(
             f"{SUMMARY}/reference_comparison.csv",
@@ -89,6 +90,12 @@ rule reference_comparison:
     resources:
         mem_mb=1000,
         runtime=10,
+    params:
+        analysed_s={
+            run: STAGE_RUNS[run]["duration_s"]
+            - config["analysis"]["activations"]["skip_s"]
+            for run in ("spontaneous", "spontaneous_shuffle")
+        },
     script:
         "../scripts/reference_comparison.py"
 

@@ -8,4 +8,11 @@ from eiplast.stages.tables import reference_comparison
 sm = snakemake  # noqa: F821
 
 with logged(sm):
-    reference_comparison(sm.input.aggregate, sm.input.reference[0], sm.output.table, sm.output.html)
+    reference_comparison(
+        sm.input.aggregate,
+        sm.input.replay_reference[0],
+        sm.input.growth_reference[0],
+        sm.output.table,
+        sm.output.html,
+        analysed_s=sm.params.analysed_s,
+    )

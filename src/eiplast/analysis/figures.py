@@ -226,7 +226,8 @@ def replay_growth_figure(
     ``curves``: label (rule, or ``"shuffle"``, drawn dashed) → ``replay.replay_growth`` table
     (columns ``time_s``, ``nunique``), or a list of them (network realisations, on one time
     grid): their mean, with the 95 % interval as a band from two on. ``reference``: label →
-    the published curve (columns ``time_s``, ``nunique``), drawn dotted in the rule's colour.
+    the published curve (columns ``time_s``, ``nunique``), drawn dotted in the rule's colour
+    up to the end of ours.
     """
     fig, axes = new_figure(1, 1, width=3.6, height=2.8)
     ax = axes[0, 0]
@@ -247,6 +248,7 @@ def replay_growth_figure(
         ax.get_lines()[-1].set_marker("")
         if reference is not None and label in reference:
             ref = reference[label]
+            ref = ref[ref["time_s"] <= time_s[-1]]  # the published curve over our time only
             ax.plot(ref["time_s"].to_numpy(), ref["nunique"].to_numpy(), ls=":", color=color,
                     label=f"{rule_label(label)} (reference)")  # fmt: skip
     ax.set_xlabel("time after the skipped start (s)")

@@ -27,6 +27,8 @@ PUBLISHED_SHA256 = {
 # the statistics of activation_stats.csv, and the label the reference gives the shuffled control
 PUBLISHED_STATISTICS = ("nunique", "entropy", "mean_freq", "mean_dur")
 SHUFFLE_LABEL = "shuffle"
+# the spontaneous time activation_stats.csv measures (its analysis's measure_time, 10 000 s)
+PUBLISHED_TIME_S = 10_000.0
 
 
 def published_files(data_dir: str | os.PathLike) -> dict[str, Path]:
@@ -68,21 +70,38 @@ def published_growth(path: str | os.PathLike) -> dict[tuple[str, int], pd.DataFr
     }
 
 
-def published_comparison(aggregate: pd.DataFrame, reference: pd.DataFrame) -> pd.DataFrame:
+def published_comparison(
+    aggregate: pd.DataFrame,
+    reference: pd.DataFrame,
+    growth: dict[tuple[str, int], pd.DataFrame] | None = None,
+    analysed_s: dict[str, float] | None = None,
+) -> pd.DataFrame:
     """Our mean and 95 % interval over realisations beside the published value, for every
     label × P × statistic both have.
 
-    ``aggregate``: ``summary.replay_aggregate`` (columns label, patterns, statistic, n, mean,
-    sd, ci95_low, ci95_high); ``reference``: ``published_replay``. Adds ``reference``,
-    ``ratio`` (our mean / reference) and ``inside`` (the reference lies in our interval; empty
-    where there is no interval, i.e. one realisation).
+    ``aggregate``: ``summary.replay_aggregate`` (columns run, label, patterns, statistic, n,
+    mean, sd, ci95_low, ci95_high); ``reference``: ``published_replay`` (values over
+    ``PUBLISHED_TIME_S``). nunique grows with the time analysed, so with ``growth``
+    (``published_growth``) and ``analysed_s`` (run → seconds we analysed), nunique is compared
+    with the published growth curve at our time, linearly interpolated; the other statistics
+    are always the 10 000 s values. Columns added: ``time_s`` (ours), ``reference_time_s``,
+    ``reference``, ``ratio`` (our mean / reference) and ``inside`` (the reference lies in our
+    interval; empty where there is no interval, i.e. one realisation).
     """
     ref = reference.melt(["label", "patterns"], var_name="statistic", value_name="reference")
     both = aggregate.merge(ref, on=["label", "patterns", "statistic"], how="inner")
+    analysed_s = analysed_s or {}
+    both["time_s"] = [analysed_s.get(run, np.nan) for run in both["run"]]
+    both["reference_time_s"] = PUBLISHED_TIME_S
+    for i, row in both.iterrows():
+        curve = (growth or {}).get((row["label"], int(row["patterns"])))
+        if row["statistic"] == "nunique" and curve is not None and np.isfinite(row["time_s"]):
+            both.loc[i, "reference"] = np.interp(row["time_s"], curve["time_s"], curve["nunique"])
+            both.loc[i, "reference_time_s"] = row["time_s"]
     both["ratio"] = both["mean"] / both["reference"]
     has_interval = np.isfinite(both["ci95_low"].to_numpy(float))
     inside = (both["ci95_low"] <= both["reference"]) & (both["reference"] <= both["ci95_high"])
     both["inside"] = pd.array(np.where(has_interval, inside, pd.NA), dtype="boolean")
-    columns = ["label", "patterns", "statistic", "reference", "n", "mean", "sd", "ci95_low",
-               "ci95_high", "ratio", "inside"]  # fmt: skip
+    columns = ["label", "patterns", "statistic", "time_s", "reference_time_s", "reference", "n",
+               "mean", "sd", "ci95_low", "ci95_high", "ratio", "inside"]  # fmt: skip
     return both[columns].reset_index(drop=True)
