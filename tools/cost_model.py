@@ -176,12 +176,18 @@ def wall_s(job: Job, cores: int, costs: dict) -> tuple[float, int]:
     return job.cpu_s / speedup, held
 
 
-def critical_tail(jobs: dict[int, Job], deps: dict[int, set[int]], cores: int, costs: dict):
-    """jobid → wall seconds of the longest chain from the job's start to the end of the run."""
+def users_of(deps: dict[int, set[int]]) -> dict[int, set[int]]:
+    """jobid → jobids that read its outputs (``deps`` turned around)."""
     users = defaultdict(set)
     for jobid, needed in deps.items():
         for d in needed:
             users[d].add(jobid)
+    return users
+
+
+def critical_tail(jobs: dict[int, Job], deps: dict[int, set[int]], cores: int, costs: dict):
+    """jobid → wall seconds of the longest chain from the job's start to the end of the run."""
+    users = users_of(deps)
     tail = {}
 
     def visit(jobid):
@@ -203,10 +209,7 @@ def makespan(jobs: list[Job], deps: dict[int, set[int]], cores: int | None, cost
     limit = cores if cores is not None else 10**9
     tail = critical_tail(by_id, deps, limit, costs)
     waiting = {jobid: set(needed) for jobid, needed in deps.items()}
-    users = defaultdict(set)
-    for jobid, needed in deps.items():
-        for d in needed:
-            users[d].add(jobid)
+    users = users_of(deps)
 
     def rank(jobid):
         priority = 10 if by_id[jobid].rule in REPLAY_BRANCH_RULES else 0

@@ -159,9 +159,9 @@ def _interval_by(table: pd.DataFrame, keys: list[str], column: str) -> pd.DataFr
     return pd.DataFrame(rows)
 
 
-def _draw_mean_band(ax, x, summary: pd.DataFrame, *, color, label, dashed) -> None:
-    """Mean line with markers, and the 95 % interval as a band where it exists (n ≥ 2)."""
-    ax.plot(x, summary["mean"].to_numpy(), marker="o", ms=3, ls="--" if dashed else "-",
+def _draw_mean_band(ax, x, summary: pd.DataFrame, *, color, label, dashed, marker="o") -> None:
+    """Mean line (with ``marker``s), and the 95 % interval as a band where it exists (n ≥ 2)."""
+    ax.plot(x, summary["mean"].to_numpy(), marker=marker, ms=3, ls="--" if dashed else "-",
             color=color, label=label)  # fmt: skip
     low, high = summary["ci95_low"].to_numpy(), summary["ci95_high"].to_numpy()
     if np.isfinite(low).any():
@@ -244,8 +244,8 @@ def replay_growth_figure(
         summary = pd.DataFrame([mean_interval(column) for column in values.T])
         color = rule_color(label, i)
         dashed = label.startswith("shuffle")
-        _draw_mean_band(ax, time_s, summary, color=color, label=rule_label(label), dashed=dashed)
-        ax.get_lines()[-1].set_marker("")
+        _draw_mean_band(ax, time_s, summary, color=color, label=rule_label(label), dashed=dashed,
+                        marker="")  # fmt: skip
         if reference is not None and label in reference:
             ref = reference[label]
             ref = ref[ref["time_s"] <= time_s[-1]]  # the published curve over our time only
