@@ -23,7 +23,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from eiplast.analysis.reference import PUBLISHED_STATISTICS, published_growth, published_replay
+from eiplast.analysis.reference import (
+    PUBLISHED_STATISTICS,
+    SHUFFLE_LABEL,
+    published_growth,
+    published_replay,
+)
 from eiplast.analysis.replay import replay_growth
 from eiplast.analysis.summary import REPLAY_COLUMNS, ei_weights, replay_table
 from eiplast.engine.h5io import atomic_path
@@ -196,7 +201,7 @@ GROWTH_TIMES_S = (100, 200, 500, 1000, 2000, 5000, 9900)
 
 def _label(run: str, rule: str) -> str:
     """The reference's name of a run: the rule, or ``shuffle`` for the shuffled control."""
-    return "shuffle" if run == "spontaneous_shuffle" else rule
+    return SHUFFLE_LABEL if run == "spontaneous_shuffle" else rule
 
 
 def replay_rows(output_dir: str | os.PathLike) -> pd.DataFrame:
