@@ -61,6 +61,7 @@ localrules:
     summary,
     reference_comparison,
     figure_replay_diversity,
+    paper_vs_ours,
 
 
 rule all:

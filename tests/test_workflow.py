@@ -88,7 +88,8 @@ def test_end_to_end_outputs(e2e):
     expected.append(summary / "sensitivity.csv")
     figures = ["replay_diversity"]
     all_patterns = PATTERNS + REPLAY_ONLY_PATTERNS
-    figures += [f"{kind}_P{p}_r0" for kind in ("rates", "weights") for p in all_patterns]
+    kinds = ("rates", "weights", "input_totals")
+    figures += [f"{kind}_P{p}_r0" for kind in kinds for p in all_patterns]
     figures += [f"sensitivity_P{p}_r0" for p in PATTERNS]
     figures += [f"raster_{r}_P{p}_r0" for r in RULES for p in all_patterns]
     figures += [f"replay_growth_P{p}" for p in all_patterns]
@@ -132,6 +133,16 @@ def test_end_to_end_outputs(e2e):
     np.testing.assert_array_equal(merged["mean"], merged["nunique"])
     assert (replay["rate_exc"] > 0).all() and (replay["rate_inh"] > 0).all()
     assert replay[["nunique", "entropy", "mean_freq"]].notna().all().all()
+
+    # the paper-vs-ours table: the rate and summed-input key numbers of every P, no published
+    # values (no reference_data_dir); the rates are the replay table's mean rates
+    paper = pd.read_csv(summary / "paper_vs_ours.csv")
+    assert set(paper["figure"]) == {"Fig 1H", "Fig 1J"} and paper["reference"].isna().all()
+    assert set(paper["patterns"]) == set(all_patterns) and set(paper["label"]) == set(RULES)
+    e_mean = paper[paper["quantity"] == "E rate (Hz), mean"].set_index(["label", "patterns"])
+    spontaneous = replay[replay["run"] == "spontaneous"].set_index(["rule", "patterns"])
+    for (rule, p), row in e_mean.iterrows():
+        assert row["ours"] == pytest.approx(spontaneous.loc[(rule, p), "rate_exc"], rel=1e-9)
 
     sens = pd.read_csv(summary / "sensitivity.csv")
     assert len(sens) == len(RULES) * len(PATTERNS) * N_NEURONS
@@ -285,7 +296,8 @@ def test_report(e2e, tmp_path):
     assert result.returncode == 0, failure_message(result)
     html = report.read_text()
     names = ("replay_stats.html", "replay_stats_aggregate.html", "replay_diversity.png",
-             "raster_hebb_P20_r0.png", "istdp.png")  # fmt: skip
+             "raster_hebb_P20_r0.png", "istdp.png", "input_totals_P20_r0.png",
+             "paper_vs_ours.html")  # fmt: skip
     for name in names:
         assert name in html
 
@@ -312,6 +324,7 @@ def test_incremental_dry_run(e2e, tmp_path):
         "figure_rates": n_patterns,
         "figure_raster": len(RULES) * n_patterns,
         "figure_replay_growth": n_patterns,
+        "paper_vs_ours": 1,  # the rate figures' key numbers
         "all": 1,
     }
 
@@ -360,6 +373,8 @@ def test_new_realisations_and_pattern_counts_plan_only_new_jobs(e2e):
         "figure_replay_growth": 1,
         "figure_rates": 1,
         "figure_weights": 1,
+        "figure_input_totals": 1,
+        "paper_vs_ours": 1,
         "figure_raster": len(RULES),
         "figure_sensitivity": 1,
         "all": 1,

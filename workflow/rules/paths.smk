@@ -41,6 +41,9 @@ SENSITIVITY_SHARD = (
 SENSITIVITY = f"{OUT}/sensitivity/{{rule}}/P{{patterns}}_r{{realisation}}.csv"
 SUMMARY = f"{OUT}/summary"
 FIGURES = f"{OUT}/summary/figures"
+# each figure's key numbers for the paper-vs-ours table
+PAPER_KEYS = f"{OUT}/summary/paper"
+REFERENCE_COMPARISON = [f"{SUMMARY}/reference_comparison.csv"] if REFERENCE_DIR else []
 BALANCED = f"{OUT}/balanced"
 BALANCED_RUN = f"{BALANCED}/runs/{{experiment}}/{{point}}.h5"
 BALANCED_SUMMARY = f"{BALANCED}/summaries/{{experiment}}/{{point}}.json"
@@ -115,11 +118,10 @@ def summary_outputs():
             "sensitivity.csv",
         )
     ]
-    if REFERENCE_DIR:
-        tables.append(f"{SUMMARY}/reference_comparison.csv")
+    tables += REFERENCE_COMPARISON + [f"{SUMMARY}/paper_vs_ours.csv"]
     figures = [f"{FIGURES}/replay_diversity.png"]
     k = FIGURE_REALISATION
-    for kind in ("rates", "weights"):
+    for kind in ("rates", "weights", "input_totals"):
         figures += [f"{FIGURES}/{kind}_P{p}_r{k}.png" for p in ALL_PATTERNS]
     figures += [f"{FIGURES}/sensitivity_P{p}_r{k}.png" for p in PATTERNS]
     figures += [
@@ -127,6 +129,37 @@ def summary_outputs():
     ]
     figures += [f"{FIGURES}/replay_growth_P{p}.png" for p in ALL_PATTERNS]
     return tables + figures
+
+
+def paper_key_files():
+    """The key-number tables of the figures `all` draws (realisation FIGURE_REALISATION)."""
+    k = FIGURE_REALISATION
+    return [
+        f"{PAPER_KEYS}/{kind}_P{p}_r{k}.csv"
+        for kind in ("rates", "input_totals")
+        for p in ALL_PATTERNS
+    ]
+
+
+def published_neuron_inputs(kind):
+    """Input function: the reference's published per-neuron files ``kind`` of the configured
+    rules it publishes, when reference_data_dir is set and P is theirs (else none)."""
+    from eiplast.analysis.reference import (
+        PUBLISHED_NEURON_PATTERNS,
+        PUBLISHED_NEURON_RULES,
+        published_neuron_file,
+    )
+
+    def inputs(wildcards):
+        if not REFERENCE_DIR or int(wildcards.patterns) != PUBLISHED_NEURON_PATTERNS:
+            return []
+        return [
+            str(published_neuron_file(REFERENCE_DIR, kind, r))
+            for r in RULES
+            if r in PUBLISHED_NEURON_RULES
+        ]
+
+    return inputs
 
 
 def replay_growth_inputs(wildcards):

@@ -157,6 +157,7 @@ rule figure_replay_growth:
 rule figure_rates:
     input:
         spikes=expand(SPONTANEOUS, rule=RULES, allow_missing=True),
+        reference=published_neuron_inputs("firing_rates"),
     output:
         png=report(
             f"{FIGURES}/rates_P{{patterns}}_r{{realisation}}.png",
@@ -169,6 +170,7 @@ rule figure_rates:
             },
         ),
         pdf=f"{FIGURES}/rates_P{{patterns}}_r{{realisation}}.pdf",
+        key_numbers=f"{PAPER_KEYS}/rates_P{{patterns}}_r{{realisation}}.csv",
     log:
         log_path("figures/rates_P{patterns}_r{realisation}"),
     benchmark:
@@ -183,6 +185,7 @@ rule figure_rates:
     params:
         rules=RULES,
         skip_s=config["analysis"]["figures"]["rate_skip_s"],
+        reference_dir=REFERENCE_DIR,
     script:
         "../scripts/figure_rates.py"
 
@@ -215,6 +218,67 @@ rule figure_weights:
         rules=RULES,
     script:
         "../scripts/figure_weights.py"
+
+
+rule figure_input_totals:
+    input:
+        trained=expand(TRAINED, rule=RULES, allow_missing=True),
+        reference=published_neuron_inputs("tot_inhib"),
+    output:
+        png=report(
+            f"{FIGURES}/input_totals_P{{patterns}}_r{{realisation}}.png",
+            caption="../report/input_totals.rst",
+            category="Activity",
+            labels={
+                "figure": "summed input weights",
+                "P": "{patterns}",
+                "realisation": "{realisation}",
+            },
+        ),
+        pdf=f"{FIGURES}/input_totals_P{{patterns}}_r{{realisation}}.pdf",
+        key_numbers=f"{PAPER_KEYS}/input_totals_P{{patterns}}_r{{realisation}}.csv",
+    log:
+        log_path("figures/input_totals_P{patterns}_r{realisation}"),
+    benchmark:
+        benchmark_path("figures/input_totals_P{patterns}_r{realisation}")
+    conda:
+        CONDA_ENV
+    resources:
+        mem_mb=1000 + math.ceil(1500 * SIZE),
+        runtime=10,
+    params:
+        rules=RULES,
+        reference_dir=REFERENCE_DIR,
+    script:
+        "../scripts/figure_input_totals.py"
+
+
+rule paper_vs_ours:
+    input:
+        key_numbers=paper_key_files(),
+        replay=REFERENCE_COMPARISON,
+    output:
+        table=report(
+            f"{SUMMARY}/paper_vs_ours.csv",
+            caption="../report/paper_vs_ours_csv.rst",
+            category="Tables",
+        ),
+        html=report(
+            f"{SUMMARY}/paper_vs_ours.html",
+            caption="../report/paper_vs_ours.rst",
+            category="Tables",
+        ),
+    log:
+        log_path("summary/paper_vs_ours"),
+    benchmark:
+        benchmark_path("summary/paper_vs_ours")
+    conda:
+        CONDA_ENV
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    script:
+        "../scripts/paper_vs_ours.py"
 
 
 rule figure_raster:

@@ -82,37 +82,123 @@ def raster_figure(
     return fig
 
 
+def _note(fig: Figure, text: str | None) -> None:
+    """A line under the panels saying where the published values are (or why they are not)."""
+    if text:
+        fig.supxlabel(text, x=0.01, ha="left", fontsize=6, color=NEUTRAL)
+
+
+def _step_histograms(ax, values, edges, reference=None, *, fraction=False) -> None:
+    """Step histograms of ``values`` (rule → 1-D array) on ``edges``, each rule in its colour
+    with its mean in the legend; ``reference`` (rule → array) dashed in the same colour. Heights
+    are densities, or with ``fraction`` the fraction of all values in each bin."""
+
+    def draw(vals, **style):
+        vals = np.asarray(vals, float)
+        vals = vals[np.isfinite(vals)]
+        label = f"{style.pop('label')} (mean {vals.mean():.3g})" if vals.size else style["label"]
+        weights = np.full(vals.size, 1.0 / max(vals.size, 1)) if fraction else None
+        ax.hist(vals, bins=edges, weights=weights, histtype="step", density=not fraction,
+                label=label, **style)  # fmt: skip
+
+    for i, (rule, vals) in enumerate(values.items()):
+        color = rule_color(rule, i)
+        draw(vals, color=color, label=rule_label(rule))
+        if reference is not None and rule in reference:
+            draw(reference[rule], color=color, ls="--", label=f"{rule_label(rule)} reference")
+    # headroom above the curves for the legend, a line per curve
+    entries = len(ax.get_legend_handles_labels()[1])
+    ax.set_ylim(0.0, ax.get_ylim()[1] * (1.0 + 0.12 * entries))
+
+
+# bins of the rate histograms: the paper's Fig 1H, 99 bins of log10(rate / Hz) from −2 to 2
+RATE_LOG10_RANGE = (-2.0, 2.0)
+RATE_BINS = 99
+
+
+def rate_edges_hz(largest_hz: float) -> np.ndarray:
+    """The paper's rate bins (Hz), extended by whole decades of bins as wide until
+    ``largest_hz`` is inside."""
+    low, high = RATE_LOG10_RANGE
+    if largest_hz > 10.0**high:
+        high = float(np.ceil(np.log10(largest_hz)))
+    n_bins = round(RATE_BINS * (high - low) / (RATE_LOG10_RANGE[1] - RATE_LOG10_RANGE[0]))
+    return np.logspace(low, high, n_bins + 1)
+
+
 @styled
 def rate_histograms_figure(
-    rates: Mapping[str, tuple[np.ndarray, np.ndarray]], *, bins: int = 50
+    rates: Mapping[str, tuple[np.ndarray, np.ndarray]],
+    *,
+    reference: Mapping[str, tuple[np.ndarray, np.ndarray]] | None = None,
+    reference_note: str | None = None,
 ) -> Figure:
-    """Histograms of per-neuron rates (Hz), E and I panels, one curve per rule.
+    """Histograms of per-neuron rates (Hz) on the paper's logarithmic bins (``rate_edges_hz``),
+    E and I panels, one curve per rule, as the
+    fraction of neurons per bin; silent neurons (0 Hz) have no bin, their number is in the
+    panel's title.
 
-    ``rates``: rule → (E rates, I rates).
+    ``rates``: rule → (E rates, I rates); ``reference``: the published rates of some rules in
+    the same form, drawn dashed; ``reference_note``: a line under the panels (where the
+    published values come from, or why there are none).
     """
     fig, axes = new_figure(1, 2)
     for col, (name, color_pop) in enumerate((("E", EXC_COLOR), ("I", INH_COLOR))):
         ax = axes[0, col]
-        all_vals = [np.asarray(v[col], float) for v in rates.values()]
-        all_vals = [v[np.isfinite(v)] for v in all_vals]
-        nonempty = [v for v in all_vals if v.size]
-        hi = max((v.max() for v in nonempty), default=1.0)
-        edges = np.linspace(0.0, hi if hi > 0 else 1.0, bins + 1)
-        for i, (rule, vals) in enumerate(zip(rates.keys(), all_vals, strict=True)):
-            ax.hist(
-                vals,
-                bins=edges,
-                histtype="step",
-                density=True,
-                color=rule_color(rule, i),
-                label=f"{rule_label(rule)} (mean {vals.mean():.2f} Hz)"
-                if vals.size
-                else rule_label(rule),
-            )
+        ours = {rule: np.asarray(v[col], float) for rule, v in rates.items()}
+        published = None if reference is None else {r: v[col] for r, v in reference.items()}
+        everything = [*ours.values(), *(published or {}).values()]
+        largest = max((np.nanmax(v) for v in everything if v.size), default=1.0)
+        _step_histograms(ax, ours, rate_edges_hz(largest), published, fraction=True)
+        silent = ", ".join(f"{rule_label(r)} {int((v == 0).sum())}" for r, v in ours.items())
+        ax.set_xscale("log")
         ax.set_xlabel(f"{name} firing rate (Hz)")
-        ax.set_ylabel("density")
-        ax.set_title(f"{name} neurons", color=color_pop)
+        ax.set_ylabel("fraction of neurons")
+        ax.set_title(f"{name} neurons (silent: {silent})", color=color_pop)
         ax.legend()
+    _note(fig, reference_note)
+    return fig
+
+
+# bins of the total-inhibition histogram: the paper's Fig 1J (0–600 nS, 99 bins)
+TOTAL_INHIBITION_EDGES_NS = np.linspace(0.0, 600.0, 100)
+
+
+@styled
+def input_totals_figure(
+    totals: Mapping[str, tuple[np.ndarray, np.ndarray]],
+    *,
+    reference_inhibition: Mapping[str, np.ndarray] | None = None,
+    reference_note: str | None = None,
+    bins: int = 60,
+) -> Figure:
+    """Each E neuron's summed I→E weights (total inhibition) and summed E→E weights (total
+    excitation), nS, one curve per rule.
+
+    ``totals``: rule → (total inhibition, total excitation), each of shape (n_exc,);
+    ``reference_inhibition``: the published total inhibition of some rules, dashed. The
+    inhibition axis is the paper's (0–600 nS) widened to the largest value.
+    """
+    fig, axes = new_figure(1, 2)
+    inhibition = {rule: np.asarray(v[0], float) for rule, v in totals.items()}
+    excitation = {rule: np.asarray(v[1], float) for rule, v in totals.items()}
+    largest = max([v.max() for v in inhibition.values() if v.size] + [600.0])
+    edges = TOTAL_INHIBITION_EDGES_NS
+    if largest > edges[-1]:
+        edges = np.linspace(0.0, largest, edges.size)
+    _step_histograms(axes[0, 0], inhibition, edges, reference_inhibition)
+    axes[0, 0].set_xlabel("summed I→E weights per E neuron (nS)")
+    axes[0, 0].set_title("total inhibition", color=INH_COLOR)
+    present = [v for v in excitation.values() if v.size]
+    lo = min((v.min() for v in present), default=0.0)
+    hi = max((v.max() for v in present), default=1.0)
+    _step_histograms(axes[0, 1], excitation, np.linspace(lo, max(hi, lo + 1.0), bins + 1))
+    axes[0, 1].set_xlabel("summed E→E weights per E neuron (nS)")
+    axes[0, 1].set_title("total excitation", color=EXC_COLOR)
+    for ax in axes[0]:
+        ax.set_ylabel("density")
+        ax.legend()
+    _note(fig, reference_note)
     return fig
 
 

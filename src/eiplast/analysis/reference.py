@@ -7,6 +7,12 @@ assemblies replayed so far against time in s, two header rows: rule, P). The wor
 from a directory the user provides (``reference_data_dir``), after checking that they are the
 files of the pinned commit (SHA-256 below): their data are an input, never part of this code.
 The reference names the shuffled control ``shuffle``.
+
+Per-neuron values of the networks with P = 1000 (``PUBLISHED_NEURON_PATTERNS``), one value per
+line, no header: ``firing_rates/<rule>1000.csv`` (Hz, spikes of the whole spontaneous run over
+its length; E neurons then I neurons) and ``tot_inhib/<rule>1000.csv`` (nS, each E neuron's sum
+of incoming I→E weights after training). The reference's ``tot_excit`` files are byte-identical
+to ``tot_inhib`` (its analysis wrote the inhibitory sums twice), so they are not read.
 """
 
 from __future__ import annotations
@@ -23,7 +29,23 @@ REFERENCE_COMMIT = "e5ea85085efce1a51dcbe1b969358ec02cc05945"
 PUBLISHED_SHA256 = {
     "activation_stats.csv": "90d3a2d9f89484643e822cedf0f1c5528d79022b2451d1427b2e3c14050035a6",
     "gradual.csv": "c25daed25293075024f29348231bb6bd0964ef56f44741a118b0a760e75d8674",
+    "firing_rates/hebb1000.csv": "8601b3b917406d494e6e4e533201b0b1e653d2f4ddb489273b16f6b00fc68e27",
+    "firing_rates/hebb_smooth_rate1000.csv": (
+        "dcac504de28013a59ec9b7ca2527200e611cf85314c13afc1da82e8def186dcc"
+    ),
+    "firing_rates/rate1000.csv": "21d92536d4e33af328eea52868c0325cbfd252120e1153bfe1699dcf27ca51ff",
+    "tot_inhib/hebb1000.csv": "4a92a1cbd2f5d992258c72df359b68f487c6075b3bc9d6947d2ce65f884ca949",
+    "tot_inhib/hebb_smooth_rate1000.csv": (
+        "b81b43477f53bd9d7a80a536fa30db1fe1f103dde42da9f4537d440148abaf06"
+    ),
+    "tot_inhib/rate1000.csv": "ce8a9e52df716abf246870d13ae757b4ff5d2b00c73bc27a4acc5a4d2384a1a6",
 }
+# the P of the published per-neuron files, the rules they cover and the kinds (folder names)
+PUBLISHED_NEURON_PATTERNS = 1000
+PUBLISHED_NEURON_RULES = ("hebb", "hebb_smooth_rate", "rate")
+PUBLISHED_NEURON_KINDS = ("firing_rates", "tot_inhib")
+# the reference network's E population: its firing_rates files list these E neurons first
+PUBLISHED_N_EXC = 8000
 # the statistics of activation_stats.csv, and the label the reference gives the shuffled control
 PUBLISHED_STATISTICS = ("nunique", "entropy", "mean_freq", "mean_dur")
 SHUFFLE_LABEL = "shuffle"
@@ -47,6 +69,39 @@ def published_files(data_dir: str | os.PathLike) -> dict[str, Path]:
             )
         files[name] = path
     return files
+
+
+def published_neuron_file(data_dir: str | os.PathLike, kind: str, rule: str) -> Path:
+    """Path of the published per-neuron file ``kind`` (one of ``PUBLISHED_NEURON_KINDS``) of
+    ``rule`` at P = ``PUBLISHED_NEURON_PATTERNS`` in ``data_dir``."""
+    if kind not in PUBLISHED_NEURON_KINDS or rule not in PUBLISHED_NEURON_RULES:
+        raise ValueError(f"no published {kind!r} values for rule {rule!r}")
+    return Path(data_dir) / kind / f"{rule}{PUBLISHED_NEURON_PATTERNS}.csv"
+
+
+def published_neuron_values(path: str | os.PathLike) -> np.ndarray:
+    """A published per-neuron file (one number per line) as a float array."""
+    return np.loadtxt(path, dtype=float, ndmin=1)
+
+
+def published_neurons(
+    data_dir: str | os.PathLike | None, kind: str, rules: list[str], patterns: int
+) -> tuple[dict[str, np.ndarray] | None, str]:
+    """The published per-neuron values ``kind`` of those ``rules`` the reference publishes, if
+    ``data_dir`` is given and ``patterns`` is their P, else None; and a sentence for the
+    figure saying which values are drawn, or why none are."""
+    if data_dir is None:
+        return None, "no published values drawn: reference_data_dir is not set"
+    if int(patterns) != PUBLISHED_NEURON_PATTERNS:
+        return None, (f"no published values drawn: the reference publishes {kind} at "
+                      f"P = {PUBLISHED_NEURON_PATTERNS} only")  # fmt: skip
+    chosen = [rule for rule in rules if rule in PUBLISHED_NEURON_RULES]
+    values = {
+        rule: published_neuron_values(published_neuron_file(data_dir, kind, rule))
+        for rule in chosen
+    }
+    return values, (f"dashed: the reference's published values (plotting/data/{kind}, "
+                    f"P = {PUBLISHED_NEURON_PATTERNS}, commit {REFERENCE_COMMIT[:7]})")  # fmt: skip
 
 
 def published_replay(path: str | os.PathLike) -> pd.DataFrame:

@@ -5,6 +5,7 @@ import pandas as pd
 
 from eiplast.analysis.activations import load_activations
 from eiplast.analysis.figures import (
+    input_totals_figure,
     raster_figure,
     rate_histograms_figure,
     replay_diversity_figure,
@@ -12,7 +13,14 @@ from eiplast.analysis.figures import (
     sensitivity_scatter_figure,
     weight_distribution_figure,
 )
-from eiplast.analysis.reference import published_growth, published_replay
+from eiplast.analysis.inputs import e_input_totals
+from eiplast.analysis.paper import key_numbers
+from eiplast.analysis.reference import (
+    PUBLISHED_N_EXC,
+    published_growth,
+    published_neurons,
+    published_replay,
+)
 from eiplast.analysis.replay import replay_growth
 from eiplast.analysis.style import save_figure
 from eiplast.analysis.summary import (
@@ -22,7 +30,7 @@ from eiplast.analysis.summary import (
     spikes_between,
     write_csv,
 )
-from eiplast.assembly.connectivity import load_patterns
+from eiplast.assembly.connectivity import load_connectivity, load_patterns
 from eiplast.engine.progress import note
 
 
@@ -59,14 +67,58 @@ def raster(spike_file, activations_file, network_file, output_png, *, start_s, l
     _save(fig, output_png)
 
 
-def rate_histograms(spike_files, output_png, *, rules, skip_s):
+def rate_histograms(
+    spike_files, output_png, key_csv, *, rules, skip_s, patterns, reference_dir=None
+):
     """Rule ``figure_rates``: per-neuron firing rates of the spontaneous runs of one P, one
-    curve per rule (``rules[k]`` ran ``spike_files[k]``)."""
+    curve per rule (``rules[k]`` ran ``spike_files[k]``), beside the reference's published
+    rates when ``reference_dir`` is given and P is theirs (``published_neurons``); the means,
+    medians and sds of both in ``key_csv`` (paper Fig 1H). The reference counts the whole run,
+    we skip its first ``skip_s`` seconds."""
     rates = {}
     for rule, path in zip(rules, spike_files, strict=True):
         rates[rule] = neuron_rates(path, skip_s=skip_s)
         note(f"{rule}: mean E {rates[rule][0].mean():.2f} Hz, I {rates[rule][1].mean():.2f} Hz")
-    _save(rate_histograms_figure(rates), output_png)
+    published, reference_note = published_neurons(reference_dir, "firing_rates", rules, patterns)
+    reference = None
+    if published is not None:
+        reference = {r: (v[:PUBLISHED_N_EXC], v[PUBLISHED_N_EXC:]) for r, v in published.items()}
+    keys = [
+        key_numbers("Fig 1H", f"{pop} rate (Hz)", patterns,
+                    {r: v[col] for r, v in rates.items()},
+                    None if reference is None else {r: v[col] for r, v in reference.items()})
+        for col, pop in enumerate(("E", "I"))
+    ]  # fmt: skip
+    write_csv(pd.concat(keys, ignore_index=True), key_csv)
+    figure = rate_histograms_figure(rates, reference=reference, reference_note=reference_note)
+    _save(figure, output_png)
+
+
+def input_totals(trained_files, output_png, key_csv, *, rules, patterns, reference_dir=None):
+    """Rule ``figure_input_totals``: each E neuron's summed I→E weights (total inhibition) and
+    summed E→E weights (total excitation) in the trained networks of one P, one curve per rule
+    (``rules[k]`` trained ``trained_files[k]``), beside the reference's published total
+    inhibition when ``reference_dir`` is given and P is theirs; the means, medians and sds in
+    ``key_csv`` (paper Fig 1J; the reference's total-excitation files repeat its inhibition,
+    so excitation has no published values)."""
+    totals = {}
+    for rule, path in zip(rules, trained_files, strict=True):
+        net = load_connectivity(path)
+        totals[rule] = e_input_totals(net.indptr, net.post, net.weight_nS, net.n_exc)
+        note(f"{rule}: total inhibition {totals[rule][0].mean():.1f} nS, "
+             f"excitation {totals[rule][1].mean():.1f} nS (means over E neurons)")  # fmt: skip
+    published, reference_note = published_neurons(reference_dir, "tot_inhib", rules, patterns)
+    keys = [
+        key_numbers("Fig 1J", "total inhibition per E neuron (nS)", patterns,
+                    {r: v[0] for r, v in totals.items()}, published),
+        key_numbers("Fig 1J", "total excitation per E neuron (nS)", patterns,
+                    {r: v[1] for r, v in totals.items()}),
+    ]  # fmt: skip
+    write_csv(pd.concat(keys, ignore_index=True), key_csv)
+    figure = input_totals_figure(
+        totals, reference_inhibition=published, reference_note=reference_note
+    )
+    _save(figure, output_png)
 
 
 def weight_distribution(trained_files, output_png, *, rules):

@@ -3,6 +3,7 @@ whole reproduction."""
 
 import pandas as pd
 
+from eiplast.analysis.paper import paper_vs_ours, replay_rows
 from eiplast.analysis.reference import published_comparison, published_growth, published_replay
 from eiplast.analysis.summary import (
     gather_shards,
@@ -75,3 +76,17 @@ def reference_comparison(
     inside = table["inside"].dropna()
     note(f"{len(table)} comparisons; the published value inside our interval: "
          f"{int(inside.sum())} of {len(inside)} with an interval")  # fmt: skip
+
+
+def paper_table(key_files, output_csv, output_html, *, replay_comparison=None):
+    """Rule ``paper_vs_ours``: the key numbers of every figure that has published values
+    (``key_files``, written by the figure stages) and, when given, the replay comparison over
+    realisations (``replay_comparison``, the ``reference_comparison`` table) in one table."""
+    tables = [pd.read_csv(path) for path in key_files]
+    if replay_comparison is not None:
+        tables.append(replay_rows(pd.read_csv(replay_comparison)))
+    table = paper_vs_ours(tables)
+    write_csv(table, output_csv)
+    write_html_table(table, output_html, "The paper's published values and ours")
+    with_reference = table["reference"].notna()
+    note(f"{len(table)} key numbers, {int(with_reference.sum())} with a published value")
