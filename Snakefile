@@ -45,6 +45,7 @@ include: "workflow/rules/network.smk"
 include: "workflow/rules/replay.smk"
 include: "workflow/rules/sensitivity.smk"
 include: "workflow/rules/summary.smk"
+include: "workflow/rules/specialisation.smk"
 include: "workflow/rules/balanced.smk"
 
 

@@ -138,7 +138,8 @@ def test_sweep_configs_plan_the_designed_runs(tmp_path):
                       "activations": runs, "replay": runs, "figure_raster": runs,
                       "figure_rates": 5, "figure_weights": 5, "figure_input_totals": 5,
                       "figure_replay_growth": 5, "figure_replay_diversity": 1, "summary": 1,
-                      "paper_vs_ours": 1, "all": 1}  # fmt: skip
+                      "specialisation": 5, "figure_specialisation": 5,
+                      "figure_specialisation_sweep": 1, "paper_vs_ours": 1, "all": 1}  # fmt: skip
 
     jobs = planned("paper.yaml")
     counts = pd.Series([j.rule for j in jobs]).value_counts().to_dict()

@@ -93,6 +93,7 @@ def test_end_to_end_outputs(e2e):
     figures += [f"sensitivity_P{p}_r0" for p in PATTERNS]
     figures += [f"raster_{r}_P{p}_r0" for r in RULES for p in all_patterns]
     figures += [f"replay_growth_P{p}" for p in all_patterns]
+    figures += [f"specialisation_P{p}_r0" for p in all_patterns] + ["specialisation_sweep"]
     expected += [summary / "figures" / f"{f}.{ext}" for f in figures for ext in ("png", "pdf")]
     # the tiny balanced-network experiments (details: tests/test_balanced_workflow.py)
     balanced = out / "balanced"
@@ -137,8 +138,10 @@ def test_end_to_end_outputs(e2e):
     # the paper-vs-ours table: the rate and summed-input key numbers of every P, no published
     # values (no reference_data_dir); the rates are the replay table's mean rates
     paper = pd.read_csv(summary / "paper_vs_ours.csv")
-    assert set(paper["figure"]) == {"Fig 1H", "Fig 1J"} and paper["reference"].isna().all()
-    assert set(paper["patterns"]) == set(all_patterns) and set(paper["label"]) == set(RULES)
+    assert set(paper["figure"]) == {"Fig 1H", "Fig 1J", "Figs 5, S2"}
+    assert paper["reference"].isna().all()
+    assert set(paper["patterns"]) == set(all_patterns)
+    assert set(paper["label"]) == {*RULES, "uniform"}
     e_mean = paper[paper["quantity"] == "E rate (Hz), mean"].set_index(["label", "patterns"])
     spontaneous = replay[replay["run"] == "spontaneous"].set_index(["rule", "patterns"])
     for (rule, p), row in e_mean.iterrows():
@@ -352,6 +355,9 @@ def test_new_realisations_and_pattern_counts_plan_only_new_jobs(e2e):
         "summary": 1,
         "figure_replay_diversity": 1,
         "figure_replay_growth": len(all_patterns),
+        "specialisation": len(all_patterns),
+        "figure_specialisation_sweep": 1,
+        "paper_vs_ours": 1,
         "all": 1,
     }
     outputs = re.findall(r"^    output: (.*)$", result.stdout, re.MULTILINE)
@@ -374,6 +380,9 @@ def test_new_realisations_and_pattern_counts_plan_only_new_jobs(e2e):
         "figure_rates": 1,
         "figure_weights": 1,
         "figure_input_totals": 1,
+        "specialisation": 1,
+        "figure_specialisation": 1,
+        "figure_specialisation_sweep": 1,
         "paper_vs_ours": 1,
         "figure_raster": len(RULES),
         "figure_sensitivity": 1,

@@ -41,6 +41,9 @@ SENSITIVITY_SHARD = (
 SENSITIVITY = f"{OUT}/sensitivity/{{rule}}/P{{patterns}}_r{{realisation}}.csv"
 SUMMARY = f"{OUT}/summary"
 FIGURES = f"{OUT}/summary/figures"
+SPECIALISATION = f"{OUT}/specialisation/P{{patterns}}_r{{realisation}}"
+# the tables of the specialisation rule (eiplast.stages.specialisation)
+SPECIALISATION_TABLES = ("neuron", "assembly", "random", "feedback")
 # each figure's key numbers for the paper-vs-ours table
 PAPER_KEYS = f"{OUT}/summary/paper"
 REFERENCE_COMPARISON = [f"{SUMMARY}/reference_comparison.csv"] if REFERENCE_DIR else []
@@ -128,6 +131,8 @@ def summary_outputs():
         f"{FIGURES}/raster_{r}_P{p}_r{k}.png" for r in RULES for p in ALL_PATTERNS
     ]
     figures += [f"{FIGURES}/replay_growth_P{p}.png" for p in ALL_PATTERNS]
+    figures += [f"{FIGURES}/specialisation_P{p}_r{k}.png" for p in ALL_PATTERNS]
+    figures.append(f"{FIGURES}/specialisation_sweep.png")
     return tables + figures
 
 
@@ -138,7 +143,7 @@ def paper_key_files():
         f"{PAPER_KEYS}/{kind}_P{p}_r{k}.csv"
         for kind in ("rates", "input_totals")
         for p in ALL_PATTERNS
-    ]
+    ] + [f"{PAPER_KEYS}/specialisation.csv"]
 
 
 def published_neuron_inputs(kind):
@@ -160,6 +165,26 @@ def published_neuron_inputs(kind):
         ]
 
     return inputs
+
+
+def published_specialisation_inputs(wildcards):
+    """The reference's published specialisation tables of the job's P (none without
+    reference_data_dir, or at a P it does not publish)."""
+    from eiplast.analysis.reference import published_specialisation_files
+
+    files = published_specialisation_files(REFERENCE_DIR, int(wildcards.patterns))
+    return [str(path) for path in files.values()]
+
+
+def published_specialisation_sweep_inputs():
+    """The reference's published specialisation tables of every configured P."""
+    from eiplast.analysis.reference import published_specialisation_files
+
+    return [
+        str(path)
+        for p in ALL_PATTERNS
+        for path in published_specialisation_files(REFERENCE_DIR, p).values()
+    ]
 
 
 def replay_growth_inputs(wildcards):

@@ -379,3 +379,113 @@ def sensitivity_scatter_figure(
             ax.set_title(rule_label(rule))
         ax.legend(markerscale=4)
     return fig
+
+
+def _shared_edges(tables, bins: int) -> np.ndarray:
+    """``bins`` equal bins from the smallest to the largest finite value of all ``tables``."""
+    finite = [np.asarray(t, float) for t in tables]
+    finite = np.concatenate([v[np.isfinite(v)] for v in finite] or [np.zeros(0)])
+    lo, hi = (finite.min(), finite.max()) if finite.size else (0.0, 1.0)
+    return np.linspace(lo, hi if hi > lo else lo + 1.0, bins + 1)
+
+
+# panels of the per-P specialisation figure: table, transform of its values, axis label
+SPECIALISATION_PANELS = (
+    ("neuron", "exp", "exp(H) of the I→E weights per E neuron"),
+    ("assembly", "exp", "exp(H) over assemblies per I neuron"),
+    ("gain", None, "per I neuron: exp(H) assemblies / random − 1 (%)"),
+    ("feedback", None, "assembly self-feedback"),
+)
+
+
+def specialisation_gain(assembly: pd.DataFrame, random: pd.DataFrame) -> pd.DataFrame:
+    """Per I neuron and label: exp(H) over the assemblies relative to random assemblies, −1,
+    in % (negative: inhibition concentrated on fewer assemblies than chance would)."""
+    return 100.0 * (np.exp(assembly) / np.exp(random[assembly.columns]) - 1.0)
+
+
+def _columns(table: pd.DataFrame, transform: str | None) -> dict[str, np.ndarray]:
+    """The columns of ``table`` as arrays, exponentiated when ``transform`` is ``"exp"``."""
+    data = {c: table[c].to_numpy(float) for c in table.columns}
+    return {c: np.exp(v) for c, v in data.items()} if transform == "exp" else data
+
+
+@styled
+def specialisation_figure(
+    tables: Mapping[str, pd.DataFrame],
+    *,
+    reference: Mapping[str, pd.DataFrame] | None = None,
+    reference_note: str | None = None,
+    bins: int = 50,
+) -> Figure:
+    """Inhibitory specialisation of one P (paper Figs 5 and S2B): histograms (density) per
+    label of exp(H) per E neuron, exp(H) over assemblies per I neuron, its gain over random
+    assemblies and the assemblies' self-feedback.
+
+    ``tables``: ``neuron``, ``assembly``, ``random`` (entropies in nats) and ``feedback``, one
+    column per label (``eiplast.analysis.specialisation``); ``reference``: the published tables
+    of the same P (any of them), drawn dashed.
+    """
+
+    def derived(source):
+        out = dict(source)
+        if "assembly" in out and "random" in out:
+            out["gain"] = specialisation_gain(out["assembly"], out["random"])
+        return out
+
+    ours, published = derived(tables), derived(reference or {})
+    fig, axes = new_figure(1, len(SPECIALISATION_PANELS), width=2.9)
+    for ax, (name, transform, label) in zip(axes[0], SPECIALISATION_PANELS, strict=True):
+        mine = _columns(ours[name], transform)
+        theirs = _columns(published[name], transform) if name in published else None
+        edges = _shared_edges([*mine.values(), *(theirs or {}).values()], bins)
+        _step_histograms(ax, mine, edges, theirs)
+        ax.set_xlabel(label)
+        ax.set_ylabel("density")
+        ax.legend(fontsize=5)
+    _note(fig, reference_note)
+    return fig
+
+
+# panels of the specialisation-against-P figure: summary column, axis label
+SPECIALISATION_SWEEP_PANELS = (
+    ("neuron_exp_entropy", "mean exp(H) per E neuron"),
+    ("assembly_vs_random_pct", "exp(H) assemblies vs random (%)"),
+    ("paired_t", "paired t, assemblies vs random"),
+    ("mean_self_feedback", "mean assembly self-feedback"),
+)
+
+
+@styled
+def specialisation_sweep_figure(
+    summary: pd.DataFrame, *, reference: pd.DataFrame | None = None
+) -> Figure:
+    """The specialisation summary against P (paper Fig S2C and beyond): per label the mean over
+    realisations with its 95 % interval; ``reference`` (same columns, one row per label and P)
+    as open squares.
+
+    ``summary``: rows of ``specialisation_summary`` with columns ``label``, ``patterns``,
+    ``realisation``."""
+    fig, axes = new_figure(1, len(SPECIALISATION_SWEEP_PANELS), width=2.8)
+    labels = list(dict.fromkeys(summary["label"]))
+    for ax, (column, ylabel) in zip(axes[0], SPECIALISATION_SWEEP_PANELS, strict=True):
+        lines = _interval_by(summary.dropna(subset=[column]), ["label", "patterns"], column)
+        for i, label in enumerate(labels):
+            sub = lines[lines["label"] == label] if len(lines) else lines
+            color = rule_color(label, i)
+            if len(sub):
+                _draw_mean_band(ax, sub["patterns"].to_numpy(), sub, color=color,
+                                label=rule_label(label), dashed=False)  # fmt: skip
+            if reference is not None:
+                ref = reference[(reference["label"] == label) & reference[column].notna()]
+                ref = ref.sort_values("patterns")
+                if len(ref):
+                    ax.plot(ref["patterns"].to_numpy(), ref[column].to_numpy(), ls="none",
+                            marker="s", ms=4, mfc="none", mec=color,
+                            label=f"{rule_label(label)} (reference)")  # fmt: skip
+        if column == "paired_t":
+            ax.axhline(0.0, color=NEUTRAL, lw=0.5)
+        ax.set_xlabel("number of patterns P")
+        ax.set_ylabel(ylabel)
+    fig.legend(*axes[0, 0].get_legend_handles_labels(), loc="outside right upper")
+    return fig

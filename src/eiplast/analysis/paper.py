@@ -16,6 +16,8 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from eiplast.analysis.summary import mean_interval
+
 COLUMNS = ("figure", "quantity", "label", "patterns", "reference", "ours", "difference", "inside")
 # the statistics a per-neuron distribution is summarised by
 DISTRIBUTION_STATISTICS = {"mean": np.mean, "median": np.median, "sd": np.std}
@@ -41,6 +43,40 @@ def key_numbers(
             rows.append({"figure": figure, "quantity": f"{quantity}, {name}", "label": label,
                          "patterns": int(patterns), "reference": theirs, "ours": mine,
                          "difference": mine - theirs, "inside": pd.NA})  # fmt: skip
+    return _typed(pd.DataFrame(rows, columns=list(COLUMNS)))
+
+
+def swept_rows(
+    figure: str,
+    quantities: Mapping[str, str],
+    ours: pd.DataFrame,
+    reference: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Rows of statistics measured in every network realisation: for each column of
+    ``quantities`` (column → quantity named in the table), label and P of ``ours`` (columns
+    ``label``, ``patterns``, one row per realisation), our mean over realisations beside the
+    ``reference`` row of the same label and P (NaN where it has none), and whether the reference
+    lies in our 95 % interval (``summary.mean_interval``; empty with one realisation)."""
+    rows = []
+    published = (
+        reference.set_index(["label", "patterns"]) if reference is not None else pd.DataFrame()
+    )
+    for (label, patterns), group in ours.groupby(["label", "patterns"], sort=False):
+        for column, quantity in quantities.items():
+            values = group[column].to_numpy(float)
+            if not np.isfinite(values).any():
+                continue
+            interval = mean_interval(values[np.isfinite(values)])
+            theirs = np.nan
+            if (label, patterns) in published.index and column in published.columns:
+                theirs = float(published.loc[(label, patterns), column])
+            inside = pd.NA
+            if np.isfinite(interval["ci95_low"]) and np.isfinite(theirs):
+                inside = bool(interval["ci95_low"] <= theirs <= interval["ci95_high"])
+            rows.append({"figure": figure, "quantity": quantity, "label": label,
+                         "patterns": int(patterns), "reference": theirs,
+                         "ours": interval["mean"], "difference": interval["mean"] - theirs,
+                         "inside": inside})  # fmt: skip
     return _typed(pd.DataFrame(rows, columns=list(COLUMNS)))
 
 

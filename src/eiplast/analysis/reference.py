@@ -1,11 +1,12 @@
-"""The reference's published replay data, read and compared with ours.
+"""The reference's published data, read and compared with ours.
 
 Barta & Fukai publish the values behind their replay figures in ``plotting/data/`` of
 ``oist-ncbc/barta_fukai_2025``: ``activation_stats.csv`` (nunique, exp-entropy, mean frequency
 and duration per rule and P, two header rows: rule, statistic) and ``gradual.csv`` (distinct
 assemblies replayed so far against time in s, two header rows: rule, P). The workflow reads them
 from a directory the user provides (``reference_data_dir``), after checking that they are the
-files of the pinned commit (SHA-256 below): their data are an input, never part of this code.
+files of the pinned commit (their SHA-256 in ``reference_sha256.txt`` beside this module): their
+data are an input, never part of this code.
 The reference names the shuffled control ``shuffle``.
 
 Per-neuron values of the networks with P = 1000 (``PUBLISHED_NEURON_PATTERNS``), one value per
@@ -13,6 +14,10 @@ line, no header: ``firing_rates/<rule>1000.csv`` (Hz, spikes of the whole sponta
 its length; E neurons then I neurons) and ``tot_inhib/<rule>1000.csv`` (nS, each E neuron's sum
 of incoming I→E weights after training). The reference's ``tot_excit`` files are byte-identical
 to ``tot_inhib`` (its analysis wrote the inhibitory sums twice), so they are not read.
+
+The inhibitory-specialisation tables (``inhibitory_specialization/``, P = 800 … 3000): entropies
+per E neuron, per I neuron over the assemblies and over random ones, and the self-feedback per
+assembly (P = 1000), with an unnamed index column and one column per rule (and ``uniform``).
 """
 
 from __future__ import annotations
@@ -26,19 +31,14 @@ import pandas as pd
 
 # the reference commit whose published data the checksums describe
 REFERENCE_COMMIT = "e5ea85085efce1a51dcbe1b969358ec02cc05945"
+# SHA-256 of every published file the workflow reads, by path below plotting/data
 PUBLISHED_SHA256 = {
-    "activation_stats.csv": "90d3a2d9f89484643e822cedf0f1c5528d79022b2451d1427b2e3c14050035a6",
-    "gradual.csv": "c25daed25293075024f29348231bb6bd0964ef56f44741a118b0a760e75d8674",
-    "firing_rates/hebb1000.csv": "8601b3b917406d494e6e4e533201b0b1e653d2f4ddb489273b16f6b00fc68e27",
-    "firing_rates/hebb_smooth_rate1000.csv": (
-        "dcac504de28013a59ec9b7ca2527200e611cf85314c13afc1da82e8def186dcc"
-    ),
-    "firing_rates/rate1000.csv": "21d92536d4e33af328eea52868c0325cbfd252120e1153bfe1699dcf27ca51ff",
-    "tot_inhib/hebb1000.csv": "4a92a1cbd2f5d992258c72df359b68f487c6075b3bc9d6947d2ce65f884ca949",
-    "tot_inhib/hebb_smooth_rate1000.csv": (
-        "b81b43477f53bd9d7a80a536fa30db1fe1f103dde42da9f4537d440148abaf06"
-    ),
-    "tot_inhib/rate1000.csv": "ce8a9e52df716abf246870d13ae757b4ff5d2b00c73bc27a4acc5a4d2384a1a6",
+    name: digest
+    for digest, name in (
+        line.split(maxsplit=1)
+        for line in (Path(__file__).parent / "reference_sha256.txt").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    )
 }
 # the P of the published per-neuron files, the rules they cover and the kinds (folder names)
 PUBLISHED_NEURON_PATTERNS = 1000
@@ -102,6 +102,39 @@ def published_neurons(
     }
     return values, (f"dashed: the reference's published values (plotting/data/{kind}, "
                     f"P = {PUBLISHED_NEURON_PATTERNS}, commit {REFERENCE_COMMIT[:7]})")  # fmt: skip
+
+
+# the published inhibitory-specialisation tables (folder inhibitory_specialization): entropies
+# (nats) per E neuron, per I neuron over the assemblies and over random assemblies, one column
+# per rule and "uniform", for P = 800 … 3000; the self-feedback per assembly at P = 1000 only
+SPECIALISATION_FOLDER = "inhibitory_specialization"
+PUBLISHED_SPECIALISATION = {
+    "neuron": "entropies_{patterns}.csv",
+    "assembly": "entropies_assemblies_{patterns}.csv",
+    "random": "entropies_rand_assemblies_{patterns}.csv",
+    "feedback": "self_feedback_{patterns}.csv",
+}
+
+
+def published_specialisation_files(
+    data_dir: str | os.PathLike | None, patterns: int
+) -> dict[str, Path]:
+    """The published specialisation tables of P = ``patterns`` in ``data_dir`` (keys of
+    ``PUBLISHED_SPECIALISATION``; only those the reference publishes; none without
+    ``data_dir``)."""
+    if data_dir is None:
+        return {}
+    files = {}
+    for table, name in PUBLISHED_SPECIALISATION.items():
+        relative = f"{SPECIALISATION_FOLDER}/{name.format(patterns=int(patterns))}"
+        if relative in PUBLISHED_SHA256:
+            files[table] = Path(data_dir) / relative
+    return files
+
+
+def published_table(path: str | os.PathLike) -> pd.DataFrame:
+    """A published table with an unnamed index column and one column per label."""
+    return pd.read_csv(path, index_col=0)
 
 
 def published_replay(path: str | os.PathLike) -> pd.DataFrame:

@@ -41,12 +41,14 @@ RULE_LABELS = {
     "hebb_smooth_rate": "sLHP",
     "rate": "GHP",
     "shuffle": "shuffle",
+    "uniform": "uniform",
 }
 RULE_COLORS = {
     "hebb": "#1f77b4",
     "hebb_smooth_rate": "#2ca02c",
     "rate": "#d62728",
     "shuffle": "#7f7f7f",
+    "uniform": "#b0b0b0",  # the inhibitory-specialisation baseline: equal I→E weights
 }
 EXC_COLOR = "#c0392b"
 INH_COLOR = "#2e86c1"

@@ -11,17 +11,23 @@ from eiplast.analysis.figures import (
     replay_diversity_figure,
     replay_growth_figure,
     sensitivity_scatter_figure,
+    specialisation_figure,
+    specialisation_sweep_figure,
     weight_distribution_figure,
 )
 from eiplast.analysis.inputs import e_input_totals
-from eiplast.analysis.paper import key_numbers
+from eiplast.analysis.paper import key_numbers, swept_rows
 from eiplast.analysis.reference import (
     PUBLISHED_N_EXC,
+    REFERENCE_COMMIT,
     published_growth,
     published_neurons,
     published_replay,
+    published_specialisation_files,
+    published_table,
 )
 from eiplast.analysis.replay import replay_growth
+from eiplast.analysis.specialisation import SUMMARY_STATISTICS, specialisation_summary
 from eiplast.analysis.style import save_figure
 from eiplast.analysis.summary import (
     ei_weights,
@@ -178,3 +184,62 @@ def sensitivity_scatter(sensitivity_files, output_png, *, rules):
     perturbations of one P, a panel per rule."""
     frames = {rule: pd.read_csv(path) for rule, path in zip(rules, sensitivity_files, strict=True)}
     _save(sensitivity_scatter_figure(frames), output_png)
+
+
+def specialisation_tables(table_files, output_png, *, patterns, reference_dir=None):
+    """Rule ``figure_specialisation``: the inhibitory specialisation of one P × realisation
+    (``table_files``: the ``specialisation`` rule's tables ``neuron``, ``assembly``,
+    ``random``, ``feedback`` by name), beside the reference's tables of the same P where it
+    publishes them."""
+    tables = {name: published_table(path) for name, path in table_files.items()}
+    published = published_specialisation_files(reference_dir, patterns)
+    reference = {name: published_table(path) for name, path in published.items()}
+    if reference_dir is None:
+        reference_note = "no published values drawn: reference_data_dir is not set"
+    elif not reference:
+        reference_note = f"no published values drawn: none published at P = {patterns}"
+    else:
+        reference_note = (f"dashed: the reference's published tables "
+                          f"(plotting/data/inhibitory_specialization: {', '.join(reference)}; "
+                          f"P = {patterns}, commit {REFERENCE_COMMIT[:7]})")  # fmt: skip
+    figure = specialisation_figure(tables, reference=reference, reference_note=reference_note)
+    _save(figure, output_png)
+
+
+# the specialisation statistics in the paper-vs-ours table, and their names there
+SPECIALISATION_QUANTITIES = {
+    "neuron_exp_entropy": "mean exp(H) of the I→E weights per E neuron",
+    "assembly_exp_entropy": "mean exp(H) over assemblies per I neuron",
+    "assembly_vs_random_pct": "exp(H) over assemblies vs random (%)",
+    "paired_t": "paired t, assemblies vs random",
+    "mean_self_feedback": "mean assembly self-feedback",
+}
+
+
+def specialisation_sweep(
+    summary_files, output_png, output_csv, key_csv, *, patterns, reference_dir=None
+):
+    """Rule ``figure_specialisation_sweep``: the specialisation summaries of every P and
+    realisation (``summary_files``) in one table (``output_csv``) and against P, beside the
+    reference's published values at the P it publishes (the same summary computed from its
+    tables); the key numbers, with whether the published value lies in our interval over
+    realisations, in ``key_csv`` (paper Figs 5 and S2)."""
+    summary = pd.concat([pd.read_csv(path) for path in summary_files], ignore_index=True)
+    write_csv(summary, output_csv)
+    reference = None
+    frames = []
+    for p in sorted(set(int(p) for p in patterns)):
+        files = published_specialisation_files(reference_dir, p)
+        if {"neuron", "assembly", "random"} <= set(files):
+            tables = {name: published_table(path) for name, path in files.items()}
+            frames.append(specialisation_summary(
+                tables["neuron"], tables["assembly"], tables["random"], tables.get("feedback")
+            ).assign(patterns=p))  # fmt: skip
+    if frames:
+        reference = pd.concat(frames, ignore_index=True)
+        note(f"published specialisation at P = {sorted(reference['patterns'].unique())}")
+    keys = swept_rows("Figs 5, S2", SPECIALISATION_QUANTITIES, summary, reference)
+    write_csv(keys, key_csv)
+    columns = ["label", "patterns", *SUMMARY_STATISTICS]
+    note(summary.groupby(["label", "patterns"])[columns[2:]].mean().to_string())
+    _save(specialisation_sweep_figure(summary, reference=reference), output_png)
