@@ -46,6 +46,7 @@ include: "workflow/rules/replay.smk"
 include: "workflow/rules/sensitivity.smk"
 include: "workflow/rules/summary.smk"
 include: "workflow/rules/specialisation.smk"
+include: "workflow/rules/excitability.smk"
 include: "workflow/rules/balanced.smk"
 
 

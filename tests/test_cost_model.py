@@ -146,4 +146,5 @@ def test_sweep_configs_plan_the_designed_runs(tmp_path):
     assert counts["train"] == 3 * 12 * 5 and counts["connectivity"] == 12 * 5
     assert counts["spontaneous_shuffle"] == 6 * 5 and counts["conductances"] == 3 * 6 * 5
     assert counts["perturbation_shard"] == 3 * 6 * 5 * 4  # 4 shards (config.yaml)
+    assert counts["excitability"] == 6 * 5 and counts["specialisation"] == 12 * 5
     assert "balanced_run" not in counts

@@ -149,6 +149,8 @@ def test_specialisation_figures():
         "mean_self_feedback": [0.02, 0.023, 0.0003],
     })  # fmt: skip
     reference = summary.drop(columns="realisation").assign(neuron_exp_entropy=[151.0, 163.0, 197.3])
-    sweep = figures.specialisation_sweep_figure(summary, reference=reference)
+    sweep = figures.summary_sweep_figure(
+        summary, figures.SPECIALISATION_SWEEP_PANELS, reference=reference
+    )
     squares = [line for line in sweep.axes[0].lines if line.get_marker() == "s"]
     assert len(squares) == 2 and list(squares[0].get_ydata()) == [151.0, 163.0]

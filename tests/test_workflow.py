@@ -94,6 +94,7 @@ def test_end_to_end_outputs(e2e):
     figures += [f"raster_{r}_P{p}_r0" for r in RULES for p in all_patterns]
     figures += [f"replay_growth_P{p}" for p in all_patterns]
     figures += [f"specialisation_P{p}_r0" for p in all_patterns] + ["specialisation_sweep"]
+    figures += [f"excitability_P{p}_r0" for p in PATTERNS] + ["excitability_sweep"]
     expected += [summary / "figures" / f"{f}.{ext}" for f in figures for ext in ("png", "pdf")]
     # the tiny balanced-network experiments (details: tests/test_balanced_workflow.py)
     balanced = out / "balanced"
@@ -138,7 +139,7 @@ def test_end_to_end_outputs(e2e):
     # the paper-vs-ours table: the rate and summed-input key numbers of every P, no published
     # values (no reference_data_dir); the rates are the replay table's mean rates
     paper = pd.read_csv(summary / "paper_vs_ours.csv")
-    assert set(paper["figure"]) == {"Fig 1H", "Fig 1J", "Figs 5, S2"}
+    assert set(paper["figure"]) == {"Fig 1H", "Fig 1J", "Fig 4", "Figs 5, S2"}
     assert paper["reference"].isna().all()
     assert set(paper["patterns"]) == set(all_patterns)
     assert set(paper["label"]) == {*RULES, "uniform"}
@@ -327,6 +328,9 @@ def test_incremental_dry_run(e2e, tmp_path):
         "figure_rates": n_patterns,
         "figure_raster": len(RULES) * n_patterns,
         "figure_replay_growth": n_patterns,
+        "excitability": len(PATTERNS),  # replay counts of the full-chain P
+        "figure_excitability": len(PATTERNS),
+        "figure_excitability_sweep": 1,
         "paper_vs_ours": 1,  # the rate figures' key numbers
         "all": 1,
     }
@@ -357,6 +361,8 @@ def test_new_realisations_and_pattern_counts_plan_only_new_jobs(e2e):
         "figure_replay_growth": len(all_patterns),
         "specialisation": len(all_patterns),
         "figure_specialisation_sweep": 1,
+        "excitability": len(PATTERNS),
+        "figure_excitability_sweep": 1,
         "paper_vs_ours": 1,
         "all": 1,
     }
@@ -383,6 +389,9 @@ def test_new_realisations_and_pattern_counts_plan_only_new_jobs(e2e):
         "specialisation": 1,
         "figure_specialisation": 1,
         "figure_specialisation_sweep": 1,
+        "excitability": 1,
+        "figure_excitability": 1,
+        "figure_excitability_sweep": 1,
         "paper_vs_ours": 1,
         "figure_raster": len(RULES),
         "figure_sensitivity": 1,

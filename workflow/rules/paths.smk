@@ -42,10 +42,13 @@ SENSITIVITY = f"{OUT}/sensitivity/{{rule}}/P{{patterns}}_r{{realisation}}.csv"
 SUMMARY = f"{OUT}/summary"
 FIGURES = f"{OUT}/summary/figures"
 SPECIALISATION = f"{OUT}/specialisation/P{{patterns}}_r{{realisation}}"
+EXCITABILITY = f"{OUT}/excitability/P{{patterns}}_r{{realisation}}"
 # the tables of the specialisation rule (eiplast.stages.specialisation)
 SPECIALISATION_TABLES = ("neuron", "assembly", "random", "feedback")
 # each figure's key numbers for the paper-vs-ours table
 PAPER_KEYS = f"{OUT}/summary/paper"
+# the excitability analysis needs the robust statistics: only with a full-chain P
+EXCITABILITY_KEYS = [f"{PAPER_KEYS}/excitability.csv"] if PATTERNS else []
 REFERENCE_COMPARISON = [f"{SUMMARY}/reference_comparison.csv"] if REFERENCE_DIR else []
 BALANCED = f"{OUT}/balanced"
 BALANCED_RUN = f"{BALANCED}/runs/{{experiment}}/{{point}}.h5"
@@ -133,17 +136,24 @@ def summary_outputs():
     figures += [f"{FIGURES}/replay_growth_P{p}.png" for p in ALL_PATTERNS]
     figures += [f"{FIGURES}/specialisation_P{p}_r{k}.png" for p in ALL_PATTERNS]
     figures.append(f"{FIGURES}/specialisation_sweep.png")
+    figures += [f"{FIGURES}/excitability_P{p}_r{k}.png" for p in PATTERNS]
+    if PATTERNS:
+        figures.append(f"{FIGURES}/excitability_sweep.png")
     return tables + figures
 
 
 def paper_key_files():
     """The key-number tables of the figures `all` draws (realisation FIGURE_REALISATION)."""
     k = FIGURE_REALISATION
-    return [
-        f"{PAPER_KEYS}/{kind}_P{p}_r{k}.csv"
-        for kind in ("rates", "input_totals")
-        for p in ALL_PATTERNS
-    ] + [f"{PAPER_KEYS}/specialisation.csv"]
+    return (
+        [
+            f"{PAPER_KEYS}/{kind}_P{p}_r{k}.csv"
+            for kind in ("rates", "input_totals")
+            for p in ALL_PATTERNS
+        ]
+        + [f"{PAPER_KEYS}/specialisation.csv"]
+        + EXCITABILITY_KEYS
+    )
 
 
 def published_neuron_inputs(kind):
@@ -185,6 +195,22 @@ def published_specialisation_sweep_inputs():
         for p in ALL_PATTERNS
         for path in published_specialisation_files(REFERENCE_DIR, p).values()
     ]
+
+
+def published_excitability_inputs(wildcards):
+    """The reference's published per-assembly table of the job's P (if any)."""
+    from eiplast.analysis.reference import published_excitability_file
+
+    path = published_excitability_file(REFERENCE_DIR, int(wildcards.patterns))
+    return [] if path is None else [str(path)]
+
+
+def published_excitability_sweep_inputs():
+    """The reference's published per-assembly tables of every full-chain P."""
+    from eiplast.analysis.reference import published_excitability_file
+
+    paths = [published_excitability_file(REFERENCE_DIR, p) for p in PATTERNS]
+    return [str(path) for path in paths if path is not None]
 
 
 def replay_growth_inputs(wildcards):

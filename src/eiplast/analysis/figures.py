@@ -447,28 +447,38 @@ def specialisation_figure(
     return fig
 
 
-# panels of the specialisation-against-P figure: summary column, axis label
+# panels of the specialisation-against-P figure: summary column, axis label, zero line
 SPECIALISATION_SWEEP_PANELS = (
-    ("neuron_exp_entropy", "mean exp(H) per E neuron"),
-    ("assembly_vs_random_pct", "exp(H) assemblies vs random (%)"),
-    ("paired_t", "paired t, assemblies vs random"),
-    ("mean_self_feedback", "mean assembly self-feedback"),
+    ("neuron_exp_entropy", "mean exp(H) per E neuron", False),
+    ("assembly_vs_random_pct", "exp(H) assemblies vs random (%)", True),
+    ("paired_t", "paired t, assemblies vs random", True),
+    ("mean_self_feedback", "mean assembly self-feedback", True),
+)
+# panels of the excitability-against-P figure (paper Fig 4F, G)
+EXCITABILITY_SWEEP_PANELS = (
+    ("spearman_excitation_replays", "Spearman r(excitation, replays)", True),
+    ("pearson_excitation_replayed", "Pearson r(excitation, replayed)", True),
+    ("assemblies_replayed", "assemblies replayed", False),
+    ("mean_excitation_nS", "mean assembly g_e (nS)", False),
 )
 
 
 @styled
-def specialisation_sweep_figure(
-    summary: pd.DataFrame, *, reference: pd.DataFrame | None = None
+def summary_sweep_figure(
+    summary: pd.DataFrame,
+    panels: Sequence[tuple[str, str, bool]],
+    *,
+    reference: pd.DataFrame | None = None,
 ) -> Figure:
-    """The specialisation summary against P (paper Fig S2C and beyond): per label the mean over
-    realisations with its 95 % interval; ``reference`` (same columns, one row per label and P)
-    as open squares.
+    """Summary statistics against P, a panel per (column, axis label, zero line) of
+    ``panels``: per label the mean over realisations with its 95 % interval; ``reference``
+    (same columns, one row per label and P) as open squares.
 
-    ``summary``: rows of ``specialisation_summary`` with columns ``label``, ``patterns``,
-    ``realisation``."""
-    fig, axes = new_figure(1, len(SPECIALISATION_SWEEP_PANELS), width=2.8)
+    ``summary``: one row per label × P × realisation, columns ``label``, ``patterns`` and the
+    panels' columns."""
+    fig, axes = new_figure(1, len(panels), width=2.8)
     labels = list(dict.fromkeys(summary["label"]))
-    for ax, (column, ylabel) in zip(axes[0], SPECIALISATION_SWEEP_PANELS, strict=True):
+    for ax, (column, ylabel, zero_line) in zip(axes[0], panels, strict=True):
         lines = _interval_by(summary.dropna(subset=[column]), ["label", "patterns"], column)
         for i, label in enumerate(labels):
             sub = lines[lines["label"] == label] if len(lines) else lines
@@ -476,16 +486,58 @@ def specialisation_sweep_figure(
             if len(sub):
                 _draw_mean_band(ax, sub["patterns"].to_numpy(), sub, color=color,
                                 label=rule_label(label), dashed=False)  # fmt: skip
-            if reference is not None:
+            if reference is not None and column in reference.columns:
                 ref = reference[(reference["label"] == label) & reference[column].notna()]
                 ref = ref.sort_values("patterns")
                 if len(ref):
                     ax.plot(ref["patterns"].to_numpy(), ref[column].to_numpy(), ls="none",
                             marker="s", ms=4, mfc="none", mec=color,
                             label=f"{rule_label(label)} (reference)")  # fmt: skip
-        if column == "paired_t":
+        if zero_line:
             ax.axhline(0.0, color=NEUTRAL, lw=0.5)
         ax.set_xlabel("number of patterns P")
         ax.set_ylabel(ylabel)
     fig.legend(*axes[0, 0].get_legend_handles_labels(), loc="outside right upper")
+    return fig
+
+
+@styled
+def excitability_figure(
+    neuron_means: Mapping[str, pd.DataFrame],
+    assemblies: pd.DataFrame,
+    *,
+    reference: pd.DataFrame | None = None,
+    reference_note: str | None = None,
+) -> Figure:
+    """ "Winner takes all" for one P (paper Fig 4B–E): each E neuron's robust mean g_e against
+    g_i (first panel, all rules), then per rule each assembly's mean g_e over its members
+    against its replay count; ``reference`` (the published per-assembly table, same columns)
+    in grey beneath.
+
+    ``neuron_means``: rule → robust statistics of the E neurons (columns ``mean_e``,
+    ``mean_i``, nS); ``assemblies``: columns ``rule``, ``excitation_nS``, ``replay_count``."""
+    rules = list(neuron_means)
+    fig, axes = new_figure(1, 1 + len(rules), width=2.6)
+    ax = axes[0, 0]
+    for i, (rule, table) in enumerate(neuron_means.items()):
+        ax.scatter(table["mean_e"], table["mean_i"], s=0.5, color=rule_color(rule, i),
+                   label=rule_label(rule), rasterized=True, linewidths=0)  # fmt: skip
+    ax.set_xlabel("robust mean g_e (nS)")
+    ax.set_ylabel("robust mean g_i (nS)")
+    ax.set_title("E neurons")
+    ax.legend(markerscale=8)
+    for i, rule in enumerate(rules):
+        ax = axes[0, 1 + i]
+        if reference is not None:
+            ref = reference[reference["rule"] == rule]
+            ax.scatter(ref["excitation_nS"], ref["replay_count"], s=2, color="0.75",
+                       label="reference", linewidths=0)  # fmt: skip
+        ours = assemblies[assemblies["rule"] == rule]
+        ax.scatter(ours["excitation_nS"], ours["replay_count"], s=2, color=rule_color(rule, i),
+                   label="ours", linewidths=0)  # fmt: skip
+        ax.set_xlabel("assembly mean g_e (nS)")
+        ax.set_ylabel("replay events")
+        ax.set_title(rule_label(rule))
+        ax.legend(markerscale=3)
+    _note(fig, reference_note)
     return fig

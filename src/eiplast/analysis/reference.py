@@ -15,7 +15,9 @@ its length; E neurons then I neurons) and ``tot_inhib/<rule>1000.csv`` (nS, each
 of incoming I→E weights after training). The reference's ``tot_excit`` files are byte-identical
 to ``tot_inhib`` (its analysis wrote the inhibitory sums twice), so they are not read.
 
-The inhibitory-specialisation tables (``inhibitory_specialization/``, P = 800 … 3000): entropies
+Per assembly (``totweights/totweights_<P>.csv``, P = 800 … 3000): the members' mean robust g_e
+and g_i and the replay count, for every rule. The inhibitory-specialisation tables
+(``inhibitory_specialization/``, P = 800 … 3000): entropies
 per E neuron, per I neuron over the assemblies and over random ones, and the self-feedback per
 assembly (P = 1000), with an unnamed index column and one column per rule (and ``uniform``).
 """
@@ -135,6 +137,39 @@ def published_specialisation_files(
 def published_table(path: str | os.PathLike) -> pd.DataFrame:
     """A published table with an unnamed index column and one column per label."""
     return pd.read_csv(path, index_col=0)
+
+
+# the published per-assembly table of each P (800 … 3000): for every rule the mean robust g_e
+# and g_i of the members (nS) and the replay count, three header rows (rule, P, quantity)
+PUBLISHED_EXCITABILITY = "totweights/totweights_{patterns}.csv"
+_EXCITABILITY_COLUMNS = {
+    "tot_excit": "excitation_nS",
+    "tot_inhib": "inhibition_nS",
+    "act_counts": "replay_count",
+}
+
+
+def published_excitability_file(data_dir: str | os.PathLike | None, patterns: int) -> Path | None:
+    """The published per-assembly table of P = ``patterns`` in ``data_dir``, if the reference
+    publishes one (and ``data_dir`` is given)."""
+    relative = PUBLISHED_EXCITABILITY.format(patterns=int(patterns))
+    if data_dir is None or relative not in PUBLISHED_SHA256:
+        return None
+    return Path(data_dir) / relative
+
+
+def published_excitability(path: str | os.PathLike) -> pd.DataFrame:
+    """A published per-assembly table as one row per rule × assembly with the columns of
+    ``eiplast.analysis.excitability`` (rule, pattern, excitation_nS, inhibition_nS,
+    replay_count)."""
+    wide = pd.read_csv(path, header=[0, 1, 2], index_col=0)
+    frames = []
+    for rule in dict.fromkeys(wide.columns.get_level_values(0)):
+        block = wide[rule].droplevel(0, axis=1).rename(columns=_EXCITABILITY_COLUMNS)
+        block = block[list(_EXCITABILITY_COLUMNS.values())].rename_axis("pattern").reset_index()
+        frames.append(block.assign(rule=rule))
+    table = pd.concat(frames, ignore_index=True)
+    return table[["rule", "pattern", *_EXCITABILITY_COLUMNS.values()]]
 
 
 def published_replay(path: str | os.PathLike) -> pd.DataFrame:

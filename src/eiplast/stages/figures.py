@@ -4,7 +4,11 @@
 import pandas as pd
 
 from eiplast.analysis.activations import load_activations
+from eiplast.analysis.excitability import excitability_summary
 from eiplast.analysis.figures import (
+    EXCITABILITY_SWEEP_PANELS,
+    SPECIALISATION_SWEEP_PANELS,
+    excitability_figure,
     input_totals_figure,
     raster_figure,
     rate_histograms_figure,
@@ -12,7 +16,7 @@ from eiplast.analysis.figures import (
     replay_growth_figure,
     sensitivity_scatter_figure,
     specialisation_figure,
-    specialisation_sweep_figure,
+    summary_sweep_figure,
     weight_distribution_figure,
 )
 from eiplast.analysis.inputs import e_input_totals
@@ -20,6 +24,8 @@ from eiplast.analysis.paper import key_numbers, swept_rows
 from eiplast.analysis.reference import (
     PUBLISHED_N_EXC,
     REFERENCE_COMMIT,
+    published_excitability,
+    published_excitability_file,
     published_growth,
     published_neurons,
     published_replay,
@@ -242,4 +248,66 @@ def specialisation_sweep(
     write_csv(keys, key_csv)
     columns = ["label", "patterns", *SUMMARY_STATISTICS]
     note(summary.groupby(["label", "patterns"])[columns[2:]].mean().to_string())
-    _save(specialisation_sweep_figure(summary, reference=reference), output_png)
+    figure = summary_sweep_figure(summary, SPECIALISATION_SWEEP_PANELS, reference=reference)
+    _save(figure, output_png)
+
+
+def excitability_scatter(
+    stats_files, assemblies_csv, network_file, output_png, *, rules, patterns, reference_dir=None
+):
+    """Rule ``figure_excitability``: robust mean g_e against g_i of every E neuron (of
+    ``network_file``) and each assembly's mean g_e against its replay count, per rule
+    (``rules[k]`` has the statistics ``stats_files[k]``), beside the reference's published
+    assemblies of the same P."""
+    n_exc = load_patterns(network_file).n_exc
+    neuron_means = {}
+    for rule, path in zip(rules, stats_files, strict=True):
+        table = pd.read_csv(path)
+        neuron_means[rule] = table[table["neuron"] < n_exc]
+    path = published_excitability_file(reference_dir, patterns)
+    reference = None if path is None else published_excitability(path)
+    if path is None:
+        reference_note = (
+            f"no published values drawn: none at P = {patterns}, or no reference_data_dir"
+        )
+    else:
+        source = f"plotting/data/{path.parent.name}/{path.name}"
+        reference_note = (
+            f"grey: the reference's published assemblies ({source}, {REFERENCE_COMMIT[:7]})"
+        )
+    figure = excitability_figure(
+        neuron_means, pd.read_csv(assemblies_csv), reference=reference,
+        reference_note=reference_note,
+    )  # fmt: skip
+    _save(figure, output_png)
+
+
+# the excitability statistics in the paper-vs-ours table, and their names there
+EXCITABILITY_QUANTITIES = {
+    "spearman_excitation_replays": "Spearman r(assembly g_e, replays), replayed assemblies",
+    "pearson_excitation_replayed": "Pearson r(assembly g_e, replayed or not)",
+    "assemblies_replayed": "assemblies replayed at least once",
+    "mean_excitation_nS": "mean assembly g_e (nS)",
+    "mean_inhibition_nS": "mean assembly g_i (nS)",
+}
+
+
+def excitability_sweep(
+    summary_files, output_png, output_csv, key_csv, *, patterns, reference_dir=None
+):
+    """Rule ``figure_excitability_sweep``: the excitability summaries of every P and
+    realisation in one table and against P (paper Fig 4F, G), beside the same summary of the
+    reference's published assemblies; key numbers in ``key_csv``."""
+    summary = pd.concat([pd.read_csv(path) for path in summary_files], ignore_index=True)
+    write_csv(summary, output_csv)
+    frames = []
+    for p in sorted(set(int(p) for p in patterns)):
+        path = published_excitability_file(reference_dir, p)
+        if path is not None:
+            table = published_excitability(path)
+            frames += [{"label": rule, "patterns": p, **excitability_summary(group)}
+                       for rule, group in table.groupby("rule", sort=False)]  # fmt: skip
+    reference = pd.DataFrame(frames) if frames else None
+    write_csv(swept_rows("Fig 4", EXCITABILITY_QUANTITIES, summary, reference), key_csv)
+    figure = summary_sweep_figure(summary, EXCITABILITY_SWEEP_PANELS, reference=reference)
+    _save(figure, output_png)
