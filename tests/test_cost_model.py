@@ -141,6 +141,11 @@ def test_sweep_configs_plan_the_designed_runs(tmp_path):
                       "specialisation": 5, "figure_specialisation": 5,
                       "figure_specialisation_sweep": 1, "paper_vs_ours": 1, "all": 1}  # fmt: skip
 
+    jobs = planned("realisations.yaml")
+    counts = pd.Series([j.rule for j in jobs]).value_counts().to_dict()
+    assert counts["connectivity"] == 3 and counts["train"] == counts["spontaneous"] == 3 * 3
+    assert counts["replay"] == 3 * 3 and "conductances" not in counts
+
     jobs = planned("paper.yaml")
     counts = pd.Series([j.rule for j in jobs]).value_counts().to_dict()
     assert counts["train"] == 3 * 12 * 5 and counts["connectivity"] == 12 * 5
