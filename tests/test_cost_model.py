@@ -122,6 +122,7 @@ def test_job_prices():
 
 def test_sweep_configs_plan_the_designed_runs(tmp_path):
     """config/sweep.yaml: 3 rules × 5 P through the replay branch, nothing else;
+    config/realisations.yaml: 3 rules × 3 realisations at P = 1000, replay branch;
     config/paper.yaml: 3 rules × 12 P × 5 realisations, the perturbation branch and the
     shuffled control at the 6 full-chain P (counts by hand from the configs)."""
     out = ["--directory", str(tmp_path), "--config", f"output_dir={tmp_path / 'results'}"]
