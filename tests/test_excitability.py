@@ -77,3 +77,27 @@ def test_excitability_figure_draws_the_reference_beneath():
     assert len(fig.axes) == 3
     labels = [[c.get_label() for c in ax.collections] for ax in fig.axes[1:3]]
     assert labels == [["reference", "ours"], ["reference", "ours"]]
+
+
+def test_covariance_ellipse_geometry():
+    from matplotlib.patches import Ellipse
+    from scipy.stats import chi2
+
+    samples = np.random.default_rng(4).normal(size=(200, 2))
+    cov = np.array([[4.0, 0.0], [0.0, 1.0]])
+    fig = figures.conductance_fit_figure(
+        samples[:, 0], samples[:, 1], robust=(np.zeros(2), cov),
+        plain=(np.ones(2), np.array([[1.0, 0.0], [0.0, 9.0]])), title="t",
+    )  # fmt: skip
+    plain, robust = [p for p in fig.axes[0].patches if isinstance(p, Ellipse)]
+    q = chi2.ppf(0.95, 2)  # 5.991: the 95 % ellipse of a 2-D Gaussian
+    # the robust ellipse: long axis 2√(4q) along g_e, short 2√q along g_i
+    assert robust.width == pytest.approx(2 * np.sqrt(4 * q)) and robust.height == pytest.approx(
+        2 * np.sqrt(q)
+    )
+    assert robust.angle % 180 == pytest.approx(0.0, abs=1e-9)
+    # the plain one is longest along g_i: rotated by 90°, centred on its mean
+    assert plain.width == pytest.approx(2 * np.sqrt(9 * q)) and plain.angle % 180 == pytest.approx(
+        90
+    )
+    assert tuple(plain.center) == (1.0, 1.0)

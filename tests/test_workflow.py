@@ -95,6 +95,7 @@ def test_end_to_end_outputs(e2e):
     figures += [f"replay_growth_P{p}" for p in all_patterns]
     figures += [f"specialisation_P{p}_r0" for p in all_patterns] + ["specialisation_sweep"]
     figures += [f"excitability_P{p}_r0" for p in PATTERNS] + ["excitability_sweep"]
+    figures += [f"conductance_fit_P{p}_r0" for p in PATTERNS]
     expected += [summary / "figures" / f"{f}.{ext}" for f in figures for ext in ("png", "pdf")]
     # the tiny balanced-network experiments (details: tests/test_balanced_workflow.py)
     balanced = out / "balanced"
@@ -392,6 +393,7 @@ def test_new_realisations_and_pattern_counts_plan_only_new_jobs(e2e):
         "excitability": 1,
         "figure_excitability": 1,
         "figure_excitability_sweep": 1,
+        "figure_conductance_fit": 1,
         "paper_vs_ours": 1,
         "figure_raster": len(RULES),
         "figure_sensitivity": 1,
@@ -451,6 +453,14 @@ BAD_CONFIGS = {
     ),
     "fractional_pattern_count": ("patterns: [20, 2.5]\n", "patterns[1]"),
     "zero_pattern_count": ("patterns: [0]\n", "patterns[0]"),
+    "fit_neuron_outside_the_network": (
+        "analysis:\n  figures:\n    conductance_fit_neuron: 1000\n",  # the tiny N is 1000
+        "analysis.figures.conductance_fit_neuron",
+    ),
+    "fit_rule_not_run": (
+        "analysis:\n  figures:\n    conductance_fit_rule: shuffle\n",
+        "analysis.figures.conductance_fit_rule",
+    ),
     # output_args() sets replay_only_patterns to [40]
     "pattern_count_in_both_lists": ("patterns: [20, 40]\n", "replay_only_patterns"),
     "shuffle_control_shorter_than_skip": (

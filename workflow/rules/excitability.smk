@@ -98,3 +98,36 @@ rule figure_excitability_sweep:
         reference_dir=REFERENCE_DIR,
     script:
         "../scripts/figure_excitability_sweep.py"
+
+
+rule figure_conductance_fit:
+    input:
+        conductances=CONDUCTANCES.replace("{rule}", CONDUCTANCE_FIT_RULE),
+        stats=STATS.replace("{rule}", CONDUCTANCE_FIT_RULE),
+    output:
+        png=report(
+            f"{FIGURES}/conductance_fit_P{{patterns}}_r{{realisation}}.png",
+            caption="../report/conductance_fit.rst",
+            category="Winner takes all",
+            labels={
+                "figure": "conductance fit",
+                "P": "{patterns}",
+                "realisation": "{realisation}",
+            },
+        ),
+        pdf=f"{FIGURES}/conductance_fit_P{{patterns}}_r{{realisation}}.pdf",
+    log:
+        log_path("figures/conductance_fit_P{patterns}_r{realisation}"),
+    benchmark:
+        benchmark_path("figures/conductance_fit_P{patterns}_r{realisation}")
+    conda:
+        CONDA_ENV
+    resources:
+        mem_mb=1000 + math.ceil(1000 * SIZE),
+        runtime=10,
+    params:
+        neuron=config["analysis"]["figures"]["conductance_fit_neuron"],
+        skip_s=config["analysis"]["conductance_stats"]["skip_s"],
+        rule=CONDUCTANCE_FIT_RULE,
+    script:
+        "../scripts/figure_conductance_fit.py"

@@ -43,6 +43,10 @@ SUMMARY = f"{OUT}/summary"
 FIGURES = f"{OUT}/summary/figures"
 SPECIALISATION = f"{OUT}/specialisation/P{{patterns}}_r{{realisation}}"
 EXCITABILITY = f"{OUT}/excitability/P{{patterns}}_r{{realisation}}"
+# the plasticity rule whose neuron the conductance-fit figure draws (paper Fig 4A, GHP)
+CONDUCTANCE_FIT_RULE = config["analysis"]["figures"]["conductance_fit_rule"] or (
+    "rate" if "rate" in RULES else RULES[0]
+)
 # the tables of the specialisation rule (eiplast.stages.specialisation)
 SPECIALISATION_TABLES = ("neuron", "assembly", "random", "feedback")
 # each figure's key numbers for the paper-vs-ours table
@@ -137,6 +141,7 @@ def summary_outputs():
     figures += [f"{FIGURES}/specialisation_P{p}_r{k}.png" for p in ALL_PATTERNS]
     figures.append(f"{FIGURES}/specialisation_sweep.png")
     figures += [f"{FIGURES}/excitability_P{p}_r{k}.png" for p in PATTERNS]
+    figures += [f"{FIGURES}/conductance_fit_P{p}_r{k}.png" for p in PATTERNS]
     if PATTERNS:
         figures.append(f"{FIGURES}/excitability_sweep.png")
     return tables + figures

@@ -108,6 +108,17 @@ def check_config(cfg):
     n_total = network_size(cfg)
     if cfg["shards"] > n_total:
         config_error("shards", f"{cfg['shards']} shards for only {n_total} neurons")
+    fit = cfg["analysis"]["figures"]
+    if fit["conductance_fit_neuron"] >= n_total:
+        config_error(
+            "analysis.figures.conductance_fit_neuron",
+            f"{fit['conductance_fit_neuron']} is not a neuron of a network of {n_total}",
+        )
+    if fit["conductance_fit_rule"] not in (None, *cfg["rules"]):
+        config_error(
+            "analysis.figures.conductance_fit_rule",
+            f"{fit['conductance_fit_rule']!r} is not one of rules ({', '.join(cfg['rules'])})",
+        )
     check_balanced(cfg)
     check_with_core(cfg)
     check_balanced_with_core(cfg)

@@ -541,3 +541,44 @@ def excitability_figure(
         ax.legend(markerscale=3)
     _note(fig, reference_note)
     return fig
+
+
+# probability mass inside the drawn covariance ellipses
+ELLIPSE_MASS = 0.95
+
+
+def _covariance_ellipse(ax, mean, cov, **style) -> None:
+    """The ``ELLIPSE_MASS`` ellipse of a 2-D Gaussian with ``mean`` and ``cov``: semi-axes
+    √(χ²₂(mass) λ) along the eigenvectors of ``cov``."""
+    from matplotlib.patches import Ellipse
+    from scipy.stats import chi2
+
+    values, vectors = np.linalg.eigh(np.asarray(cov, float))
+    scale = chi2.ppf(ELLIPSE_MASS, 2)
+    angle = np.degrees(np.arctan2(vectors[1, -1], vectors[0, -1]))
+    width, height = 2.0 * np.sqrt(scale * values[::-1])
+    ax.add_patch(Ellipse(mean, width, height, angle=angle, fill=False, **style))
+
+
+@styled
+def conductance_fit_figure(
+    g_e_nS: np.ndarray,
+    g_i_nS: np.ndarray,
+    *,
+    robust: tuple[np.ndarray, np.ndarray],
+    plain: tuple[np.ndarray, np.ndarray],
+    title: str,
+) -> Figure:
+    """One neuron's conductance samples (g_e, g_i in nS) with the 95 % ellipses of the robust
+    (MCD) and of the plain Gaussian fit (paper Fig 4A); ``robust``, ``plain``: (mean (2,),
+    covariance (2, 2))."""
+    fig, axes = new_figure(1, 1, width=3.2, height=3.0)
+    ax = axes[0, 0]
+    ax.scatter(g_e_nS, g_i_nS, s=0.5, color="black", linewidths=0, rasterized=True)
+    _covariance_ellipse(ax, *plain, color="#8e44ad", lw=1.2, label="plain fit")
+    _covariance_ellipse(ax, *robust, color=EXC_COLOR, lw=1.2, label="robust (MCD) fit")
+    ax.set_xlabel("g_e (nS)")
+    ax.set_ylabel("g_i (nS)")
+    ax.set_title(title)
+    ax.legend()
+    return fig

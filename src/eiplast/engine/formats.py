@@ -172,3 +172,48 @@ def open_state(path: str | os.PathLike):
     ``state/g_i_nS`` (rows: samples every ``state.attrs["interval_steps"]`` steps; columns:
     neurons)."""
     return open_checked(path, SPIKES, ("state/g_e_nS", "state/g_i_nS"))
+
+
+@dataclass(frozen=True)
+class Conductances:
+    """Recorded conductances of neurons ``neuron_start … neuron_stop − 1`` after a skip:
+    ``g_e_nS``, ``g_i_nS`` of shape (samples, neurons); ``n_exc`` of the network."""
+
+    g_e_nS: np.ndarray
+    g_i_nS: np.ndarray
+    n_exc: int
+    n_total: int
+    neuron_start: int
+    neuron_stop: int
+
+
+def read_conductances(
+    path: str | os.PathLike, *, skip_s: float, neuron_start: int = 0, neuron_stop=None
+) -> Conductances:
+    """The conductance samples of a recording run from ``skip_s`` on (samples before are
+    dropped), for neurons ``neuron_start … neuron_stop − 1`` (to the last neuron when None);
+    ``ValueError`` for an empty range, ``DataFileError`` when fewer than 3 samples remain."""
+    with open_state(path) as f:
+        n_exc = int(f.attrs["n_exc"])
+        n_total = n_exc + int(f.attrs["n_inh"])
+        every = int(f["state"].attrs["interval_steps"])
+        dt_ms = float(f.attrs["dt_ms"])
+        first_row = int(np.ceil(skip_s * 1000.0 / (dt_ms * every) - 1e-9))
+        n_rows = f["state/g_e_nS"].shape[0]
+        stop = n_total if neuron_stop is None else min(neuron_stop, n_total)
+        if not 0 <= neuron_start < stop:
+            raise ValueError(f"empty neuron range [{neuron_start}, {stop}) for {path}")
+        if n_rows - first_row < 3:
+            raise DataFileError(
+                f"{path}: {n_rows} conductance samples, fewer than 3 left after "
+                f"dropping the first {skip_s} s"
+            )
+        rows_cols = (slice(first_row, None), slice(neuron_start, stop))
+        return Conductances(
+            g_e_nS=read(f["state/g_e_nS"], rows_cols),
+            g_i_nS=read(f["state/g_i_nS"], rows_cols),
+            n_exc=n_exc,
+            n_total=n_total,
+            neuron_start=neuron_start,
+            neuron_stop=stop,
+        )

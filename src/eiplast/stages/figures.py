@@ -1,6 +1,7 @@
 """Stages that draw the reproduction's figures: each writes ``<name>.png`` and ``<name>.pdf``
 (``output_png`` names the PNG) and, where a figure has data of its own, a CSV beside it."""
 
+import numpy as np
 import pandas as pd
 
 from eiplast.analysis.activations import load_activations
@@ -8,6 +9,7 @@ from eiplast.analysis.excitability import excitability_summary
 from eiplast.analysis.figures import (
     EXCITABILITY_SWEEP_PANELS,
     SPECIALISATION_SWEEP_PANELS,
+    conductance_fit_figure,
     excitability_figure,
     input_totals_figure,
     raster_figure,
@@ -34,7 +36,7 @@ from eiplast.analysis.reference import (
 )
 from eiplast.analysis.replay import replay_growth
 from eiplast.analysis.specialisation import SUMMARY_STATISTICS, specialisation_summary
-from eiplast.analysis.style import save_figure
+from eiplast.analysis.style import rule_label, save_figure
 from eiplast.analysis.summary import (
     ei_weights,
     neuron_rates,
@@ -43,6 +45,7 @@ from eiplast.analysis.summary import (
     write_csv,
 )
 from eiplast.assembly.connectivity import load_connectivity, load_patterns
+from eiplast.engine.formats import read_conductances
 from eiplast.engine.progress import note
 
 
@@ -310,4 +313,28 @@ def excitability_sweep(
     reference = pd.DataFrame(frames) if frames else None
     write_csv(swept_rows("Fig 4", EXCITABILITY_QUANTITIES, summary, reference), key_csv)
     figure = summary_sweep_figure(summary, EXCITABILITY_SWEEP_PANELS, reference=reference)
+    _save(figure, output_png)
+
+
+def conductance_fit(state_file, stats_csv, output_png, *, neuron, skip_s, rule):
+    """Rule ``figure_conductance_fit``: the conductance samples of ``neuron`` (global index)
+    from ``skip_s`` on, with the 95 % ellipses of its robust statistics (``stats_csv``: mean,
+    sd and correlation of g_e and g_i) and of the plain mean and covariance (ddof 1)."""
+    samples = read_conductances(
+        state_file, skip_s=skip_s, neuron_start=neuron, neuron_stop=neuron + 1
+    )
+    g_e, g_i = samples.g_e_nS[:, 0].astype(float), samples.g_i_nS[:, 0].astype(float)
+    row = pd.read_csv(stats_csv).set_index("neuron").loc[neuron]
+    covariance = row["pearson_r"] * row["std_e"] * row["std_i"]
+    robust = (
+        np.array([row["mean_e"], row["mean_i"]]),
+        np.array([[row["std_e"] ** 2, covariance], [covariance, row["std_i"] ** 2]]),
+    )
+    plain = (np.array([g_e.mean(), g_i.mean()]), np.cov(g_e, g_i, ddof=1))
+    note(f"neuron {neuron}: robust mean ({robust[0][0]:.2f}, {robust[0][1]:.2f}) nS, "
+         f"plain ({plain[0][0]:.2f}, {plain[0][1]:.2f}) nS over {g_e.size} samples")  # fmt: skip
+    kind = "E" if neuron < samples.n_exc else "I"
+    figure = conductance_fit_figure(
+        g_e, g_i, robust=robust, plain=plain, title=f"{rule_label(rule)}, {kind} neuron {neuron}"
+    )
     _save(figure, output_png)

@@ -24,8 +24,8 @@ from eiplast.assembly.params import (
 from eiplast.assembly.perturbation import PerturbationSchedule
 from eiplast.assembly.simulate import simulate_network
 from eiplast.engine.chunked import describe_checkpoint
-from eiplast.engine.formats import open_state
-from eiplast.engine.h5io import DataFileError, atomic_path, read
+from eiplast.engine.formats import read_conductances
+from eiplast.engine.h5io import atomic_path
 from eiplast.engine.progress import note
 
 
@@ -158,25 +158,13 @@ def conductance_statistics(
     global index, so shards give the same numbers as one pass over all neurons.
     """
     note(f"MCD statistics of neurons [{neuron_start}, {neuron_stop}) of {state_file}")
-    with open_state(state_file) as f:
-        n_exc = int(f.attrs["n_exc"])
-        n_total = n_exc + int(f.attrs["n_inh"])
-        every = int(f["state"].attrs["interval_steps"])
-        dt_ms = float(f.attrs["dt_ms"])
-        first_row = int(np.ceil(skip_s * 1000.0 / (dt_ms * every) - 1e-9))
-        n_rows = f["state/g_e_nS"].shape[0]
-        stop = n_total if neuron_stop is None else min(neuron_stop, n_total)
-        if not 0 <= neuron_start < stop:
-            raise ValueError(f"empty neuron range [{neuron_start}, {stop}) for {state_file}")
-        if n_rows - first_row < 3:
-            raise DataFileError(
-                f"{state_file}: {n_rows} conductance samples, fewer than 3 left after "
-                f"dropping the first {skip_s} s"
-            )
-        rows_cols = (slice(first_row, None), slice(neuron_start, stop))
-        g_e = read(f["state/g_e_nS"], rows_cols)
-        g_i = read(f["state/g_i_nS"], rows_cols)
-    stats = robust_conductance_stats(g_e, g_i, seed=seed, first_neuron=neuron_start)
+    samples = read_conductances(
+        state_file, skip_s=skip_s, neuron_start=neuron_start, neuron_stop=neuron_stop
+    )
+    stats = robust_conductance_stats(
+        samples.g_e_nS, samples.g_i_nS, seed=seed, first_neuron=neuron_start
+    )
+    n_exc, stop = samples.n_exc, samples.neuron_stop
     neurons = np.arange(neuron_start, stop)
     table = pd.DataFrame(
         {
