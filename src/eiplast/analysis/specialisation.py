@@ -32,31 +32,35 @@ UNIFORM_WEIGHT_NS = 0.5
 UNIFORM_LABEL = "uniform"
 
 
-def ei_matrix(indptr, post, weight_nS, n_exc: int) -> sparse.csr_array:
-    """W_EI as a sparse (n_exc, n_inh) matrix [E post, I pre], nS, from a network in CSR by
-    presynaptic neuron (neurons ``0 … n_exc−1`` excitatory)."""
+def _block(indptr, post, weight_nS, n_exc: int, *, from_exc: bool, onto_exc: bool):
+    """The weights from one population onto another as a sparse [post, pre] matrix (indices
+    within each population), nS, from a network in CSR by presynaptic neuron."""
     indptr = np.asarray(indptr, np.int64)
     n_total = indptr.size - 1
     post = np.asarray(post, np.int64)
     pre = np.repeat(np.arange(n_total), np.diff(indptr))
-    chosen = (pre >= n_exc) & (post < n_exc)
+    chosen = ((pre < n_exc) == from_exc) & ((post < n_exc) == onto_exc)
+    pre_offset, post_offset = (0 if from_exc else n_exc), (0 if onto_exc else n_exc)
+    n_post = n_exc if onto_exc else n_total - n_exc
+    n_pre = n_exc if from_exc else n_total - n_exc
     return sparse.csr_array(
-        (np.asarray(weight_nS, np.float64)[chosen], (post[chosen], pre[chosen] - n_exc)),
-        shape=(n_exc, n_total - n_exc),
+        (
+            np.asarray(weight_nS, np.float64)[chosen],
+            (post[chosen] - post_offset, pre[chosen] - pre_offset),
+        ),
+        shape=(n_post, n_pre),
     )
+
+
+def ei_matrix(indptr, post, weight_nS, n_exc: int) -> sparse.csr_array:
+    """W_EI as a sparse (n_exc, n_inh) matrix [E post, I pre], nS, from a network in CSR by
+    presynaptic neuron (neurons ``0 … n_exc−1`` excitatory)."""
+    return _block(indptr, post, weight_nS, n_exc, from_exc=False, onto_exc=True)
 
 
 def ie_matrix(indptr, post, weight_nS, n_exc: int) -> sparse.csr_array:
     """W_IE as a sparse (n_inh, n_exc) matrix [I post, E pre], nS."""
-    indptr = np.asarray(indptr, np.int64)
-    n_total = indptr.size - 1
-    post = np.asarray(post, np.int64)
-    pre = np.repeat(np.arange(n_total), np.diff(indptr))
-    chosen = (pre < n_exc) & (post >= n_exc)
-    return sparse.csr_array(
-        (np.asarray(weight_nS, np.float64)[chosen], (post[chosen] - n_exc, pre[chosen])),
-        shape=(n_total - n_exc, n_exc),
-    )
+    return _block(indptr, post, weight_nS, n_exc, from_exc=True, onto_exc=False)
 
 
 def pattern_matrix(pattern_indptr, pattern_members, n_exc: int) -> sparse.csr_array:
