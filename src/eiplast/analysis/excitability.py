@@ -17,16 +17,6 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-# the summary's columns, each a statistic over the assemblies of one run
-EXCITABILITY_STATISTICS = (
-    "spearman_excitation_replays",
-    "pearson_excitation_replayed",
-    "pearson_excitation_inhibition",
-    "assemblies_replayed",
-    "mean_excitation_nS",
-    "mean_inhibition_nS",
-)
-
 
 def assembly_means(values: np.ndarray, pattern_indptr, pattern_members) -> np.ndarray:
     """Mean of the per-E-neuron ``values`` over the members of every assembly, shape (P,)

@@ -153,13 +153,3 @@ def specialisation_summary(
             ),
         })  # fmt: skip
     return pd.DataFrame(rows)
-
-
-SUMMARY_STATISTICS = (
-    "neuron_exp_entropy",
-    "assembly_exp_entropy",
-    "random_exp_entropy",
-    "assembly_vs_random_pct",
-    "paired_t",
-    "mean_self_feedback",
-)

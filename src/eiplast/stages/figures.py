@@ -35,7 +35,7 @@ from eiplast.analysis.reference import (
     published_table,
 )
 from eiplast.analysis.replay import replay_growth
-from eiplast.analysis.specialisation import SUMMARY_STATISTICS, specialisation_summary
+from eiplast.analysis.specialisation import specialisation_summary
 from eiplast.analysis.style import rule_label, save_figure
 from eiplast.analysis.summary import (
     ei_weights,
@@ -225,34 +225,47 @@ SPECIALISATION_QUANTITIES = {
 }
 
 
+def _summaries_against_p(
+    summary_files, output_png, output_csv, key_csv, *, patterns, published, figure, quantities,
+    panels,
+):  # fmt: skip
+    """The summaries of every P and realisation (``summary_files``) in one table
+    (``output_csv``) and against P (``panels`` of ``summary_sweep_figure``), beside
+    ``published(p)`` (the same summary of the reference's tables at P = p, or None); the key
+    numbers of ``quantities``, with whether the published value lies in our interval over
+    realisations, in ``key_csv`` under the paper's ``figure``."""
+    summary = pd.concat([pd.read_csv(path) for path in summary_files], ignore_index=True)
+    write_csv(summary, output_csv)
+    frames = [published(p) for p in sorted(set(int(p) for p in patterns))]
+    frames = [frame for frame in frames if frame is not None]
+    reference = pd.concat(frames, ignore_index=True) if frames else None
+    if reference is not None:
+        note(f"published values at P = {sorted(reference['patterns'].unique())}")
+    write_csv(swept_rows(figure, quantities, summary, reference), key_csv)
+    note(summary.groupby(["label", "patterns"])[list(quantities)].mean().to_string())
+    _save(summary_sweep_figure(summary, panels, reference=reference), output_png)
+
+
 def specialisation_sweep(
     summary_files, output_png, output_csv, key_csv, *, patterns, reference_dir=None
 ):
-    """Rule ``figure_specialisation_sweep``: the specialisation summaries of every P and
-    realisation (``summary_files``) in one table (``output_csv``) and against P, beside the
-    reference's published values at the P it publishes (the same summary computed from its
-    tables); the key numbers, with whether the published value lies in our interval over
-    realisations, in ``key_csv`` (paper Figs 5 and S2)."""
-    summary = pd.concat([pd.read_csv(path) for path in summary_files], ignore_index=True)
-    write_csv(summary, output_csv)
-    reference = None
-    frames = []
-    for p in sorted(set(int(p) for p in patterns)):
+    """Rule ``figure_specialisation_sweep``: the specialisation summaries against P beside the
+    same summary of the reference's published tables (paper Figs 5 and S2)."""
+
+    def published(p):
         files = published_specialisation_files(reference_dir, p)
-        if {"neuron", "assembly", "random"} <= set(files):
-            tables = {name: published_table(path) for name, path in files.items()}
-            frames.append(specialisation_summary(
-                tables["neuron"], tables["assembly"], tables["random"], tables.get("feedback")
-            ).assign(patterns=p))  # fmt: skip
-    if frames:
-        reference = pd.concat(frames, ignore_index=True)
-        note(f"published specialisation at P = {sorted(reference['patterns'].unique())}")
-    keys = swept_rows("Figs 5, S2", SPECIALISATION_QUANTITIES, summary, reference)
-    write_csv(keys, key_csv)
-    columns = ["label", "patterns", *SUMMARY_STATISTICS]
-    note(summary.groupby(["label", "patterns"])[columns[2:]].mean().to_string())
-    figure = summary_sweep_figure(summary, SPECIALISATION_SWEEP_PANELS, reference=reference)
-    _save(figure, output_png)
+        if not {"neuron", "assembly", "random"} <= set(files):
+            return None
+        tables = {name: published_table(path) for name, path in files.items()}
+        return specialisation_summary(
+            tables["neuron"], tables["assembly"], tables["random"], tables.get("feedback")
+        ).assign(patterns=p)
+
+    _summaries_against_p(
+        summary_files, output_png, output_csv, key_csv, patterns=patterns, published=published,
+        figure="Figs 5, S2", quantities=SPECIALISATION_QUANTITIES,
+        panels=SPECIALISATION_SWEEP_PANELS,
+    )  # fmt: skip
 
 
 def excitability_scatter(
@@ -298,22 +311,21 @@ EXCITABILITY_QUANTITIES = {
 def excitability_sweep(
     summary_files, output_png, output_csv, key_csv, *, patterns, reference_dir=None
 ):
-    """Rule ``figure_excitability_sweep``: the excitability summaries of every P and
-    realisation in one table and against P (paper Fig 4F, G), beside the same summary of the
-    reference's published assemblies; key numbers in ``key_csv``."""
-    summary = pd.concat([pd.read_csv(path) for path in summary_files], ignore_index=True)
-    write_csv(summary, output_csv)
-    frames = []
-    for p in sorted(set(int(p) for p in patterns)):
+    """Rule ``figure_excitability_sweep``: the excitability summaries against P (paper Fig 4F,
+    G) beside the same summary of the reference's published assemblies."""
+
+    def published(p):
         path = published_excitability_file(reference_dir, p)
-        if path is not None:
-            table = published_excitability(path)
-            frames += [{"label": rule, "patterns": p, **excitability_summary(group)}
-                       for rule, group in table.groupby("rule", sort=False)]  # fmt: skip
-    reference = pd.DataFrame(frames) if frames else None
-    write_csv(swept_rows("Fig 4", EXCITABILITY_QUANTITIES, summary, reference), key_csv)
-    figure = summary_sweep_figure(summary, EXCITABILITY_SWEEP_PANELS, reference=reference)
-    _save(figure, output_png)
+        if path is None:
+            return None
+        table = published_excitability(path)
+        return pd.DataFrame([{"label": rule, "patterns": p, **excitability_summary(group)}
+                             for rule, group in table.groupby("rule", sort=False)])  # fmt: skip
+
+    _summaries_against_p(
+        summary_files, output_png, output_csv, key_csv, patterns=patterns, published=published,
+        figure="Fig 4", quantities=EXCITABILITY_QUANTITIES, panels=EXCITABILITY_SWEEP_PANELS,
+    )  # fmt: skip
 
 
 def conductance_fit(state_file, stats_csv, output_png, *, neuron, skip_s, rule):
