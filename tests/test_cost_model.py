@@ -49,7 +49,7 @@ Job stats:
 
 COSTS = {
     "thread_speedup": {1: 1.0, 2: 1.2},
-    "per_simulated_s": {"train": 0.2, "spontaneous": 0.15},
+    "per_simulated_s": {"train": 0.2, "spontaneous": 0.15, "cued_recall": 0.1},
     "per_neuron_step_s": {"perturbation_shard": 4e-9},
     "per_job_s": {"connectivity": 5},
 }
@@ -105,7 +105,10 @@ def test_job_prices():
         "stages": {"train": {"duration_s": 2000}, "spontaneous": {"duration_s": 10_000},
                    "perturbation": {"repetitions": 1, "amplitude_min_nS": -0.35,
                                     "amplitude_max_nS": 0.35, "n_amplitudes": 8, "step_s": 0.1,
-                                    "stim_steps": 5, "inh_factor": 2, "chunk_s": 100}},
+                                    "stim_steps": 5, "inh_factor": 2, "chunk_s": 100},
+                   "cued_recall": {"enabled": True, "n_cued": 10, "start_s": 1, "cue_s": 0.1,
+                                   "spacing_s": 1, "rate_hz": 10000, "max_cues": None,
+                                   "chunk_s": 10}},
         "analysis": {},
     }  # fmt: skip
     price = cost_model.job_cpu_s
@@ -116,13 +119,16 @@ def test_job_prices():
     shard = cost_model.Job(3, "perturbation_shard", wildcards={"scatteritem": "2-of-3"})
     seconds = cost_model._perturbation_seconds(config)
     assert price(shard, config, COSTS) == pytest.approx(4e-9 * seconds * 1e4 * 333)
+    # cued recall at P = 1000: 1001 s (a cue per second after 1 s) at 0.1 CPU s per s, 1000 neurons
+    recall = cost_model.Job(5, "cued_recall", wildcards={"patterns": "1000"})
+    assert price(recall, config, COSTS) == pytest.approx(0.1 * 1001 * 0.1)
     with pytest.raises(ValueError, match="no cost for rule 'mystery'"):
         price(cost_model.Job(4, "mystery"), config, COSTS)
 
 
 def test_sweep_configs_plan_the_designed_runs(tmp_path):
-    """config/sweep.yaml: 3 rules × 5 P through the replay branch, nothing else;
-    config/realisations.yaml: 3 rules × 3 realisations at P = 1000, replay branch;
+    """config/sweep.yaml: 3 rules × 5 P through the replay branch and cued recall, nothing else;
+    config/realisations.yaml: 3 rules × 3 realisations at P = 1000, replay branch only;
     config/paper.yaml: 3 rules × 12 P × 5 realisations, the perturbation branch and the
     shuffled control at the 6 full-chain P (counts by hand from the configs)."""
     out = ["--directory", str(tmp_path), "--config", f"output_dir={tmp_path / 'results'}"]
@@ -140,12 +146,15 @@ def test_sweep_configs_plan_the_designed_runs(tmp_path):
                       "figure_rates": 5, "figure_weights": 5, "figure_input_totals": 5,
                       "figure_replay_growth": 5, "figure_replay_diversity": 1, "summary": 1,
                       "specialisation": 5, "figure_specialisation": 5,
-                      "figure_specialisation_sweep": 1, "paper_vs_ours": 1, "all": 1}  # fmt: skip
+                      "figure_specialisation_sweep": 1, "paper_vs_ours": 1, "all": 1,
+                      "cued_recall": runs, "recall": runs, "figure_recall": 5,
+                      "figure_recall_sweep": 1}  # fmt: skip
 
     jobs = planned("realisations.yaml")
     counts = pd.Series([j.rule for j in jobs]).value_counts().to_dict()
     assert counts["connectivity"] == 3 and counts["train"] == counts["spontaneous"] == 3 * 3
     assert counts["replay"] == 3 * 3 and "conductances" not in counts
+    assert "cued_recall" not in counts  # switched off there
 
     jobs = planned("paper.yaml")
     counts = pd.Series([j.rule for j in jobs]).value_counts().to_dict()
@@ -153,4 +162,5 @@ def test_sweep_configs_plan_the_designed_runs(tmp_path):
     assert counts["spontaneous_shuffle"] == 6 * 5 and counts["conductances"] == 3 * 6 * 5
     assert counts["perturbation_shard"] == 3 * 6 * 5 * 4  # 4 shards (config.yaml)
     assert counts["excitability"] == 6 * 5 and counts["specialisation"] == 12 * 5
+    assert counts["cued_recall"] == counts["recall"] == 3 * 12 * 5
     assert "balanced_run" not in counts

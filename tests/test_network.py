@@ -633,6 +633,47 @@ def test_stimulus_drives_chosen_neurons(small_network):
     assert stim_rate > 5 * max(other_rate, 1.0)
 
 
+def test_cue_at_one_event_per_step_is_deterministic():
+    """10 kHz at dt = 0.1 ms: one w_bg event every step (the reference's PoissonGroup fires when
+    rand() < rate·dt = 1), so g_e of a cued neuron without other input is the closed form
+    Σ_k 0.3·exp(−k·dt/τ_e) whatever the seed; at 5 kHz the events are random."""
+    silent = NeuronParams(theta0_mV=100.0, theta_max_mV=100.0)
+    cue = Stimulus(0.0, 0.01, (0,))  # steps 0 … 99
+    g_e = {}
+    for seed, rate in ((1, 10000.0), (2, 10000.0), (1, 5000.0), (2, 5000.0)):
+        run = RunParams(duration_s=0.01, seed=seed,
+                        stimuli=(dataclasses.replace(cue, rate_hz=rate),))  # fmt: skip
+        sim = NetworkSimulator(_empty(2, 1), silent, QUIET, PlasticityParams(kind="static"), run)
+        sim.advance(100)
+        g_e[seed, rate] = sim.state["g_e"].copy()
+    decay_step = math.exp(-DT / TAU_E)
+    # 100 events, the last one not yet decayed: the state after step 99's decay then input
+    expected = 0.3 * sum(decay_step**k for k in range(100))
+    assert g_e[1, 10000.0][0] == pytest.approx(expected, rel=1e-9)
+    assert np.array_equal(g_e[1, 10000.0], g_e[2, 10000.0])
+    assert g_e[1, 10000.0][1] == 0.0  # not cued
+    assert g_e[1, 5000.0][0] != g_e[2, 5000.0][0]
+    assert 0.2 * expected < g_e[1, 5000.0][0] < 0.8 * expected
+
+
+def test_many_cue_windows_give_the_same_run_in_any_pieces(small_network):
+    """The simulator hands the kernel only the cue windows of each call's span: a run advanced
+    in pieces that cut windows (and skip some entirely) equals one advanced at once."""
+    cues = tuple(Stimulus(0.02 * i, 0.02 * i + 0.01, tuple(range(3 * i, 3 * i + 10)))
+                 for i in range(20))  # fmt: skip
+    run = RunParams(duration_s=0.5, stimuli=cues, seed=5)
+    whole = NetworkSimulator(small_network, NeuronParams(), BackgroundParams(),
+                             PlasticityParams(kind="static"), run)  # fmt: skip
+    neurons, steps, *_ = whole.advance(5000)
+    pieces = NetworkSimulator(small_network, NeuronParams(), BackgroundParams(),
+                              PlasticityParams(kind="static"), run)  # fmt: skip
+    got = [pieces.advance(end)[:2] for end in (37, 150, 151, 1999, 2600, 5000)]
+    assert np.array_equal(np.concatenate([g[0] for g in got]), neurons)
+    assert np.array_equal(np.concatenate([g[1] for g in got]), steps)
+    assert np.array_equal(pieces.state["g_e"], whole.state["g_e"])
+    assert np.isin(np.arange(60), neurons[steps < 4000]).sum() > 40  # the cues drove them
+
+
 def test_silent_run_writes_an_empty_spike_file(tmp_path):
     out = tmp_path / "silent.h5"
     net = _empty(4, 2)

@@ -39,6 +39,8 @@ from workflow_helpers import (
     snakemake,
 )
 
+from eiplast.analysis.activations import load_activations
+
 RULES = ["hebb", "hebb_smooth_rate", "rate"]
 SHUFFLE_RULES = ["hebb"]
 PATTERNS = [20, 30]
@@ -96,6 +98,7 @@ def test_end_to_end_outputs(e2e):
     figures += [f"specialisation_P{p}_r0" for p in all_patterns] + ["specialisation_sweep"]
     figures += [f"excitability_P{p}_r0" for p in PATTERNS] + ["excitability_sweep"]
     figures += [f"conductance_fit_P{p}_r0" for p in PATTERNS]
+    figures += [f"recall_P{p}_r0" for p in all_patterns] + ["recall_sweep"]
     expected += [summary / "figures" / f"{f}.{ext}" for f in figures for ext in ("png", "pdf")]
     # the tiny balanced-network experiments (details: tests/test_balanced_workflow.py)
     balanced = out / "balanced"
@@ -140,7 +143,7 @@ def test_end_to_end_outputs(e2e):
     # the paper-vs-ours table: the rate and summed-input key numbers of every P, no published
     # values (no reference_data_dir); the rates are the replay table's mean rates
     paper = pd.read_csv(summary / "paper_vs_ours.csv")
-    assert set(paper["figure"]) == {"Fig 1H", "Fig 1J", "Fig 4", "Figs 5, S2"}
+    assert set(paper["figure"]) == {"Fig 1H", "Fig 1J", "Fig 3", "Fig 4", "Figs 5, S2"}
     assert paper["reference"].isna().all()
     assert set(paper["patterns"]) == set(all_patterns)
     assert set(paper["label"]) == {*RULES, "uniform"}
@@ -148,6 +151,21 @@ def test_end_to_end_outputs(e2e):
     spontaneous = replay[replay["run"] == "spontaneous"].set_index(["rule", "patterns"])
     for (rule, p), row in e_mean.iterrows():
         assert row["ours"] == pytest.approx(spontaneous.loc[(rule, p), "rate_exc"], rel=1e-9)
+
+    # cued recall: every pattern of every run cued, in cue order, one summary row per run
+    recall = pd.read_csv(summary / "recall.csv")
+    assert len(recall) == len(RULES) * len(all_patterns)
+    assert (recall["cued_patterns"] == recall["patterns"]).all()
+    for r in RULES:
+        for p in all_patterns:
+            table = pd.read_csv(out / "recall" / r / f"P{p}_r0.csv")
+            assert table["pattern"].tolist() == list(range(p))
+            assert table["onset_s"].tolist() == pytest.approx(1.0 + np.arange(p))
+            assert (table["cued"] <= 3).all()  # config/test.yaml cues 3 members
+            events = load_activations(out / "activations" / "spontaneous" / r / f"P{p}_r0.h5")
+            assert table["replay_count"].sum() == len(events)
+            # the cue drives the cued members far above the tiny network's ~11 Hz
+            assert table["cued_peak_rate_hz"].median() > 100
 
     sens = pd.read_csv(summary / "sensitivity.csv")
     assert len(sens) == len(RULES) * len(PATTERNS) * N_NEURONS
@@ -332,6 +350,9 @@ def test_incremental_dry_run(e2e, tmp_path):
         "excitability": len(PATTERNS),  # replay counts of the full-chain P
         "figure_excitability": len(PATTERNS),
         "figure_excitability_sweep": 1,
+        "recall": len(RULES) * n_patterns,  # replay counts of every P
+        "figure_recall": n_patterns,
+        "figure_recall_sweep": 1,
         "paper_vs_ours": 1,  # the rate figures' key numbers
         "all": 1,
     }
@@ -364,6 +385,9 @@ def test_new_realisations_and_pattern_counts_plan_only_new_jobs(e2e):
         "figure_specialisation_sweep": 1,
         "excitability": len(PATTERNS),
         "figure_excitability_sweep": 1,
+        "cued_recall": n_sim,
+        "recall": n_sim,
+        "figure_recall_sweep": 1,
         "paper_vs_ours": 1,
         "all": 1,
     }
@@ -394,6 +418,10 @@ def test_new_realisations_and_pattern_counts_plan_only_new_jobs(e2e):
         "figure_excitability": 1,
         "figure_excitability_sweep": 1,
         "figure_conductance_fit": 1,
+        "cued_recall": len(RULES),
+        "recall": len(RULES),
+        "figure_recall": 1,
+        "figure_recall_sweep": 1,
         "paper_vs_ours": 1,
         "figure_raster": len(RULES),
         "figure_sensitivity": 1,
@@ -471,6 +499,14 @@ BAD_CONFIGS = {
     "unknown_top_level_key": ("bogus_section: 1\n", "bogus_section"),
     "missing_reference_data": ("reference_data_dir: /nonexistent\n", "reference_data_dir"),
     "zero_realisations": ("realisations: 0\n", "realisations"),
+    "recall_window_before_the_run": (
+        "analysis:\n  recall:\n    before_s: 2\n",
+        "analysis.recall.before_s",
+    ),
+    "recall_example_not_cued": (
+        "analysis:\n  recall:\n    example_pattern: 20\n",  # the tiny P are 20, 30, 40
+        "analysis.recall.example_pattern",
+    ),
 }
 
 

@@ -45,6 +45,8 @@ FULL_NETWORK = 10_000  # neurons of the network the per-unit costs were measured
 REPLAY_BRANCH_RULES = {"connectivity", "train", "spontaneous", "spontaneous_shuffle",
                        "activations", "replay"}  # fmt: skip
 SIMULATION_RULES = {"train", "spontaneous", "spontaneous_shuffle", "conductances"}
+# rules whose jobs run the connected network on the job's threads
+THREADED_RULES = SIMULATION_RULES | {"cued_recall"}
 
 
 @dataclass
@@ -121,6 +123,14 @@ def _balanced_point(config: dict, experiment: str, point: str) -> tuple[float, f
     return n, float(section["duration_s"])
 
 
+def _cued_recall_seconds(config: dict, patterns: int) -> float:
+    """Simulated seconds of one cued-recall run (P cues, one per spacing, after the lead-in)."""
+    from eiplast.assembly.cues import CueProtocol
+
+    section = {k: v for k, v in config["stages"]["cued_recall"].items() if k != "enabled"}
+    return CueProtocol.from_config(section).duration_s(patterns)
+
+
 def job_cpu_s(job: Job, config: dict, costs: dict) -> float:
     """CPU seconds of ``job`` on one thread (``costs``: the stage-cost file's mapping)."""
     rule, wc = job.rule, job.wildcards
@@ -129,6 +139,8 @@ def job_cpu_s(job: Job, config: dict, costs: dict) -> float:
     stages, analysis = config["stages"], config["analysis"]
     if rule in SIMULATION_RULES:
         return per_sim[rule] * stages[rule]["duration_s"] * scale
+    if rule == "cued_recall":
+        return per_sim["cued_recall"] * _cued_recall_seconds(config, int(wc["patterns"])) * scale
     if rule == "activations":
         run = wc.get("run", "spontaneous")
         key = "activations_shuffle" if run == "spontaneous_shuffle" else "activations"
@@ -171,7 +183,7 @@ def wall_s(job: Job, cores: int, costs: dict) -> tuple[float, int]:
     held = max(1, min(job.threads, cores))
     speedups = {int(k): float(v) for k, v in costs["thread_speedup"].items()}
     speedup = speedups.get(held, speedups[max(k for k in speedups if k <= held)])
-    if job.rule not in SIMULATION_RULES:
+    if job.rule not in THREADED_RULES:
         speedup = 1.0
     return job.cpu_s / speedup, held
 

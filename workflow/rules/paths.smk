@@ -28,6 +28,11 @@ TRAIN = f"{OUT}/train/{{rule}}/P{{patterns}}_r{{realisation}}.h5"
 SPONTANEOUS = f"{OUT}/spontaneous/{{rule}}/P{{patterns}}_r{{realisation}}.h5"
 SHUFFLE = f"{OUT}/spontaneous_shuffle/{{rule}}/P{{patterns}}_r{{realisation}}.h5"
 CONDUCTANCES = f"{OUT}/conductances/{{rule}}/P{{patterns}}_r{{realisation}}.h5"
+CUED_RECALL = f"{OUT}/cued_recall/{{rule}}/P{{patterns}}_r{{realisation}}.h5"
+# <RECALL>.csv, <RECALL>_traces.csv and <RECALL>_summary.csv of every run (rule x P x realisation)
+RECALL = f"{OUT}/recall/{{rule}}/P{{patterns}}_r{{realisation}}"
+# cued recall (paper Fig 3) for every rule x P, unless switched off
+CUED_RECALL_ENABLED = bool(config["stages"]["cued_recall"]["enabled"])
 ACTIVATIONS = f"{OUT}/activations/{{run}}/{{rule}}/P{{patterns}}_r{{realisation}}.h5"
 REPLAY_ROW = f"{OUT}/replay/{{run}}/{{rule}}/P{{patterns}}_r{{realisation}}.csv"
 STATS_SHARD = f"{OUT}/conductance_stats/{{rule}}/P{{patterns}}_r{{realisation}}/{{scatteritem}}.csv"
@@ -144,6 +149,9 @@ def summary_outputs():
     figures += [f"{FIGURES}/conductance_fit_P{p}_r{k}.png" for p in PATTERNS]
     if PATTERNS:
         figures.append(f"{FIGURES}/excitability_sweep.png")
+    if CUED_RECALL_ENABLED:
+        figures += [f"{FIGURES}/recall_P{p}_r{k}.png" for p in ALL_PATTERNS]
+        figures.append(f"{FIGURES}/recall_sweep.png")
     return tables + figures
 
 
@@ -158,6 +166,7 @@ def paper_key_files():
         ]
         + [f"{PAPER_KEYS}/specialisation.csv"]
         + EXCITABILITY_KEYS
+        + ([f"{PAPER_KEYS}/recall.csv"] if CUED_RECALL_ENABLED else [])
     )
 
 

@@ -33,6 +33,16 @@ def simulation_runtime(stage):
     return minutes(STAGE_RUNS[stage]["duration_s"] * wall_per_sim_s)
 
 
+def cued_recall_runtime(wildcards):
+    from eiplast.assembly.cues import CueProtocol
+
+    section = {
+        k: v for k, v in config["stages"]["cued_recall"].items() if k != "enabled"
+    }
+    duration_s = CueProtocol.from_config(section).duration_s(int(wildcards.patterns))
+    return minutes(duration_s * SIZE)
+
+
 def conductance_samples():
     cond = config["stages"]["conductances"]
     skip = config["analysis"]["conductance_stats"]["skip_s"]

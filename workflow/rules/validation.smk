@@ -119,9 +119,47 @@ def check_config(cfg):
             "analysis.figures.conductance_fit_rule",
             f"{fit['conductance_fit_rule']!r} is not one of rules ({', '.join(cfg['rules'])})",
         )
+    check_cued_recall(cfg)
     check_balanced(cfg)
     check_with_core(cfg)
     check_balanced_with_core(cfg)
+
+
+def check_cued_recall(cfg):
+    """The cue windows of the analysis inside the cued run, the protocol itself (CueProtocol),
+    and the example pattern cued at every P."""
+    from eiplast.assembly.cues import CueProtocol
+    from eiplast.engine.parameters import ParameterError
+
+    cues = cfg["stages"]["cued_recall"]
+    recall = cfg["analysis"]["recall"]
+    if not cues["enabled"]:
+        return
+    try:
+        protocol = CueProtocol.from_config(
+            {k: v for k, v in cues.items() if k != "enabled"}
+        )
+    except ParameterError as err:
+        config_error("stages.cued_recall", str(err))
+    if recall["before_s"] > protocol.start_s:
+        config_error(
+            "analysis.recall.before_s",
+            f"{recall['before_s']} s before the first cue starts before the run "
+            f"(stages.cued_recall.start_s = {protocol.start_s} s)",
+        )
+    if recall["after_s"] > protocol.spacing_s:
+        config_error(
+            "analysis.recall.after_s",
+            f"{recall['after_s']} s after the last cue ends after the run "
+            f"(stages.cued_recall.spacing_s = {protocol.spacing_s} s)",
+        )
+    fewest = protocol.n_cues(min(cfg["patterns"] + cfg["replay_only_patterns"]))
+    if recall["example_pattern"] >= fewest:
+        config_error(
+            "analysis.recall.example_pattern",
+            f"{recall['example_pattern']} is not cued at every P (only patterns 0 … "
+            f"{fewest - 1} are)",
+        )
 
 
 def network_value(cfg, key):

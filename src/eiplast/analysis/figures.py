@@ -582,3 +582,77 @@ def conductance_fit_figure(
     ax.set_title(title)
     ax.legend()
     return fig
+
+
+# the paper's Fig 3 histogram bins: retrieval quality 0–1, peak rate 0–150 Hz (30 bins each)
+RECALL_QUALITY_EDGES = np.linspace(0.0, 1.0, 30)
+RECALL_PEAK_EDGES_HZ = np.linspace(0.0, 150.0, 30)
+RECALL_SWEEP_PANELS = (
+    ("quality_mean", "mean retrieval quality", False),
+    ("quality_after_cue_mean", "mean quality after the cue", False),
+    ("peak_rate_median_hz", "median peak rate (Hz)", False),
+    ("spearman_quality_replays", "Spearman r(quality, replays)", True),
+)
+
+
+@styled
+def recall_figure(
+    tables: Mapping[str, pd.DataFrame],
+    traces: Mapping[str, pd.DataFrame],
+    *,
+    example_rule: str,
+    patterns: int,
+) -> Figure:
+    """Cued recall at one P (paper Fig 3). Top: the example pattern of ``example_rule`` —
+    active fraction of its cued and other members per 100 ms window, and their rates — and
+    the other members' active fraction averaged over all cued patterns, per rule. Bottom, per
+    rule: histograms of retrieval quality and of the peak rate (the paper's bins), and quality
+    against the pattern's spontaneous replay count.
+
+    ``tables``: rule → ``analysis.recall.recall_table``; ``traces``: rule →
+    ``analysis.recall.recall_traces`` (t_s relative to the cue onset)."""
+    from eiplast.analysis.recall import MEAN_TRACE
+
+    fig, axes = new_figure(2, 3, width=2.8)
+    example = traces[example_rule]
+    example = example[example["trace"] != MEAN_TRACE]
+    pattern = example["trace"].iloc[0]
+    t = example["t_s"].to_numpy()
+    ax = axes[0, 0]
+    ax.axvspan(0.0, 0.1, color=NEUTRAL, alpha=0.2, lw=0)
+    ax.step(t, example["cued_active"], where="post", color="tab:red", label="cued members")
+    ax.step(t, example["rest_active"], where="post", color="k", label="other members")
+    ax.set(xlabel="time from cue onset (s)", ylabel="fraction active (100 ms)", ylim=(0, 1.05),
+           title=f"{rule_label(example_rule)}, pattern {pattern}")  # fmt: skip
+    ax.legend()
+    ax = axes[0, 1]
+    ax.axvspan(0.0, 0.1, color=NEUTRAL, alpha=0.2, lw=0)
+    ax.plot(t, example["cued_rate_hz"], color="tab:red", lw=0.8, label="cued members")
+    ax.plot(t, example["rest_rate_hz"], color="k", lw=0.8, label="other members")
+    ax.set(xlabel="time from cue onset (s)", ylabel="rate (Hz, 10 ms bins)",
+           title=f"{rule_label(example_rule)}, pattern {pattern}")  # fmt: skip
+    ax = axes[0, 2]
+    ax.axvspan(0.0, 0.1, color=NEUTRAL, alpha=0.2, lw=0)
+    for i, (rule, trace) in enumerate(traces.items()):
+        mean = trace[trace["trace"] == MEAN_TRACE]
+        ax.step(mean["t_s"], mean["rest_active"], where="post", color=rule_color(rule, i),
+                label=rule_label(rule))  # fmt: skip
+    ax.set(xlabel="time from cue onset (s)", ylabel="other members active (mean)",
+           ylim=(0, 1.05), title=f"mean over cued patterns, P = {patterns}")  # fmt: skip
+    ax.legend()
+    quality = {rule: table["quality"] for rule, table in tables.items()}
+    peak = {rule: table["peak_rate_hz"] for rule, table in tables.items()}
+    _step_histograms(axes[1, 0], quality, RECALL_QUALITY_EDGES)
+    axes[1, 0].set(xlabel="retrieval quality", ylabel="density")
+    axes[1, 0].legend()
+    _step_histograms(axes[1, 1], peak, RECALL_PEAK_EDGES_HZ)
+    axes[1, 1].set(xlabel="peak rate of other members (Hz)", ylabel="density")
+    axes[1, 1].legend()
+    ax = axes[1, 2]
+    for i, (rule, table) in enumerate(tables.items()):
+        ax.scatter(table["replay_count"], table["quality"], s=2, color=rule_color(rule, i),
+                   label=rule_label(rule), linewidths=0)  # fmt: skip
+    ax.set(xlabel="spontaneous replay events", ylabel="retrieval quality")
+    ax.legend(markerscale=3)
+    _note(fig, "no published values: the reference does not publish its cued-recall data")
+    return fig

@@ -158,7 +158,9 @@ class PlasticityParams:
 
 @dataclass(frozen=True)
 class Stimulus:
-    """Extra Poisson drive onto g_e of chosen E neurons during [start_s, end_s) (cued recall)."""
+    """Extra drive onto g_e of chosen E neurons during [start_s, end_s) (cued recall): each step,
+    each neuron gets one event of the background weight with probability min(1, rate_hz·dt)
+    (the reference's Brian2 ``PoissonGroup``; at 10 kHz and dt = 0.1 ms, one event per step)."""
 
     start_s: float
     end_s: float

@@ -88,7 +88,17 @@ def _initial_state(network, neuron, seed):
     }
 
 
+def stimulus_event_table(rate_hz, dt_ms):
+    """Cumulative table of the cue events per stimulated neuron and step, for ``sample_table``:
+    one event with probability p = min(1, rate·dt), else none — the reference's Brian2
+    ``PoissonGroup`` (a spike when ``rand() < rate·dt``), so its 10 kHz cue at dt = 0.1 ms is
+    exactly one event every step (the draw still advances the stream)."""
+    p = min(1.0, rate_hz * dt_ms / 1000.0)
+    return np.array([1.0 - p, 1.0])
+
+
 def _stimulus_arrays(stimuli, dt_ms, n_exc):
+    """(begin step, end step, neuron pointers, neurons, event table) of every stimulus window."""
     begin, end, ptr, neurons = [], [], [0], []
     rates = {s.rate_hz for s in stimuli}
     if len(rates) > 1:
@@ -107,8 +117,23 @@ def _stimulus_arrays(stimuli, dt_ms, n_exc):
         np.array(end, dtype=np.int64),
         np.array(ptr, dtype=np.int64),
         np.concatenate(neurons) if neurons else np.zeros(0, np.int32),
-        rng.poisson_inverse_table(rate * dt_ms / 1000.0),
+        stimulus_event_table(rate, dt_ms),
     )
+
+
+def _windows_within(stimulus, step_begin, step_end):
+    """The stimulus arrays restricted to the windows that overlap steps [step_begin, step_end),
+    in their order: the kernels test every listed window each step, and a cued-recall run lists
+    thousands; the dropped windows draw nothing in that span, so the stream is unchanged."""
+    begin, end, ptr, neurons, table = stimulus
+    keep = np.flatnonzero((begin < step_end) & (end > step_begin))
+    if keep.size == begin.size:
+        return stimulus
+    sizes = ptr[keep + 1] - ptr[keep]
+    kept_ptr = np.concatenate(([0], np.cumsum(sizes))).astype(np.int64)
+    pieces = [neurons[ptr[w] : ptr[w + 1]] for w in keep]
+    kept_neurons = np.concatenate(pieces) if pieces else np.zeros(0, np.int32)
+    return begin[keep], end[keep], kept_ptr, kept_neurons.astype(np.int32), table
 
 
 def _signature(network, neuron, background, plasticity, run):
@@ -198,6 +223,7 @@ class NetworkSimulator:
         neurons, steps = [], []
         n_exc_spikes = n_inh_spikes = 0
         st = self.state
+        stimulus = _windows_within(self.stimulus, self.step, step_end)
         while self.step < step_end:
             if self.threads > 1:
                 kernel, pointers = run_steps_threaded, (self.bounds, self.part_ptr)
@@ -209,7 +235,7 @@ class NetworkSimulator:
                 self.ei_ptr, self.ei_syn, self.ei_pre, st["v"], st["g_e"], st["g_i"],
                 st["h1"], st["h2"], st["trace"], st["last_spike"], st["rate_unit"],
                 st["rng_state"], self.hist_neuron, self.hist_count, self.bg_cdf,
-                *self.stimulus, self.rule, self._spike_neuron, self._spike_step, 0,
+                *stimulus, self.rule, self._spike_neuron, self._spike_step, 0,
                 state_every, first_row, state_ge, state_gi,
             )  # fmt: skip
             neurons.append(self._spike_neuron[:n_rec].copy())

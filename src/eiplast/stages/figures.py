@@ -8,12 +8,14 @@ from eiplast.analysis.activations import load_activations
 from eiplast.analysis.excitability import excitability_summary
 from eiplast.analysis.figures import (
     EXCITABILITY_SWEEP_PANELS,
+    RECALL_SWEEP_PANELS,
     SPECIALISATION_SWEEP_PANELS,
     conductance_fit_figure,
     excitability_figure,
     input_totals_figure,
     raster_figure,
     rate_histograms_figure,
+    recall_figure,
     replay_diversity_figure,
     replay_growth_figure,
     sensitivity_scatter_figure,
@@ -350,3 +352,31 @@ def conductance_fit(state_file, stats_csv, output_png, *, neuron, skip_s, rule):
         g_e, g_i, robust=robust, plain=plain, title=f"{rule_label(rule)}, {kind} neuron {neuron}"
     )
     _save(figure, output_png)
+
+
+def recall_responses(table_files, trace_files, output_png, *, rules, patterns):
+    """Rule ``figure_recall``: cued recall at one P (paper Fig 3) for every rule
+    (``rules[k]`` has the per-pattern table ``table_files[k]`` and traces ``trace_files[k]``);
+    the example traces are those of the first rule."""
+    tables = {r: pd.read_csv(path) for r, path in zip(rules, table_files, strict=True)}
+    traces = {r: pd.read_csv(path, dtype={"trace": str})
+              for r, path in zip(rules, trace_files, strict=True)}  # fmt: skip
+    _save(recall_figure(tables, traces, example_rule=rules[0], patterns=patterns), output_png)
+
+
+# the cued-recall statistics in the paper-vs-ours table, and their names there
+RECALL_QUANTITIES = {
+    "quality_mean": "mean retrieval quality (fraction of non-cued members active)",
+    "peak_rate_median_hz": "median peak rate of non-cued members (Hz)",
+    "spearman_quality_replays": "Spearman r(retrieval quality, spontaneous replays)",
+}
+
+
+def recall_sweep(summary_files, output_png, output_csv, key_csv, *, patterns):
+    """Rule ``figure_recall_sweep``: the cued-recall summaries against P (paper Fig 3 B–G in
+    numbers); the reference publishes none, so its column stays empty."""
+    _summaries_against_p(
+        summary_files, output_png, output_csv, key_csv, patterns=patterns,
+        published=lambda p: None, figure="Fig 3", quantities=RECALL_QUANTITIES,
+        panels=RECALL_SWEEP_PANELS,
+    )  # fmt: skip

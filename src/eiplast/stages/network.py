@@ -67,7 +67,10 @@ def run_network_stage(
     background_params = BackgroundParams.from_dict(background)
     network = load_connectivity(network_file)
     if progress:
-        note(f"{stage}: {network_file} -> {output}; run {dict(run)}")
+        shown = {k: v for k, v in dict(run).items() if k != "stimuli"}
+        if run_params.stimuli:
+            shown["stimuli"] = f"{len(run_params.stimuli)} windows"
+        note(f"{stage}: {network_file} -> {output}; run {shown}")
         note(describe_checkpoint(output))
     summary = simulate_network(
         network,

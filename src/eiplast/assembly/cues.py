@@ -1,0 +1,77 @@
+"""The cued-recall protocol (paper Fig 3; reference run type ``config/runtypes/stimuli100ms.yml``).
+
+After a lead-in of ``start_s``, pattern i (i = 0 … n_cues − 1) is cued during
+[start_s + i·spacing_s, start_s + i·spacing_s + cue_s): its first ``n_cued`` members in ascending
+neuron index each receive one background-weight event onto g_e per step with probability
+min(1, rate_hz·dt) (``params.Stimulus``; 10 kHz at dt = 0.1 ms is one 0.3 nS event every step).
+The run lasts start_s + n_cues·spacing_s (the reference's ``full`` length, P + 1 s); learning is
+off. The reference: start 1 s, cue 0.1 s, spacing 1 s, 10 members, 10 kHz, every pattern cued.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from eiplast.assembly.connectivity import Patterns
+from eiplast.assembly.params import Stimulus
+from eiplast.engine.parameters import ParameterError
+
+
+@dataclass(frozen=True)
+class CueProtocol:
+    """Cue schedule (s), members cued per pattern, cue event rate (Hz), patterns cued (None:
+    every pattern)."""
+
+    n_cued: int = 10
+    start_s: float = 1.0
+    cue_s: float = 0.1
+    spacing_s: float = 1.0
+    rate_hz: float = 10000.0
+    max_cues: int | None = None
+
+    def __post_init__(self):
+        checks = (
+            ("n_cued", self.n_cued, self.n_cued >= 1, "must be >= 1"),
+            ("start_s", self.start_s, self.start_s >= 0, "must be >= 0"),
+            ("cue_s", self.cue_s, 0 < self.cue_s <= self.spacing_s, "must be in (0, spacing_s]"),
+            ("rate_hz", self.rate_hz, self.rate_hz > 0, "must be positive"),
+            ("max_cues", self.max_cues, self.max_cues is None or self.max_cues >= 1,
+             "must be >= 1 or null"),
+        )  # fmt: skip
+        for key, value, ok, why in checks:
+            if not ok:
+                raise ParameterError(f"stages.cued_recall.{key} = {value!r}: {why}")
+
+    @classmethod
+    def from_config(cls, section):
+        """From the section ``stages.cued_recall`` (its ``chunk_s`` belongs to the run)."""
+        return cls(**{k: v for k, v in dict(section).items() if k != "chunk_s"})
+
+    def n_cues(self, n_patterns: int) -> int:
+        return n_patterns if self.max_cues is None else min(n_patterns, self.max_cues)
+
+    def duration_s(self, n_patterns: int) -> float:
+        return self.start_s + self.n_cues(n_patterns) * self.spacing_s
+
+    def onsets_s(self, n_patterns: int) -> np.ndarray:
+        """Cue onset of patterns 0 … n_cues − 1 (s)."""
+        return self.start_s + self.spacing_s * np.arange(self.n_cues(n_patterns))
+
+
+def cued_members(patterns: Patterns, pattern: int, n_cued: int) -> np.ndarray:
+    """The first ``n_cued`` members of ``pattern`` (ascending neuron index; all if fewer)."""
+    members = patterns.members[patterns.indptr[pattern] : patterns.indptr[pattern + 1]]
+    return members[:n_cued]
+
+
+def cue_stimuli(patterns: Patterns, protocol: CueProtocol) -> tuple[Stimulus, ...]:
+    """One ``Stimulus`` per cued pattern, in cue order."""
+    return tuple(
+        Stimulus(
+            float(onset),
+            float(onset) + protocol.cue_s,
+            tuple(int(i) for i in cued_members(patterns, p, protocol.n_cued)),
+            protocol.rate_hz,
+        )
+        for p, onset in enumerate(protocol.onsets_s(patterns.n_patterns))
+    )
