@@ -187,6 +187,21 @@ def test_published_tables_and_comparison(tmp_path):
     assert len(single) == 4 and single["inside"].isna().all()  # no interval from one
 
 
+def test_published_nunique_at_our_time(tmp_path):
+    """The diversity figure's published nunique: the growth curve at our analysed time for the
+    labels given a time (hebb: 2 · 40/50 = 1.6 at 40 s), the 10 000 s value for the others."""
+    from eiplast.analysis.reference import published_growth, published_nunique_at, published_replay
+
+    data = _write_published(tmp_path / "data")
+    table = published_replay(data / "activation_stats.csv")
+    moved = published_nunique_at(table, published_growth(data / "gradual.csv"), {"hebb": 40.0})
+    moved = moved.set_index("label")
+    assert moved.loc["hebb", "nunique"] == pytest.approx(1.6)
+    assert moved.loc["shuffle", "nunique"] == 5.0  # no time given: the table's value
+    assert moved.loc["hebb", "entropy"] == 8.0  # only nunique moves
+    assert table.set_index("label").loc["hebb", "nunique"] == 11.0  # the input is not changed
+
+
 def test_published_files_are_checked(tmp_path):
     from eiplast.analysis.reference import published_files
 

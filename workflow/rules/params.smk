@@ -7,6 +7,11 @@ from eiplast.engine.rng import realisation_seed
 
 N_TOTAL = network_size(config)
 STAGE_RUNS = stage_runs(config)
+# seconds of spontaneous activity the replay analysis reads, per run
+ANALYSED_S = {
+    run: STAGE_RUNS[run]["duration_s"] - config["analysis"]["activations"]["skip_s"]
+    for run in ("spontaneous", "spontaneous_shuffle")
+}
 
 
 def seed_of(key):

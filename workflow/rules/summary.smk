@@ -91,11 +91,7 @@ rule reference_comparison:
         mem_mb=1000,
         runtime=10,
     params:
-        analysed_s={
-            run: STAGE_RUNS[run]["duration_s"]
-            - config["analysis"]["activations"]["skip_s"]
-            for run in ("spontaneous", "spontaneous_shuffle")
-        },
+        analysed_s=ANALYSED_S,
     script:
         "../scripts/reference_comparison.py"
 
@@ -104,6 +100,7 @@ rule figure_replay_diversity:
     input:
         replay=f"{SUMMARY}/replay_stats.csv",
         reference=REFERENCE_REPLAY,
+        growth_reference=REFERENCE_GROWTH,
     output:
         png=report(
             f"{FIGURES}/replay_diversity.png",
@@ -120,6 +117,8 @@ rule figure_replay_diversity:
     resources:
         mem_mb=1000,
         runtime=10,
+    params:
+        analysed_s=ANALYSED_S,
     script:
         "../scripts/figure_replay_diversity.py"
 

@@ -12,4 +12,6 @@ with logged(sm):
         sm.input.replay,
         sm.output.png,
         reference_replay=sm.input.reference[0] if sm.input.reference else None,
+        reference_growth=sm.input.growth_reference[0] if sm.input.growth_reference else None,
+        analysed_s=sm.params.analysed_s,
     )

@@ -193,6 +193,23 @@ def published_growth(path: str | os.PathLike) -> dict[tuple[str, int], pd.DataFr
     }
 
 
+def published_nunique_at(
+    reference: pd.DataFrame,
+    growth: dict[tuple[str, int], pd.DataFrame],
+    time_s: dict[str, float],
+) -> pd.DataFrame:
+    """``published_replay`` with each label's nunique replaced by its published growth curve
+    (``published_growth``) at ``time_s[label]`` (linear interpolation), where both exist: the
+    published nunique our runs of that length are comparable with. Other values unchanged."""
+    out = reference.copy()
+    for i, row in out.iterrows():
+        curve = growth.get((row["label"], int(row["patterns"])))
+        seconds = time_s.get(row["label"])
+        if curve is not None and seconds is not None:
+            out.loc[i, "nunique"] = np.interp(seconds, curve["time_s"], curve["nunique"])
+    return out
+
+
 def published_comparison(
     aggregate: pd.DataFrame,
     reference: pd.DataFrame,

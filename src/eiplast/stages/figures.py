@@ -32,6 +32,7 @@ from eiplast.analysis.reference import (
     published_excitability_file,
     published_growth,
     published_neurons,
+    published_nunique_at,
     published_replay,
     published_specialisation_files,
     published_table,
@@ -144,13 +145,22 @@ def weight_distribution(trained_files, output_png, *, rules):
     _save(weight_distribution_figure(weights), output_png)
 
 
-def replay_diversity(replay_csv, output_png, *, reference_replay=None):
+def replay_diversity(
+    replay_csv, output_png, *, reference_replay=None, reference_growth=None, analysed_s=None
+):
     """Rule ``figure_replay_diversity``: distinct assemblies replayed, exp(entropy), frequency
     and duration against P, one line per rule (the summary's replay table: mean over
     realisations with its 95 % interval), with the reference's published values
-    (``activation_stats.csv``) when ``reference_replay`` names it."""
+    (``activation_stats.csv``) when ``reference_replay`` names it. nunique grows with the time
+    analysed: with ``reference_growth`` (``gradual.csv``) the published nunique of every rule is
+    its growth curve at ``analysed_s["spontaneous"]`` (s), as in the reference comparison."""
     table = pd.read_csv(replay_csv)
     reference = None if reference_replay is None else published_replay(reference_replay)
+    if reference is not None and reference_growth is not None and analysed_s:
+        labels = set(table.loc[table["run"] == "spontaneous", "label"])
+        seconds = {label: float(analysed_s["spontaneous"]) for label in labels}
+        reference = published_nunique_at(reference, published_growth(reference_growth), seconds)
+        note(f"published nunique taken from the growth curves at {analysed_s['spontaneous']} s")
     figure = replay_diversity_figure(
         table, rule_col="label", npat_col="patterns", reference=reference
     )
