@@ -8,6 +8,7 @@
 # For every plasticity rule and pattern count P:
 #   connectivity(P) -> train(rule, P) -> spontaneous, spontaneous_shuffle -> activations -> replay
 #   train(rule, P) -> conductances -> robust statistics -> perturbation -> sensitivity
+#   perturbation, sensitivity -> linearised network (responses, overlaps, completion)
 #   train(rule, P) -> cued recall -> recall analysis (with the spontaneous run's replays)
 # then one summary (tables under <output_dir>/summary, figures under <output_dir>/summary/figures).
 # Configuration: config/config.yaml, documented in config/README.md, schema in config/schema/.
@@ -49,6 +50,7 @@ include: "workflow/rules/summary.smk"
 include: "workflow/rules/specialisation.smk"
 include: "workflow/rules/excitability.smk"
 include: "workflow/rules/recall.smk"
+include: "workflow/rules/linear.smk"
 include: "workflow/rules/balanced.smk"
 
 

@@ -95,10 +95,14 @@ def test_end_to_end_outputs(e2e):
     figures += [f"sensitivity_P{p}_r0" for p in PATTERNS]
     figures += [f"raster_{r}_P{p}_r0" for r in RULES for p in all_patterns]
     figures += [f"replay_growth_P{p}" for p in all_patterns]
+    figures += [f"assembly_traces_P{p}_r0" for p in all_patterns]
     figures += [f"specialisation_P{p}_r0" for p in all_patterns] + ["specialisation_sweep"]
     figures += [f"excitability_P{p}_r0" for p in PATTERNS] + ["excitability_sweep"]
     figures += [f"conductance_fit_P{p}_r0" for p in PATTERNS]
     figures += [f"recall_P{p}_r0" for p in all_patterns] + ["recall_sweep"]
+    kinds = ("linear_response", "completion", "susceptibility")
+    figures += [f"{kind}_P{p}_r0" for kind in kinds for p in PATTERNS]
+    figures += ["linear_sweep", "susceptibility_sweep"]
     expected += [summary / "figures" / f"{f}.{ext}" for f in figures for ext in ("png", "pdf")]
     # the tiny balanced-network experiments (details: tests/test_balanced_workflow.py)
     balanced = out / "balanced"
@@ -143,7 +147,9 @@ def test_end_to_end_outputs(e2e):
     # the paper-vs-ours table: the rate and summed-input key numbers of every P, no published
     # values (no reference_data_dir); the rates are the replay table's mean rates
     paper = pd.read_csv(summary / "paper_vs_ours.csv")
-    assert set(paper["figure"]) == {"Fig 1H", "Fig 1J", "Fig 3", "Fig 4", "Figs 5, S2"}
+    assert set(paper["figure"]) == {
+        "Fig 1H", "Fig 1J", "Fig 3", "Fig 4", "Figs 5, S2", "Fig 7B", "Figs 7E, S4", "Fig S3"
+    }  # fmt: skip
     assert paper["reference"].isna().all()
     assert set(paper["patterns"]) == set(all_patterns)
     assert set(paper["label"]) == {*RULES, "uniform"}
@@ -166,6 +172,31 @@ def test_end_to_end_outputs(e2e):
             assert table["replay_count"].sum() == len(events)
             # the cue drives the cued members far above the tiny network's ~11 Hz
             assert table["cued_peak_rate_hz"].median() > 100
+
+    # replay traces: events of the first rule strictly inside the configured 5-10 s span, 500
+    # bins of 10 ms each; intervals of every rule, none negative
+    for p in all_patterns:
+        traces = pd.read_csv(out / "traces" / f"P{p}_r0" / "traces.csv")
+        if len(traces):
+            assert traces["event_t_s"].between(5.0, 10.0, inclusive="neither").all()
+            assert (traces.groupby("event").size() == 500).all()
+            assert traces["active_fraction"].between(0, 1).all()
+        intervals = pd.read_csv(out / "traces" / f"P{p}_r0" / "intervals.csv")
+        assert set(intervals["rule"]) <= set(RULES) and (intervals["interval_s"] >= 0).all()
+
+    # the linearised network: every pattern of every full-chain P, overlaps as fractions; the
+    # response tables cover the 8 pulses of both block kinds
+    for p in PATTERNS:
+        overlaps = pd.read_csv(out / "linear" / f"P{p}_r0" / "overlaps.csv")
+        assert overlaps["pattern"].tolist() == list(range(p))
+        assert list(overlaps.columns[1:]) == [*RULES, "uniform"]
+        assert overlaps[[*RULES, "uniform"]].stack().between(0, 1).all()
+        completion = pd.read_csv(out / "linear" / f"P{p}_r0" / "completion.csv")
+        assert len(completion) == 9 * p
+        for r in RULES:
+            response = pd.read_csv(out / "linear" / f"P{p}_r0" / f"responses_{r}.csv")
+            assert len(response) == 2 * 400 and (response["rate_hz"] >= 0).all()
+            assert sorted(response["amplitude_index"].unique()) == list(range(8))
 
     sens = pd.read_csv(summary / "sensitivity.csv")
     assert len(sens) == len(RULES) * len(PATTERNS) * N_NEURONS
@@ -347,6 +378,8 @@ def test_incremental_dry_run(e2e, tmp_path):
         "figure_rates": n_patterns,
         "figure_raster": len(RULES) * n_patterns,
         "figure_replay_growth": n_patterns,
+        "assembly_traces": n_patterns,
+        "figure_assembly_traces": n_patterns,
         "excitability": len(PATTERNS),  # replay counts of the full-chain P
         "figure_excitability": len(PATTERNS),
         "figure_excitability_sweep": 1,
@@ -388,6 +421,12 @@ def test_new_realisations_and_pattern_counts_plan_only_new_jobs(e2e):
         "cued_recall": n_sim,
         "recall": n_sim,
         "figure_recall_sweep": 1,
+        "assembly_traces": len(all_patterns),
+        "perturbation_response": n_chain,
+        "linear_response": len(PATTERNS),
+        "figure_linear_sweep": 1,
+        "susceptibility": len(PATTERNS),
+        "figure_susceptibility_sweep": 1,
         "paper_vs_ours": 1,
         "all": 1,
     }
@@ -422,6 +461,16 @@ def test_new_realisations_and_pattern_counts_plan_only_new_jobs(e2e):
         "recall": len(RULES),
         "figure_recall": 1,
         "figure_recall_sweep": 1,
+        "assembly_traces": 1,
+        "figure_assembly_traces": 1,
+        "perturbation_response": len(RULES),
+        "linear_response": 1,
+        "figure_linear_response": 1,
+        "figure_completion": 1,
+        "figure_linear_sweep": 1,
+        "susceptibility": 1,
+        "figure_susceptibility": 1,
+        "figure_susceptibility_sweep": 1,
         "paper_vs_ours": 1,
         "figure_raster": len(RULES),
         "figure_sensitivity": 1,
@@ -502,6 +551,14 @@ BAD_CONFIGS = {
     "recall_window_before_the_run": (
         "analysis:\n  recall:\n    before_s: 2\n",
         "analysis.recall.before_s",
+    ),
+    "trace_span_after_the_run": (
+        "analysis:\n  figures:\n    traces_start_s: 12\n",  # 12 + 5 s of a 15 s run
+        "analysis.figures.traces_start_s",
+    ),
+    "linear_example_not_a_pattern": (
+        "analysis:\n  linear:\n    example_pattern: 20\n",  # the smallest full-chain P is 20
+        "analysis.linear.example_pattern",
     ),
     "recall_example_not_cued": (
         "analysis:\n  recall:\n    example_pattern: 20\n",  # the tiny P are 20, 30, 40

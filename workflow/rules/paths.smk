@@ -21,6 +21,11 @@ BALANCED_POINTS = balanced_points(config)
 REFERENCE_DIR = config["reference_data_dir"]
 REFERENCE_REPLAY = [f"{REFERENCE_DIR}/activation_stats.csv"] if REFERENCE_DIR else []
 REFERENCE_GROWTH = [f"{REFERENCE_DIR}/gradual.csv"] if REFERENCE_DIR else []
+REFERENCE_TRACES = (
+    [f"{REFERENCE_DIR}/assembly_traces/{n}.csv" for n in ("rates", "activations")]
+    if REFERENCE_DIR
+    else []
+)
 
 CONNECTIVITY = f"{OUT}/networks/connectivity_P{{patterns}}_r{{realisation}}.h5"
 TRAINED = f"{OUT}/networks/trained_{{rule}}_P{{patterns}}_r{{realisation}}.h5"
@@ -48,6 +53,11 @@ SUMMARY = f"{OUT}/summary"
 FIGURES = f"{OUT}/summary/figures"
 SPECIALISATION = f"{OUT}/specialisation/P{{patterns}}_r{{realisation}}"
 EXCITABILITY = f"{OUT}/excitability/P{{patterns}}_r{{realisation}}"
+# the replay-event traces and inter-event intervals of one P x realisation
+TRACES = f"{OUT}/traces/P{{patterns}}_r{{realisation}}"
+# the linearised network of one full-chain P x realisation (eiplast.stages.linear)
+LINEAR = f"{OUT}/linear/P{{patterns}}_r{{realisation}}"
+LINEAR_TABLES = ("overlaps", "angles", "completion", "example", "summary")
 # the plasticity rule whose neuron the conductance-fit figure draws (paper Fig 4A, GHP)
 CONDUCTANCE_FIT_RULE = config["analysis"]["figures"]["conductance_fit_rule"] or (
     "rate" if "rate" in RULES else RULES[0]
@@ -143,12 +153,20 @@ def summary_outputs():
         f"{FIGURES}/raster_{r}_P{p}_r{k}.png" for r in RULES for p in ALL_PATTERNS
     ]
     figures += [f"{FIGURES}/replay_growth_P{p}.png" for p in ALL_PATTERNS]
+    figures += [f"{FIGURES}/assembly_traces_P{p}_r{k}.png" for p in ALL_PATTERNS]
     figures += [f"{FIGURES}/specialisation_P{p}_r{k}.png" for p in ALL_PATTERNS]
     figures.append(f"{FIGURES}/specialisation_sweep.png")
     figures += [f"{FIGURES}/excitability_P{p}_r{k}.png" for p in PATTERNS]
     figures += [f"{FIGURES}/conductance_fit_P{p}_r{k}.png" for p in PATTERNS]
     if PATTERNS:
         figures.append(f"{FIGURES}/excitability_sweep.png")
+    for kind in ("linear_response", "completion", "susceptibility"):
+        figures += [f"{FIGURES}/{kind}_P{p}_r{k}.png" for p in PATTERNS]
+    if PATTERNS:
+        figures += [
+            f"{FIGURES}/linear_sweep.png",
+            f"{FIGURES}/susceptibility_sweep.png",
+        ]
     if CUED_RECALL_ENABLED:
         figures += [f"{FIGURES}/recall_P{p}_r{k}.png" for p in ALL_PATTERNS]
         figures.append(f"{FIGURES}/recall_sweep.png")
@@ -166,6 +184,12 @@ def paper_key_files():
         ]
         + [f"{PAPER_KEYS}/specialisation.csv"]
         + EXCITABILITY_KEYS
+        + [f"{PAPER_KEYS}/responses_P{p}_r{k}.csv" for p in PATTERNS]
+        + (
+            [f"{PAPER_KEYS}/{n}.csv" for n in ("linear", "susceptibility")]
+            if PATTERNS
+            else []
+        )
         + ([f"{PAPER_KEYS}/recall.csv"] if CUED_RECALL_ENABLED else [])
     )
 
@@ -225,6 +249,36 @@ def published_excitability_sweep_inputs():
 
     paths = [published_excitability_file(REFERENCE_DIR, p) for p in PATTERNS]
     return [str(path) for path in paths if path is not None]
+
+
+def published_linear_inputs(wildcards):
+    """The reference's published linearised-network tables (and responses) of the job's P."""
+    from eiplast.analysis.reference import (
+        PUBLISHED_RESPONSES,
+        PUBLISHED_RESPONSES_PATTERNS,
+        published_linear_files,
+    )
+
+    p = int(wildcards.patterns)
+    errors = config["analysis"]["linear"]["completion_errors"]
+    files = [
+        str(path) for path in published_linear_files(REFERENCE_DIR, p, errors).values()
+    ]
+    if REFERENCE_DIR and p == PUBLISHED_RESPONSES_PATTERNS:
+        files.append(f"{REFERENCE_DIR}/{PUBLISHED_RESPONSES}")
+    return files
+
+
+def published_linear_sweep_inputs():
+    """The reference's published linearised-network tables of every full-chain P."""
+    from eiplast.analysis.reference import published_linear_files
+
+    errors = config["analysis"]["linear"]["completion_errors"]
+    return [
+        str(path)
+        for p in PATTERNS
+        for path in published_linear_files(REFERENCE_DIR, p, errors).values()
+    ]
 
 
 def replay_growth_inputs(wildcards):

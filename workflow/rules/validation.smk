@@ -120,6 +120,23 @@ def check_config(cfg):
             f"{fit['conductance_fit_rule']!r} is not one of rules ({', '.join(cfg['rules'])})",
         )
     check_cued_recall(cfg)
+    fig = cfg["analysis"]["figures"]
+    acts = cfg["analysis"]["activations"]
+    end = fig["traces_start_s"] + fig["traces_length_s"] + acts["window_ms"] / 1000.0
+    if end > cfg["stages"]["spontaneous"]["duration_s"]:
+        config_error(
+            "analysis.figures.traces_start_s",
+            f"the trace span {fig['traces_start_s']} + {fig['traces_length_s']} s (and one "
+            f"{acts['window_ms']} ms window) ends after stages.spontaneous.duration_s = "
+            f"{cfg['stages']['spontaneous']['duration_s']} s",
+        )
+    linear = cfg["analysis"]["linear"]
+    if cfg["patterns"] and linear["example_pattern"] >= min(cfg["patterns"]):
+        config_error(
+            "analysis.linear.example_pattern",
+            f"{linear['example_pattern']} is not a pattern at every P of patterns "
+            f"(the smallest is {min(cfg['patterns'])})",
+        )
     check_balanced(cfg)
     check_with_core(cfg)
     check_balanced_with_core(cfg)

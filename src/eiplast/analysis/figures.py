@@ -656,3 +656,196 @@ def recall_figure(
     ax.legend(markerscale=3)
     _note(fig, "no published values: the reference does not publish its cued-recall data")
     return fig
+
+
+# the paper's Fig 7C bins of χ^EE (spikes per 100 ms per nS) and Fig 7E / S4 bins of overlaps
+CHI_EDGES = np.linspace(-0.2, 1.2, 30)
+OVERLAP_EDGES = np.linspace(0.0, 1.0, 41)
+LINEAR_SWEEP_PANELS = (
+    ("overlap_mean", "mean linear overlap", False),
+    ("angle_mean_deg", "mean angle (degrees)", False),
+    ("completion_0.5", "mean completion at error 0.5", False),
+)
+
+
+def _response_trace(table: pd.DataFrame) -> np.ndarray:
+    """Rates (Hz) of the E block then the I block, one value per bin."""
+    exc = table[table["drive"] == "exc"].sort_values("bin")["rate_hz"].to_numpy()
+    inh = table[table["drive"] == "inh"].sort_values("bin")["rate_hz"].to_numpy()
+    return np.concatenate([exc, inh])
+
+
+@styled
+def linear_response_figure(
+    responses: Mapping[str, pd.DataFrame],
+    chi: Mapping[str, np.ndarray],
+    overlaps: pd.DataFrame,
+    example: pd.DataFrame,
+    *,
+    bin_ms: float,
+    reference_responses: pd.DataFrame | None = None,
+    reference_rule: str | None = None,
+    reference_overlaps: pd.DataFrame | None = None,
+    reference_note: str | None = None,
+) -> Figure:
+    """The linearised network at one P (paper Fig 7B–E): the E neurons' mean rate over the E
+    blocks then the I blocks of the perturbation schedule, per rule (the published responses of
+    ``reference_rule`` dashed); histograms of χ^EE per rule; the largest linear drives of the
+    example pattern (members red) with the overlap so far; histograms of the overlaps per label
+    (published dashed)."""
+    fig, axes = new_figure(1, 4, width=2.8)
+    ax = axes[0, 0]
+    for i, (rule, table) in enumerate(responses.items()):
+        trace = _response_trace(table)
+        t = np.arange(trace.size) * bin_ms / 1000.0
+        ax.plot(t, trace, lw=0.6, color=rule_color(rule, i), label=rule_label(rule))
+        if reference_responses is not None and rule == reference_rule:
+            ref = _response_trace(reference_responses)
+            ax.plot(np.arange(ref.size) * bin_ms / 1000.0, ref, lw=0.6, ls="--", color="k",
+                    label=f"{rule_label(rule)} reference")  # fmt: skip
+    ax.axvline(t[-1] / 2.0, color=NEUTRAL, lw=0.5)
+    ax.set(xlabel="time in E block, then I block (s)", ylabel="mean E rate (Hz)")
+    ax.legend()
+    ax = axes[0, 1]
+    _step_histograms(ax, chi, CHI_EDGES)
+    ax.set(xlabel="χ^EE (spikes per 100 ms per nS)", ylabel="density")
+    ax.legend()
+    ax = axes[0, 2]
+    colors = np.where(example["member"].to_numpy() == 1, "tab:red", "k")
+    ax.bar(example["rank"], example["drive"], width=1.0, color=colors, lw=0)
+    n = int(example["members"].iloc[0])
+    ax.axvspan(-0.5, n - 0.5, color=NEUTRAL, alpha=0.15, lw=0)
+    title = f"{rule_label(example['label'].iloc[0])}, pattern {example['pattern'].iloc[0]}"
+    ax.set(xlabel="rank of linear drive", ylabel="drive (χ·nS)", title=title)
+    twin = ax.twinx()
+    twin.plot(example["rank"], example["overlap_so_far"], color="navy", lw=0.8)
+    twin.set_ylabel("members among ranks so far", color="navy")
+    twin.set_ylim(0, 1.05)
+    ax = axes[0, 3]
+    labels = [c for c in overlaps.columns if c != "pattern"]
+    ours = {label: overlaps[label].to_numpy() for label in labels}
+    reference = None
+    if reference_overlaps is not None:
+        reference = {k: reference_overlaps[k].to_numpy() for k in labels if k in reference_overlaps}
+    _step_histograms(ax, ours, OVERLAP_EDGES, reference)
+    ax.set(xlabel="overlap of drive and pattern", ylabel="density")
+    ax.legend(fontsize=5)
+    _note(fig, reference_note)
+    return fig
+
+
+@styled
+def completion_figure(
+    completion: pd.DataFrame,
+    *,
+    reference: Mapping[float, pd.DataFrame] | None = None,
+    reference_note: str | None = None,
+) -> Figure:
+    """Linear pattern completion (paper Fig S4): per input error, histograms of the overlap of
+    the drive of the corrupted cue with the whole pattern, per label (published dashed), a
+    dashed line at 1 − error (the fraction of the pattern in the cue)."""
+    errors = sorted(completion["error"].unique())
+    columns = 3
+    rows = -(-len(errors) // columns)
+    fig, axes = new_figure(rows, columns, width=2.6)
+    labels = [c for c in completion.columns if c not in ("error", "pattern")]
+    for ax, error in zip(axes.ravel(), errors, strict=False):
+        rows_e = completion[completion["error"] == error]
+        ref = None if reference is None else reference.get(round(float(error), 1))
+        published = None if ref is None else {k: ref[k].to_numpy() for k in labels if k in ref}
+        _step_histograms(ax, {k: rows_e[k].to_numpy() for k in labels}, OVERLAP_EDGES, published)
+        ax.axvline(1.0 - error, color=NEUTRAL, ls="--", lw=0.8)
+        ax.set(title=f"input error {error:.1f}", xlabel="overlap", ylabel="density")
+        ax.legend(fontsize=4)
+    for ax in axes.ravel()[len(errors) :]:
+        ax.set_visible(False)
+    _note(fig, reference_note)
+    return fig
+
+
+# inter-event-interval bins (s): the reference's linspace(0, 80, 15) in 10 ms units
+IEI_EDGES_S = np.linspace(0.0, 0.8, 15)
+# the detector's activation threshold, drawn on the active-fraction traces
+TRACE_THRESHOLD = 0.9
+
+
+def _draw_traces(ax_rate, ax_active, t, rates, actives, title):
+    colors = [ASSEMBLY_COLORS[i % len(ASSEMBLY_COLORS)] for i in range(len(rates))]
+    for color, rate, active in zip(colors, rates, actives, strict=True):
+        ax_rate.plot(t, rate, lw=0.6, color=color)
+        ax_active.plot(t, active, lw=0.6, color=color)
+    ax_active.axhline(TRACE_THRESHOLD, color=NEUTRAL, ls="--", lw=0.6)
+    ax_rate.set(ylabel="assembly rate (Hz)", title=title)
+    ax_active.set(xlabel="time (s)", ylabel="members active (100 ms)", ylim=(0, 1.05))
+
+
+@styled
+def assembly_traces_figure(
+    traces: pd.DataFrame,
+    intervals: pd.DataFrame,
+    *,
+    label: str,
+    patterns: int,
+    reference: Mapping[str, np.ndarray] | None = None,
+    reference_title: str = "",
+    reference_start_s: float = 0.0,
+    bin_ms: float = 10.0,
+) -> Figure:
+    """Replay events in a few seconds of spontaneous activity (paper Fig 2A): per event the
+    replayed assembly's rate and the fraction of its members active in the 100 ms from each bin
+    (threshold dashed), ours (``label`` at P = ``patterns``) and the reference's published
+    events beside them; and per rule the histogram of the intervals between events of
+    different patterns (``intervals``: columns rule, interval_s)."""
+    fig, axes = new_figure(2, 3, width=2.8)
+    rates = [g["rate_hz"].to_numpy() for _, g in traces.groupby("event", sort=True)]
+    actives = [g["active_fraction"].to_numpy() for _, g in traces.groupby("event", sort=True)]
+    t = traces["t_s"].drop_duplicates().to_numpy() if len(traces) else np.zeros(0)
+    title = f"{rule_label(label)}, P = {patterns}: {len(rates)} events"
+    _draw_traces(axes[0, 0], axes[1, 0], t, rates, actives, title)
+    if reference is not None:
+        n_bins = reference["rate_hz"].shape[1]
+        t_ref = reference_start_s + np.arange(n_bins) * bin_ms / 1000.0
+        _draw_traces(axes[0, 1], axes[1, 1], t_ref, list(reference["rate_hz"]),
+                     list(reference["active_fraction"]), reference_title)  # fmt: skip
+    else:
+        for ax in axes[:, 1]:
+            ax.set_visible(False)
+    ax = axes[0, 2]
+    values = {rule: g["interval_s"].to_numpy() for rule, g in intervals.groupby("rule", sort=False)}
+    _step_histograms(ax, values, IEI_EDGES_S)
+    ax.set(xlabel="interval between events of different assemblies (s)", ylabel="density")
+    ax.legend()
+    axes[1, 2].set_visible(False)
+    return fig
+
+
+SUSCEPTIBILITY_SWEEP_PANELS = (
+    ("chi_mean", "mean χ^EE", False),
+    ("chi_cv", "CV of χ^EE", False),
+    ("spearman_chi_participation", "Spearman r(χ^EE, participation)", True),
+)
+
+
+@styled
+def susceptibility_figure(neurons: pd.DataFrame) -> Figure:
+    """Paper Fig S3 at one P: per rule each E neuron's robust mean g_e against its mean
+    potential V̄, V̄ against χ^EE, and χ^EE against participation (mean ± sd per count, rules
+    side by side). ``neurons``: columns rule, chi_ee, mean_e, v_mean_mV, participation."""
+    fig, axes = new_figure(1, 3, width=2.8)
+    rules = list(dict.fromkeys(neurons["rule"]))
+    offsets = np.linspace(-0.2, 0.2, len(rules)) if len(rules) > 1 else [0.0]
+    for i, (rule, offset) in enumerate(zip(rules, offsets, strict=True)):
+        table = neurons[neurons["rule"] == rule]
+        color = rule_color(rule, i)
+        axes[0, 0].scatter(table["mean_e"], table["v_mean_mV"], s=0.5, color=color,
+                           label=rule_label(rule), linewidths=0, rasterized=True)  # fmt: skip
+        axes[0, 1].scatter(table["v_mean_mV"], table["chi_ee"], s=0.5, color=color,
+                           linewidths=0, rasterized=True)  # fmt: skip
+        by_count = table.groupby("participation")["chi_ee"].agg(["mean", "std"])
+        axes[0, 2].errorbar(by_count.index + offset, by_count["mean"], yerr=by_count["std"],
+                            fmt="o", ms=2, lw=0.6, color=color, label=rule_label(rule))  # fmt: skip
+    axes[0, 0].set(xlabel="robust mean g_e (nS)", ylabel="mean potential V̄ (mV)")
+    axes[0, 0].legend(markerscale=8)
+    axes[0, 1].set(xlabel="mean potential V̄ (mV)", ylabel="χ^EE (spikes per 100 ms per nS)")
+    axes[0, 2].set(xlabel="assemblies the neuron belongs to", ylabel="χ^EE (mean ± sd)")
+    return fig

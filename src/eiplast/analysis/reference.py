@@ -20,6 +20,10 @@ and g_i and the replay count, for every rule. The inhibitory-specialisation tabl
 (``inhibitory_specialization/``, P = 800 … 3000): entropies
 per E neuron, per I neuron over the assemblies and over random ones, and the self-feedback per
 assembly (P = 1000), with an unnamed index column and one column per rule (and ``uniform``).
+The linearised network (``overlaps/``, P = 1000 … 2000): per pattern the overlap of its linear
+drive with it, the angle between them (P = 1000) and the completion overlaps per input error,
+the same layout; ``perturb_responses.csv``: the fLHP network's mean E response to the E and I
+blocks of the perturbation schedule at P = 1000.
 """
 
 from __future__ import annotations
@@ -245,3 +249,68 @@ def published_comparison(
     columns = ["label", "patterns", "statistic", "time_s", "reference_time_s", "reference", "n",
                "mean", "sd", "ci95_low", "ci95_high", "ratio", "inside"]  # fmt: skip
     return both[columns].reset_index(drop=True)
+
+
+# the published linearised-network tables (folder overlaps, P = 1000 … 2000 in steps of 200):
+# overlaps and completion overlaps per pattern, angles at P = 1000 only, one column per rule and
+# "uniform"; completion files per input error 0.1 … 0.9
+PUBLISHED_OVERLAPS = "overlaps/overlaps{patterns}.csv"
+PUBLISHED_ANGLES = "overlaps/angles{patterns}.csv"
+PUBLISHED_COMPLETION = "overlaps/completion_{error:.1f}_{patterns}.csv"
+# E-driven and I-driven mean responses of the fLHP network at P = 1000 (two rows of 400 bins of
+# 10 ms: spikes per bin per E neuron), the perturbation schedule's E and I blocks
+PUBLISHED_RESPONSES = "perturb_responses.csv"
+PUBLISHED_RESPONSES_RULE = "hebb"
+PUBLISHED_RESPONSES_PATTERNS = 1000
+
+
+def published_linear_files(
+    data_dir: str | os.PathLike | None, patterns: int, errors=()
+) -> dict[str, Path]:
+    """The published linearised-network tables of P = ``patterns`` (keys ``overlaps``,
+    ``angles``, ``completion_<error>``), those the reference publishes (none without
+    ``data_dir``)."""
+    if data_dir is None:
+        return {}
+    wanted = {"overlaps": PUBLISHED_OVERLAPS.format(patterns=int(patterns)),
+              "angles": PUBLISHED_ANGLES.format(patterns=int(patterns))}  # fmt: skip
+    for error in errors:
+        wanted[f"completion_{error:.1f}"] = PUBLISHED_COMPLETION.format(
+            error=float(error), patterns=int(patterns)
+        )
+    return {k: Path(data_dir) / v for k, v in wanted.items() if v in PUBLISHED_SHA256}
+
+
+def published_responses(path: str | os.PathLike) -> pd.DataFrame:
+    """``perturb_responses.csv`` as the table of ``linear.perturbation_responses`` (drive,
+    bin, spikes_per_bin; 10 ms bins)."""
+    rows = np.loadtxt(path, ndmin=2)
+    return pd.concat(
+        [
+            pd.DataFrame(
+                {
+                    "drive": drive,
+                    "bin": np.arange(rows.shape[1]),
+                    "spikes_per_bin": rows[i],
+                    "rate_hz": rows[i] * 100.0,
+                }
+            )  # fmt: skip
+            for i, drive in enumerate(("exc", "inh"))
+        ],
+        ignore_index=True,
+    )
+
+
+# the published activity traces of the events of the fLHP network at P = 1800 inside 15–20 s of
+# its spontaneous run: one row per event, 500 bins of 10 ms; rates (Hz) and active fractions
+PUBLISHED_TRACES = {"rate_hz": "assembly_traces/rates.csv",
+                    "active_fraction": "assembly_traces/activations.csv"}  # fmt: skip
+PUBLISHED_TRACES_RULE = "hebb"
+PUBLISHED_TRACES_PATTERNS = 1800
+PUBLISHED_TRACES_START_S = 15.0
+
+
+def published_assembly_traces(data_dir: str | os.PathLike) -> dict[str, np.ndarray]:
+    """The published traces: ``rate_hz`` and ``active_fraction``, each (events, bins)."""
+    return {key: np.loadtxt(Path(data_dir) / name, ndmin=2)
+            for key, name in PUBLISHED_TRACES.items()}  # fmt: skip

@@ -82,6 +82,16 @@ def _counts_before(start, pattern, n_patterns, cut) -> np.ndarray:
     return np.bincount(pattern[sel], minlength=n_patterns)
 
 
+def different_pattern_intervals(start, pattern) -> np.ndarray:
+    """Intervals between consecutive event starts (events sorted by start, ties by pattern),
+    leaving out pairs of the same pattern; in the units of ``start``."""
+    start = np.asarray(start, np.int64)
+    pattern = np.asarray(pattern, np.int64)
+    order = np.lexsort((pattern, start))
+    s_sorted, p_sorted = start[order], pattern[order]
+    return np.diff(s_sorted)[p_sorted[:-1] != p_sorted[1:]]
+
+
 def event_statistics(
     start,
     duration,
@@ -144,9 +154,7 @@ def event_statistics(
 
     # mean_freq: intervals between consecutive events of different patterns. Ties in start are
     # ordered by pattern (stable); the reference's np.argsort order for ties is unspecified.
-    order = np.lexsort((pattern, start))
-    s_sorted, p_sorted = start[order], pattern[order]
-    intervals = np.diff(s_sorted)[p_sorted[:-1] != p_sorted[1:]]
+    intervals = different_pattern_intervals(start, pattern)
     if intervals.size:
         with np.errstate(divide="ignore"):
             out["mean_freq"] = float(np.float64(1000.0 / step_ms) / intervals.mean())

@@ -58,6 +58,11 @@ def ei_matrix(indptr, post, weight_nS, n_exc: int) -> sparse.csr_array:
     return _block(indptr, post, weight_nS, n_exc, from_exc=False, onto_exc=True)
 
 
+def ee_matrix(indptr, post, weight_nS, n_exc: int) -> sparse.csr_array:
+    """W_EE as a sparse (n_exc, n_exc) matrix [E post, E pre], nS."""
+    return _block(indptr, post, weight_nS, n_exc, from_exc=True, onto_exc=True)
+
+
 def ie_matrix(indptr, post, weight_nS, n_exc: int) -> sparse.csr_array:
     """W_IE as a sparse (n_inh, n_exc) matrix [I post, E pre], nS."""
     return _block(indptr, post, weight_nS, n_exc, from_exc=True, onto_exc=False)

@@ -8,11 +8,16 @@ from eiplast.analysis.activations import load_activations
 from eiplast.analysis.excitability import excitability_summary
 from eiplast.analysis.figures import (
     EXCITABILITY_SWEEP_PANELS,
+    LINEAR_SWEEP_PANELS,
     RECALL_SWEEP_PANELS,
     SPECIALISATION_SWEEP_PANELS,
+    SUSCEPTIBILITY_SWEEP_PANELS,
+    assembly_traces_figure,
+    completion_figure,
     conductance_fit_figure,
     excitability_figure,
     input_totals_figure,
+    linear_response_figure,
     raster_figure,
     rate_histograms_figure,
     recall_figure,
@@ -21,19 +26,30 @@ from eiplast.analysis.figures import (
     sensitivity_scatter_figure,
     specialisation_figure,
     summary_sweep_figure,
+    susceptibility_figure,
     weight_distribution_figure,
 )
 from eiplast.analysis.inputs import e_input_totals
+from eiplast.analysis.linear import linear_summary
 from eiplast.analysis.paper import key_numbers, swept_rows
 from eiplast.analysis.reference import (
     PUBLISHED_N_EXC,
+    PUBLISHED_RESPONSES,
+    PUBLISHED_RESPONSES_PATTERNS,
+    PUBLISHED_RESPONSES_RULE,
+    PUBLISHED_TRACES_PATTERNS,
+    PUBLISHED_TRACES_RULE,
+    PUBLISHED_TRACES_START_S,
     REFERENCE_COMMIT,
+    published_assembly_traces,
     published_excitability,
     published_excitability_file,
     published_growth,
+    published_linear_files,
     published_neurons,
     published_nunique_at,
     published_replay,
+    published_responses,
     published_specialisation_files,
     published_table,
 )
@@ -389,4 +405,233 @@ def recall_sweep(summary_files, output_png, output_csv, key_csv, *, patterns):
         summary_files, output_png, output_csv, key_csv, patterns=patterns,
         published=lambda p: None, figure="Fig 3", quantities=RECALL_QUANTITIES,
         panels=RECALL_SWEEP_PANELS,
+    )  # fmt: skip
+
+
+def _published_responses(reference_dir, patterns):
+    """The published fLHP responses when they are of this P, else None."""
+    if reference_dir is None or int(patterns) != PUBLISHED_RESPONSES_PATTERNS:
+        return None
+    return published_responses(f"{reference_dir}/{PUBLISHED_RESPONSES}")
+
+
+def _pulse_means(table, drive, n_amplitudes, pulse_bins):
+    """Mean rate (Hz) over the first ``pulse_bins`` bins of each pulse's slot of one drive."""
+    rates = table[table["drive"] == drive].sort_values("bin")["rate_hz"].to_numpy()
+    return rates.reshape(n_amplitudes, -1)[:, :pulse_bins].mean(axis=1)
+
+
+def _response_key_numbers(responses, reference, *, patterns, n_amplitudes, pulse_bins):
+    """Mean rate (Hz) over each pulse's first ``pulse_bins`` bins, per rule, drive and
+    amplitude, beside the published fLHP values (paper Fig 7B)."""
+    frames = []
+    for rule, table in responses.items():
+        for drive, name in (("exc", "E-driven"), ("inh", "I-driven")):
+            ours = _pulse_means(table, drive, n_amplitudes, pulse_bins)
+            published = reference is not None and rule == PUBLISHED_RESPONSES_RULE
+            theirs = (
+                _pulse_means(reference, drive, n_amplitudes, pulse_bins)
+                if published
+                else np.full(ours.size, np.nan)
+            )
+            quantities = [
+                f"{name} pulse response, amplitude {j + 1} (Hz)" for j in range(ours.size)
+            ]
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "figure": "Fig 7B",
+                        "quantity": quantities,
+                        "label": rule,
+                        "patterns": int(patterns),
+                        "reference": theirs,
+                        "ours": ours,
+                        "difference": ours - theirs,
+                        "inside": pd.NA,
+                    }
+                )
+            )
+    return pd.concat(frames, ignore_index=True)
+
+
+def linear_response_panels(
+    response_files,
+    sensitivity_files,
+    overlaps_csv,
+    example_csv,
+    output_png,
+    key_csv,
+    *,
+    rules,
+    patterns,
+    bin_ms,
+    schedule,
+    reference_dir=None,
+):
+    """Rule ``figure_linear_response``: paper Fig 7B–E at one P (responses, χ^EE, the example
+    drive, overlaps), beside the reference's published responses (fLHP, P = 1000) and overlaps
+    (P = 1000 … 2000); the pulse responses' key numbers in ``key_csv``."""
+    from eiplast.assembly.perturbation import PerturbationSchedule
+    from eiplast.stages.linear import exc_sensitivity
+
+    responses = {r: pd.read_csv(path) for r, path in zip(rules, response_files, strict=True)}
+    chi = {r: exc_sensitivity(path) for r, path in zip(rules, sensitivity_files, strict=True)}
+    overlaps = pd.read_csv(overlaps_csv)
+    reference_responses = _published_responses(reference_dir, patterns)
+    files = published_linear_files(reference_dir, patterns)
+    reference_overlaps = published_table(files["overlaps"]) if "overlaps" in files else None
+    drawn = [
+        what
+        for what, table in (
+            ("responses (fLHP)", reference_responses),
+            ("overlaps", reference_overlaps),
+        )
+        if table is not None
+    ]
+    reference_note = (
+        f"dashed: the reference's published {' and '.join(drawn)} (plotting/data, "
+        f"{REFERENCE_COMMIT[:7]})"
+        if drawn
+        else "no published values drawn: none at this P, or no reference_data_dir"
+    )
+    figure = linear_response_figure(
+        responses,
+        chi,
+        overlaps,
+        pd.read_csv(example_csv),
+        bin_ms=bin_ms,
+        reference_responses=reference_responses,
+        reference_rule=PUBLISHED_RESPONSES_RULE,
+        reference_overlaps=reference_overlaps,
+        reference_note=reference_note,
+    )
+    _save(figure, output_png)
+    plan = PerturbationSchedule.from_config(schedule)
+    pulse_bins = int(round(plan.step_s * 1000 / bin_ms))
+    keys = _response_key_numbers(
+        responses,
+        reference_responses,
+        patterns=patterns,
+        n_amplitudes=len(plan.amplitudes_nS),
+        pulse_bins=pulse_bins,
+    )
+    write_csv(keys, key_csv)
+
+
+def completion_panels(completion_csv, output_png, *, patterns, errors, reference_dir=None):
+    """Rule ``figure_completion``: paper Fig S4 at one P, beside the published completion
+    overlaps (P = 1000 … 2000)."""
+    files = published_linear_files(reference_dir, patterns, errors)
+    reference = {
+        round(float(e), 1): published_table(files[f"completion_{e:.1f}"])
+        for e in errors
+        if f"completion_{e:.1f}" in files
+    }
+    note_text = (
+        f"dashed: the reference's published completion overlaps (plotting/data/overlaps, "
+        f"{REFERENCE_COMMIT[:7]})"
+        if reference
+        else "no published values drawn: none at this P, or no reference_data_dir"
+    )
+    figure = completion_figure(
+        pd.read_csv(completion_csv), reference=reference or None, reference_note=note_text
+    )
+    _save(figure, output_png)
+
+
+# the linearised-network statistics in the paper-vs-ours table, and their names there
+LINEAR_QUANTITIES = {
+    "overlap_mean": "mean overlap of the linear drive with its pattern",
+    "angle_mean_deg": "mean angle of the linear drive to its pattern (degrees)",
+    **{
+        f"completion_{e / 10:.1f}": f"mean completion overlap, input error {e / 10:.1f}"
+        for e in range(1, 10)
+    },
+}
+
+
+def linear_sweep(
+    summary_files, output_png, output_csv, key_csv, *, patterns, errors, reference_dir=None
+):
+    """Rule ``figure_linear_sweep``: the linear-drive summaries against P (paper Fig 7E, S4 in
+    numbers) beside the same summary of the reference's published tables."""
+
+    def published(p):
+        files = published_linear_files(reference_dir, p, errors)
+        if "overlaps" not in files:
+            return None
+        overlaps = published_table(files["overlaps"]).rename_axis("pattern").reset_index()
+        angles = (
+            published_table(files["angles"]).rename_axis("pattern").reset_index()
+            if "angles" in files
+            else overlaps.assign(**{c: np.nan for c in overlaps.columns[1:]})
+        )
+        completion = [
+            published_table(files[f"completion_{e:.1f}"])
+            .rename_axis("pattern")
+            .reset_index()
+            .assign(error=float(e))
+            for e in errors
+            if f"completion_{e:.1f}" in files
+        ]
+        completion = pd.concat(completion, ignore_index=True) if completion else pd.DataFrame()
+        tables = {"overlaps": overlaps, "angles": angles, "completion": completion}
+        return linear_summary(tables).assign(patterns=p)
+
+    _summaries_against_p(
+        summary_files,
+        output_png,
+        output_csv,
+        key_csv,
+        patterns=patterns,
+        published=published,
+        figure="Figs 7E, S4",
+        quantities=LINEAR_QUANTITIES,
+        panels=LINEAR_SWEEP_PANELS,
+    )
+
+
+def replay_traces_panels(
+    traces_csv, intervals_csv, output_png, *, rules, patterns, reference_dir=None
+):
+    """Rule ``figure_assembly_traces``: paper Fig 2A — our events' traces, the reference's
+    published events (fLHP, P = 1800), and every rule's inter-event intervals."""
+    reference = None if reference_dir is None else published_assembly_traces(reference_dir)
+    title = (
+        f"reference: {rule_label(PUBLISHED_TRACES_RULE)}, P = {PUBLISHED_TRACES_PATTERNS}, "
+        f"{0 if reference is None else len(reference['rate_hz'])} events"
+    )
+    figure = assembly_traces_figure(
+        pd.read_csv(traces_csv),
+        pd.read_csv(intervals_csv),
+        label=rules[0],
+        patterns=patterns,
+        reference=reference,
+        reference_title=title,
+        reference_start_s=PUBLISHED_TRACES_START_S,
+    )
+    _save(figure, output_png)
+
+
+def susceptibility_panels(neurons_csv, output_png):
+    """Rule ``figure_susceptibility``: paper Fig S3 at one P (no published values: the
+    reference publishes neither its sensitivity nor its conductance tables)."""
+    _save(susceptibility_figure(pd.read_csv(neurons_csv)), output_png)
+
+
+# the susceptibility statistics in the paper-vs-ours table, and their names there
+SUSCEPTIBILITY_QUANTITIES = {
+    "chi_mean": "mean χ^EE of the E neurons (spikes per 100 ms per nS)",
+    "chi_cv": "CV of χ^EE over the E neurons",
+    "spearman_chi_participation": "Spearman r(χ^EE, participation)",
+}
+
+
+def susceptibility_sweep(summary_files, output_png, output_csv, key_csv, *, patterns):
+    """Rule ``figure_susceptibility_sweep``: the susceptibility summaries against P (paper
+    Fig S3 B); nothing published to compare with."""
+    _summaries_against_p(
+        summary_files, output_png, output_csv, key_csv, patterns=patterns,
+        published=lambda p: None, figure="Fig S3", quantities=SUSCEPTIBILITY_QUANTITIES,
+        panels=SUSCEPTIBILITY_SWEEP_PANELS,
     )  # fmt: skip

@@ -1,0 +1,129 @@
+"""Stages of the linearised network (paper Fig 7B–E, Fig S4) of one P × realisation."""
+
+import numpy as np
+import pandas as pd
+
+from eiplast.analysis.linear import (
+    example_drive,
+    linear_summary,
+    linear_tables,
+    pattern_drive,
+    perturbation_responses,
+)
+from eiplast.analysis.specialisation import ee_matrix, pattern_matrix
+from eiplast.analysis.summary import write_csv
+from eiplast.assembly.connectivity import load_connectivity
+from eiplast.assembly.perturbation import PerturbationSchedule
+from eiplast.engine.progress import note
+
+
+def exc_sensitivity(sensitivity_csv) -> np.ndarray:
+    """χ^EE of every E neuron (``activation_exc``, in E index order) of a sensitivity table."""
+    table = pd.read_csv(sensitivity_csv)
+    exc = table[table["population"] == "E"].sort_values("n_index")
+    return exc["activation_exc"].to_numpy(float)
+
+
+def linear_response(
+    network_file,
+    sensitivity_files,
+    outputs,
+    *,
+    rules,
+    analysis,
+    seed,
+    patterns,
+    realisation,
+):
+    """Rule ``linear_response``: the E→E weights of ``network_file`` scaled by each rule's
+    sensitivities (``rules[k]`` has the table ``sensitivity_files[k]``) and the raw weights
+    (``uniform``): per pattern the overlap and angle of its linear drive, and the completion
+    overlaps at every input error of ``analysis`` (the section ``analysis.linear``; masks from
+    ``seed``). ``outputs``: paths of ``overlaps``, ``angles``, ``completion``, ``example`` (the
+    first rule's drive of ``analysis["example_pattern"]``, its largest ``example_ranks``) and
+    ``summary`` (per label, with columns patterns and realisation)."""
+    network = load_connectivity(network_file)
+    n_exc = network.n_exc
+    w_ee = ee_matrix(network.indptr, network.post, network.weight_nS, n_exc)
+    members = pattern_matrix(network.pattern_indptr, network.pattern_members, n_exc)
+    chi = {rule: exc_sensitivity(path) for rule, path in zip(rules, sensitivity_files, strict=True)}
+    tables = linear_tables(
+        w_ee, members, network.pattern_indptr, network.pattern_members, chi,
+        errors=analysis["completion_errors"], seed=seed,
+    )  # fmt: skip
+    for name, table in tables.items():
+        write_csv(table, outputs[name])
+    p = min(int(analysis["example_pattern"]), network.n_patterns - 1)
+    first = rules[0]
+    drive = pattern_drive(w_ee, members[[p]], chi[first])[:, 0]
+    pattern_members = network.pattern_members[
+        network.pattern_indptr[p] : network.pattern_indptr[p + 1]
+    ]
+    example = example_drive(drive, pattern_members, int(analysis["example_ranks"]))
+    write_csv(
+        example.assign(label=first, pattern=p, members=len(pattern_members)), outputs["example"]
+    )
+    summary = linear_summary(tables).assign(patterns=int(patterns), realisation=int(realisation))
+    note(f"linear drive at P = {patterns}:\n{summary.to_string()}")
+    return write_csv(summary, outputs["summary"])
+
+
+def perturbation_response(shard_files, output_csv, *, schedule, bin_ms):
+    """Rule ``perturbation_response``: the E neurons' mean response to the E and I blocks of a
+    perturbation run (``shard_files``: its neuron shards; ``schedule``: the section
+    ``stages.perturbation``), in ``bin_ms`` bins."""
+    plan = PerturbationSchedule.from_config(schedule)
+    table = perturbation_responses(
+        shard_files, n_repetitions=plan.n_repetitions, n_amplitudes=len(plan.amplitudes_nS),
+        stim_steps=plan.stim_steps, step_s=plan.step_s, bin_ms=bin_ms,
+    )  # fmt: skip
+    note(f"mean E response over {plan.n_repetitions} repetitions, {len(table)} bins")
+    return write_csv(table, output_csv)
+
+
+def susceptibility(
+    network_file,
+    stats_files,
+    sensitivity_files,
+    neurons_csv,
+    summary_csv,
+    *,
+    rules,
+    neuron,
+    patterns,
+    realisation,
+):
+    """Rule ``susceptibility``: per rule (``rules[k]`` has the robust statistics
+    ``stats_files[k]`` and sensitivities ``sensitivity_files[k]``) every E neuron's χ^EE,
+    participation, robust mean conductances and mean potential (``neurons_csv``, with a rule
+    column), and their summary per rule (``summary_csv``). ``neuron``: the neuron-parameter
+    overrides of the configuration."""
+    from eiplast.analysis.susceptibility import (
+        NEURON_COLUMNS,
+        mean_potential_mV,
+        participation,
+        susceptibility_summary,
+    )
+    from eiplast.assembly.connectivity import load_patterns
+    from eiplast.assembly.params import NeuronParams
+
+    members = load_patterns(network_file)
+    params = NeuronParams.from_dict(neuron)
+    counts = participation(members.members, members.n_exc)
+    frames, rows = [], []
+    for rule, stats_path, sens_path in zip(rules, stats_files, sensitivity_files, strict=True):
+        stats = pd.read_csv(stats_path).sort_values("neuron")
+        stats = stats[stats["neuron"] < members.n_exc]
+        table = pd.DataFrame({
+            "neuron": np.arange(members.n_exc), "participation": counts,
+            "chi_ee": exc_sensitivity(sens_path), "mean_e": stats["mean_e"].to_numpy(),
+            "mean_i": stats["mean_i"].to_numpy(),
+        })  # fmt: skip
+        table["v_mean_mV"] = mean_potential_mV(table["mean_e"], table["mean_i"], params)
+        frames.append(table[list(NEURON_COLUMNS)].assign(rule=rule))
+        rows.append({"label": rule, "patterns": int(patterns), "realisation": int(realisation),
+                     **susceptibility_summary(table)})  # fmt: skip
+    write_csv(pd.concat(frames, ignore_index=True), neurons_csv)
+    summary = pd.DataFrame(rows)
+    note(f"susceptibility at P = {patterns}:\n{summary.to_string()}")
+    return write_csv(summary, summary_csv)
