@@ -181,3 +181,13 @@ def test_susceptibility_by_hand():
     assert summary["chi_cv"] == pytest.approx(0.1 / 0.2)  # sd (ddof 1) of 0.1, 0.2, 0.3 is 0.1
     assert summary["spearman_chi_participation"] == pytest.approx(1.0)
     assert summary["spearman_chi_potential"] == pytest.approx(-1.0)
+
+
+def test_connections_within_assemblies_by_hand():
+    """p0 = {0, 1}: 0→1 (1.0) and 1→0 (2.0) of 4 ordered pairs (diagonal included): 0.5, mean
+    1.5 nS; p1 = {2, 3}: 2→3 (3.0), 3→2 (1.0): 0.5, 2.0 nS; {1, 3}: no synapse."""
+    from eiplast.analysis.connectivity_stats import within_assembly
+
+    prob, weight = within_assembly(_w_ee(), [0, 2, 4, 6], [0, 1, 2, 3, 1, 3])
+    assert prob.tolist() == [0.5, 0.5, 0.0]
+    assert weight[:2].tolist() == [1.5, 2.0] and np.isnan(weight[2])

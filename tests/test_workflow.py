@@ -97,6 +97,7 @@ def test_end_to_end_outputs(e2e):
     figures += [f"replay_growth_P{p}" for p in all_patterns]
     figures += [f"assembly_traces_P{p}_r0" for p in all_patterns]
     figures += [f"specialisation_P{p}_r0" for p in all_patterns] + ["specialisation_sweep"]
+    figures += ["connectivity_sweep"]
     figures += [f"excitability_P{p}_r0" for p in PATTERNS] + ["excitability_sweep"]
     figures += [f"conductance_fit_P{p}_r0" for p in PATTERNS]
     figures += [f"recall_P{p}_r0" for p in all_patterns] + ["recall_sweep"]
@@ -148,7 +149,8 @@ def test_end_to_end_outputs(e2e):
     # values (no reference_data_dir); the rates are the replay table's mean rates
     paper = pd.read_csv(summary / "paper_vs_ours.csv")
     assert set(paper["figure"]) == {
-        "Fig 1H", "Fig 1J", "Fig 3", "Fig 4", "Figs 5, S2", "Fig 7B", "Figs 7E, S4", "Fig S3"
+        "Fig 1H", "Fig 1J", "Fig 3", "Fig 4", "Figs 5, S2", "Fig 7B", "Figs 7E, S4", "Fig S3",
+        "connectivity",
     }  # fmt: skip
     assert paper["reference"].isna().all()
     assert set(paper["patterns"]) == set(all_patterns)
@@ -416,6 +418,8 @@ def test_new_realisations_and_pattern_counts_plan_only_new_jobs(e2e):
         "figure_replay_growth": len(all_patterns),
         "specialisation": len(all_patterns),
         "figure_specialisation_sweep": 1,
+        "connectivity_stats": len(all_patterns),
+        "figure_connectivity_sweep": 1,
         "excitability": len(PATTERNS),
         "figure_excitability_sweep": 1,
         "cued_recall": n_sim,
@@ -453,6 +457,8 @@ def test_new_realisations_and_pattern_counts_plan_only_new_jobs(e2e):
         "specialisation": 1,
         "figure_specialisation": 1,
         "figure_specialisation_sweep": 1,
+        "connectivity_stats": 1,
+        "figure_connectivity_sweep": 1,
         "excitability": 1,
         "figure_excitability": 1,
         "figure_excitability_sweep": 1,

@@ -156,6 +156,7 @@ def summary_outputs():
     figures += [f"{FIGURES}/assembly_traces_P{p}_r{k}.png" for p in ALL_PATTERNS]
     figures += [f"{FIGURES}/specialisation_P{p}_r{k}.png" for p in ALL_PATTERNS]
     figures.append(f"{FIGURES}/specialisation_sweep.png")
+    figures.append(f"{FIGURES}/connectivity_sweep.png")
     figures += [f"{FIGURES}/excitability_P{p}_r{k}.png" for p in PATTERNS]
     figures += [f"{FIGURES}/conductance_fit_P{p}_r{k}.png" for p in PATTERNS]
     if PATTERNS:
@@ -182,7 +183,7 @@ def paper_key_files():
             for kind in ("rates", "input_totals")
             for p in ALL_PATTERNS
         ]
-        + [f"{PAPER_KEYS}/specialisation.csv"]
+        + [f"{PAPER_KEYS}/specialisation.csv", f"{PAPER_KEYS}/connectivity.csv"]
         + EXCITABILITY_KEYS
         + [f"{PAPER_KEYS}/responses_P{p}_r{k}.csv" for p in PATTERNS]
         + (

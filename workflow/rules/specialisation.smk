@@ -92,3 +92,54 @@ rule figure_specialisation_sweep:
         reference_dir=REFERENCE_DIR,
     script:
         "../scripts/figure_specialisation_sweep.py"
+
+
+rule connectivity_stats:
+    input:
+        network=CONNECTIVITY,
+    output:
+        summary=f"{OUT}/connectivity_stats/P{{patterns}}_r{{realisation}}.csv",
+    log:
+        log_path("connectivity_stats/P{patterns}_r{realisation}"),
+    benchmark:
+        benchmark_path("connectivity_stats/P{patterns}_r{realisation}")
+    conda:
+        CONDA_ENV
+    resources:
+        mem_mb=1000 + math.ceil(2000 * SIZE),
+        runtime=10,
+    params:
+        seed=seed_of("specialisation"),
+    script:
+        "../scripts/connectivity_stats.py"
+
+
+rule figure_connectivity_sweep:
+    input:
+        summaries=[
+            f"{OUT}/connectivity_stats/P{p}_r{k}.csv"
+            for p in ALL_PATTERNS
+            for k in REALISATIONS
+        ],
+    output:
+        png=report(
+            f"{FIGURES}/connectivity_sweep.png",
+            caption="../report/connectivity_sweep.rst",
+            category="Inhibitory specialisation",
+        ),
+        pdf=f"{FIGURES}/connectivity_sweep.pdf",
+        table=f"{SUMMARY}/connectivity_stats.csv",
+        key_numbers=f"{PAPER_KEYS}/connectivity.csv",
+    log:
+        log_path("figures/connectivity_sweep"),
+    benchmark:
+        benchmark_path("figures/connectivity_sweep")
+    conda:
+        CONDA_ENV
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    params:
+        patterns=ALL_PATTERNS,
+    script:
+        "../scripts/figure_connectivity_sweep.py"

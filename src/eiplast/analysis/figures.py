@@ -849,3 +849,9 @@ def susceptibility_figure(neurons: pd.DataFrame) -> Figure:
     axes[0, 1].set(xlabel="mean potential V̄ (mV)", ylabel="χ^EE (spikes per 100 ms per nS)")
     axes[0, 2].set(xlabel="assemblies the neuron belongs to", ylabel="χ^EE (mean ± sd)")
     return fig
+
+
+CONNECTIVITY_SWEEP_PANELS = (
+    ("connection_probability", "E→E connection probability within", False),
+    ("connection_weight_nS", "mean E→E weight within (nS)", False),
+)

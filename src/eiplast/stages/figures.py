@@ -7,6 +7,7 @@ import pandas as pd
 from eiplast.analysis.activations import load_activations
 from eiplast.analysis.excitability import excitability_summary
 from eiplast.analysis.figures import (
+    CONNECTIVITY_SWEEP_PANELS,
     EXCITABILITY_SWEEP_PANELS,
     LINEAR_SWEEP_PANELS,
     RECALL_SWEEP_PANELS,
@@ -634,4 +635,20 @@ def susceptibility_sweep(summary_files, output_png, output_csv, key_csv, *, patt
         summary_files, output_png, output_csv, key_csv, patterns=patterns,
         published=lambda p: None, figure="Fig S3", quantities=SUSCEPTIBILITY_QUANTITIES,
         panels=SUSCEPTIBILITY_SWEEP_PANELS,
+    )  # fmt: skip
+
+
+CONNECTIVITY_QUANTITIES = {
+    "connection_probability": "E→E connection probability within an assembly",
+    "connection_weight_nS": "mean E→E weight within an assembly (nS)",
+}
+
+
+def connectivity_sweep(summary_files, output_png, output_csv, key_csv, *, patterns):
+    """Rule ``figure_connectivity_sweep``: connections within assemblies and within random
+    assemblies against P (the reference prints this table, publishes no data)."""
+    _summaries_against_p(
+        summary_files, output_png, output_csv, key_csv, patterns=patterns,
+        published=lambda p: None, figure="connectivity", quantities=CONNECTIVITY_QUANTITIES,
+        panels=CONNECTIVITY_SWEEP_PANELS,
     )  # fmt: skip

@@ -86,3 +86,24 @@ def specialisation(
     summary.insert(1, "patterns", int(patterns))
     summary.insert(2, "realisation", int(realisation))
     write_csv(summary, summary_csv)
+
+
+def connections_within_assemblies(network_file, summary_csv, *, patterns, realisation, seed):
+    """Rule ``connectivity_stats``: the mean over patterns of the E→E connection probability
+    and mean weight within the assemblies of ``network_file`` and within random assemblies of
+    the same sizes (drawn from ``seed``); one row per label (``assemblies``, ``random``)."""
+    from eiplast.analysis.connectivity_stats import within_assembly
+    from eiplast.analysis.specialisation import ee_matrix
+
+    net = load_connectivity(network_file)
+    w_ee = ee_matrix(net.indptr, net.post, net.weight_nS, net.n_exc)
+    drawn = random_patterns(net.pattern_indptr, net.n_exc, np.random.default_rng(seed))
+    rows = []
+    for label, members in (("assemblies", net.pattern_members), ("random", drawn)):
+        prob, weight = within_assembly(w_ee, net.pattern_indptr, members)
+        rows.append({"label": label, "patterns": int(patterns), "realisation": int(realisation),
+                     "connection_probability": float(np.nanmean(prob)),
+                     "connection_weight_nS": float(np.nanmean(weight))})  # fmt: skip
+    summary = pd.DataFrame(rows)
+    note(f"connections within assemblies at P = {patterns}:\n{summary.to_string()}")
+    return write_csv(summary, summary_csv)
