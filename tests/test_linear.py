@@ -191,3 +191,24 @@ def test_connections_within_assemblies_by_hand():
     prob, weight = within_assembly(_w_ee(), [0, 2, 4, 6], [0, 1, 2, 3, 1, 3])
     assert prob.tolist() == [0.5, 0.5, 0.0]
     assert weight[:2].tolist() == [1.5, 2.0] and np.isnan(weight[2])
+
+
+def test_replay_conductance_traces_by_hand():
+    """Two patterns ({0, 1}, {2, 3}), samples every 1 ms; g_i of pattern 0's members rises by
+    4 nS at 5 ms. An event of pattern 0 at 5 ms with a ±3 ms window: the replayed assembly's
+    g_i steps from 1 to 5 at the event, the other's stays 1; an event at 1 ms has no full
+    window and is left out."""
+    from eiplast.analysis.replay_conductances import replay_conductance_traces
+
+    g_e = np.tile([2.0, 4.0, 0.0, 0.0], (10, 1))
+    g_i = np.ones((10, 4))
+    g_i[5:, :2] += 4.0
+    table, n = replay_conductance_traces(
+        g_e, g_i, [0, 2, 4], [0, 1, 2, 3], [0, 0], [0.005, 0.001], interval_ms=1.0, half_s=0.003
+    )
+    assert n == 1
+    assert table["t_s"].tolist() == pytest.approx([-0.003, -0.002, -0.001, 0.0, 0.001, 0.002])
+    assert table["g_e_replayed_nS"].tolist() == [3.0] * 6
+    assert table["g_i_replayed_nS"].tolist() == [1.0, 1.0, 1.0, 5.0, 5.0, 5.0]
+    assert table["g_i_others_nS"].tolist() == [1.0] * 6
+    assert table["inhibition_ratio"].tolist() == [1.0, 1.0, 1.0, 5.0, 5.0, 5.0]

@@ -101,7 +101,7 @@ def test_end_to_end_outputs(e2e):
     figures += [f"excitability_P{p}_r0" for p in PATTERNS] + ["excitability_sweep"]
     figures += [f"conductance_fit_P{p}_r0" for p in PATTERNS]
     figures += [f"recall_P{p}_r0" for p in all_patterns] + ["recall_sweep"]
-    kinds = ("linear_response", "completion", "susceptibility")
+    kinds = ("linear_response", "completion", "susceptibility", "replay_conductances")
     figures += [f"{kind}_P{p}_r0" for kind in kinds for p in PATTERNS]
     figures += ["linear_sweep", "susceptibility_sweep"]
     expected += [summary / "figures" / f"{f}.{ext}" for f in figures for ext in ("png", "pdf")]
@@ -149,7 +149,8 @@ def test_end_to_end_outputs(e2e):
     # values (no reference_data_dir); the rates are the replay table's mean rates
     paper = pd.read_csv(summary / "paper_vs_ours.csv")
     assert set(paper["figure"]) == {
-        "Fig 1H", "Fig 1J", "Fig 3", "Fig 4", "Figs 5, S2", "Fig 7B", "Figs 7E, S4", "Fig S3",
+        "Fig 1H", "Fig 1J", "Fig 3", "Fig 4", "Figs 5, S2", "Fig 6", "Fig 7B", "Figs 7E, S4",
+        "Fig S3",
         "connectivity",
     }  # fmt: skip
     assert paper["reference"].isna().all()
@@ -431,6 +432,7 @@ def test_new_realisations_and_pattern_counts_plan_only_new_jobs(e2e):
         "figure_linear_sweep": 1,
         "susceptibility": len(PATTERNS),
         "figure_susceptibility_sweep": 1,
+        "replay_conductances": n_chain,
         "paper_vs_ours": 1,
         "all": 1,
     }
@@ -476,6 +478,8 @@ def test_new_realisations_and_pattern_counts_plan_only_new_jobs(e2e):
         "figure_linear_sweep": 1,
         "susceptibility": 1,
         "figure_susceptibility": 1,
+        "replay_conductances": len(RULES),
+        "figure_replay_conductances": 1,
         "figure_susceptibility_sweep": 1,
         "paper_vs_ours": 1,
         "figure_raster": len(RULES),

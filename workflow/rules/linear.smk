@@ -243,3 +243,62 @@ rule figure_susceptibility_sweep:
         patterns=PATTERNS,
     script:
         "../scripts/figure_susceptibility_sweep.py"
+
+
+rule replay_conductances:
+    input:
+        state=CONDUCTANCES,
+        network=CONNECTIVITY,
+    output:
+        traces=f"{OUT}/replay_conductances/{{rule}}/P{{patterns}}_r{{realisation}}.csv",
+    log:
+        log_path("replay_conductances/{rule}_P{patterns}_r{realisation}"),
+    benchmark:
+        benchmark_path("replay_conductances/{rule}_P{patterns}_r{realisation}")
+    conda:
+        CONDA_ENV
+    resources:
+        mem_mb=conductance_mem_mb(),
+        runtime=20,
+    params:
+        activations=config["analysis"]["activations"],
+        skip_s=config["analysis"]["conductance_stats"]["skip_s"],
+        interval_ms=config["stages"]["conductances"]["state_interval_ms"],
+        half_s=config["analysis"]["figures"]["replay_conductances_half_s"],
+    script:
+        "../scripts/replay_conductances.py"
+
+
+rule figure_replay_conductances:
+    input:
+        traces=expand(
+            f"{OUT}/replay_conductances/{{rule}}/P{{patterns}}_r{{realisation}}.csv",
+            rule=RULES,
+            allow_missing=True,
+        ),
+    output:
+        png=report(
+            f"{FIGURES}/replay_conductances_P{{patterns}}_r{{realisation}}.png",
+            caption="../report/replay_conductances.rst",
+            category="Inhibitory specialisation",
+            labels={
+                "figure": "conductances around replay",
+                "P": "{patterns}",
+                "realisation": "{realisation}",
+            },
+        ),
+        pdf=f"{FIGURES}/replay_conductances_P{{patterns}}_r{{realisation}}.pdf",
+        key_numbers=f"{PAPER_KEYS}/replay_conductances_P{{patterns}}_r{{realisation}}.csv",
+    log:
+        log_path("figures/replay_conductances_P{patterns}_r{realisation}"),
+    benchmark:
+        benchmark_path("figures/replay_conductances_P{patterns}_r{realisation}")
+    conda:
+        CONDA_ENV
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    params:
+        rules=RULES,
+    script:
+        "../scripts/figure_replay_conductances.py"

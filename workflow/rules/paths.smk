@@ -161,7 +161,12 @@ def summary_outputs():
     figures += [f"{FIGURES}/conductance_fit_P{p}_r{k}.png" for p in PATTERNS]
     if PATTERNS:
         figures.append(f"{FIGURES}/excitability_sweep.png")
-    for kind in ("linear_response", "completion", "susceptibility"):
+    for kind in (
+        "linear_response",
+        "completion",
+        "susceptibility",
+        "replay_conductances",
+    ):
         figures += [f"{FIGURES}/{kind}_P{p}_r{k}.png" for p in PATTERNS]
     if PATTERNS:
         figures += [
@@ -186,6 +191,7 @@ def paper_key_files():
         + [f"{PAPER_KEYS}/specialisation.csv", f"{PAPER_KEYS}/connectivity.csv"]
         + EXCITABILITY_KEYS
         + [f"{PAPER_KEYS}/responses_P{p}_r{k}.csv" for p in PATTERNS]
+        + [f"{PAPER_KEYS}/replay_conductances_P{p}_r{k}.csv" for p in PATTERNS]
         + (
             [f"{PAPER_KEYS}/{n}.csv" for n in ("linear", "susceptibility")]
             if PATTERNS

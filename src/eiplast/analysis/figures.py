@@ -855,3 +855,27 @@ CONNECTIVITY_SWEEP_PANELS = (
     ("connection_probability", "E→E connection probability within", False),
     ("connection_weight_nS", "mean E→E weight within (nS)", False),
 )
+
+
+@styled
+def replay_conductances_figure(traces: Mapping[str, pd.DataFrame]) -> Figure:
+    """Paper Fig 6: per rule, mean over replay events of the replayed assembly's g_e, its g_i
+    (solid) and the other assemblies' g_i (dashed), and the replayed assembly's inhibition
+    relative to the others' (%), around the event (``traces``: rule →
+    ``replay_conductances.replay_conductance_traces`` table with ``n_events``)."""
+    fig, axes = new_figure(1, 3, width=2.8)
+    for i, (rule, table) in enumerate(traces.items()):
+        color = rule_color(rule, i)
+        label = f"{rule_label(rule)} ({int(table['n_events'].iloc[0])} events)"
+        t = table["t_s"].to_numpy()
+        axes[0, 0].plot(t, table["g_e_replayed_nS"], color=color, lw=0.8, label=label)
+        axes[0, 1].plot(t, table["g_i_replayed_nS"], color=color, lw=0.8)
+        axes[0, 1].plot(t, table["g_i_others_nS"], color=color, lw=0.8, ls="--")
+        axes[0, 2].plot(t, 100.0 * (table["inhibition_ratio"] - 1.0), color=color, lw=0.8)
+    axes[0, 0].set(xlabel="time from replay (s)", ylabel="g_e of the replayed assembly (nS)")
+    axes[0, 0].legend()
+    axes[0, 1].set(xlabel="time from replay (s)",
+                   ylabel="g_i: replayed (solid), others (dashed) (nS)")  # fmt: skip
+    axes[0, 2].axhline(0.0, color=NEUTRAL, ls="--", lw=0.6)
+    axes[0, 2].set(xlabel="time from replay (s)", ylabel="inhibition of replayed vs others (%)")
+    return fig

@@ -22,6 +22,7 @@ from eiplast.analysis.figures import (
     raster_figure,
     rate_histograms_figure,
     recall_figure,
+    replay_conductances_figure,
     replay_diversity_figure,
     replay_growth_figure,
     sensitivity_scatter_figure,
@@ -652,3 +653,27 @@ def connectivity_sweep(summary_files, output_png, output_csv, key_csv, *, patter
         published=lambda p: None, figure="connectivity", quantities=CONNECTIVITY_QUANTITIES,
         panels=CONNECTIVITY_SWEEP_PANELS,
     )  # fmt: skip
+
+
+# the span after the event over which the key numbers average the inhibition ratio (s)
+RATIO_SPAN_S = 0.1
+
+
+def replay_conductance_panels(trace_files, output_png, key_csv, *, rules, patterns):
+    """Rule ``figure_replay_conductances``: paper Fig 6 at one P, every rule; key numbers (no
+    published values: the reference publishes no conductance traces): events with a full
+    window, and the replayed assembly's inhibition over the others' in the first 100 ms."""
+    traces = {r: pd.read_csv(path) for r, path in zip(rules, trace_files, strict=True)}
+    _save(replay_conductances_figure(traces), output_png)
+    rows = []
+    for rule, table in traces.items():
+        after = table[(table["t_s"] >= 0) & (table["t_s"] < RATIO_SPAN_S)]
+        for quantity, value in (
+            ("replay events with a full window", float(table["n_events"].iloc[0])),
+            ("g_i of the replayed assembly over the others' in the first 100 ms",
+             float(after["inhibition_ratio"].mean())),
+        ):  # fmt: skip
+            rows.append({"figure": "Fig 6", "quantity": quantity, "label": rule,
+                         "patterns": int(patterns), "reference": np.nan, "ours": value,
+                         "difference": np.nan, "inside": pd.NA})  # fmt: skip
+    write_csv(pd.DataFrame(rows), key_csv)

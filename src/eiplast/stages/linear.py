@@ -127,3 +127,32 @@ def susceptibility(
     summary = pd.DataFrame(rows)
     note(f"susceptibility at P = {patterns}:\n{summary.to_string()}")
     return write_csv(summary, summary_csv)
+
+
+def replay_conductances(
+    state_file, network_file, output_csv, *, activations, skip_s, interval_ms, half_s
+):
+    """Rule ``replay_conductances``: replay events detected in the conductance-recording run
+    (``activations``: the section ``analysis.activations``, with its skip replaced by
+    ``skip_s``), and the mean conductances of the replayed assembly and of the others around
+    them (``analysis.replay_conductances``), with the number of events (column ``n_events``)."""
+    from eiplast.analysis.activations import detect_activations
+    from eiplast.analysis.replay_conductances import replay_conductance_traces
+    from eiplast.analysis.traces import event_times_s
+    from eiplast.assembly.connectivity import load_patterns
+    from eiplast.engine.formats import read_conductances
+
+    events = detect_activations(
+        state_file, network_file, skip_s=skip_s, window_ms=activations["window_ms"],
+        step_ms=activations["step_ms"], threshold=activations["threshold"],
+        chunk_s=activations["chunk_s"],
+    )  # fmt: skip
+    patterns = load_patterns(network_file)
+    samples = read_conductances(state_file, skip_s=0.0, neuron_stop=patterns.n_exc)
+    times = event_times_s(events, skip_s=skip_s, step_ms=activations["step_ms"])
+    table, n = replay_conductance_traces(
+        samples.g_e_nS, samples.g_i_nS, patterns.indptr, patterns.members, events["pattern"],
+        times, interval_ms=interval_ms, half_s=half_s,
+    )  # fmt: skip
+    note(f"{len(events)} replay events in {state_file}, {n} with a full ±{half_s} s window")
+    return write_csv(table.assign(n_events=n), output_csv)
