@@ -4,6 +4,7 @@ perturbation responses against hand-computed values."""
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import sparse
 
 from eiplast.analysis.linear import (
     completion_mask,
@@ -212,3 +213,29 @@ def test_replay_conductance_traces_by_hand():
     assert table["g_i_replayed_nS"].tolist() == [1.0, 1.0, 1.0, 5.0, 5.0, 5.0]
     assert table["g_i_others_nS"].tolist() == [1.0] * 6
     assert table["inhibition_ratio"].tolist() == [1.0, 1.0, 1.0, 5.0, 5.0, 5.0]
+
+
+def test_eigen_by_hand():
+    """W_χ takes the target's χ of the source's type: 2 E (0, 1) and 1 I (2); 0→1 (w 2) scaled
+    by χ^E_1 = 0.5, 2→0 (w 3) by χ^I_0 = −0.2. A 2-cycle 0⇄1 of gain g has eigenvalues ±g."""
+    from eiplast.analysis.eigen import (
+        chi_weights,
+        eigen_assembly,
+        full_spectrum,
+        leading_mode,
+        shared_with_patterns,
+    )
+
+    w = chi_weights([0, 1, 1, 2], [1, 0], [2.0, 3.0], 2, [1.0, 0.5, 1.0], [-0.2, 1.0, 1.0])
+    np.testing.assert_allclose(w.toarray(), [[0, 0, -0.6], [1.0, 0, 0], [0, 0, 0]])
+    cycle = sparse.csr_array(np.array([[0.0, 2.0], [2.0, 0.0]]))
+    assert sorted(full_spectrum(cycle).real) == pytest.approx([-2.0, 2.0])
+    # a 6-neuron matrix with a dominant block on neurons 4, 5 (eigenvalue 3) and a weaker one
+    m = np.zeros((6, 6))
+    m[4, 5] = m[5, 4] = 3.0
+    m[0, 1] = m[1, 0] = 1.0
+    value, vector = leading_mode(sparse.csr_array(m), k=3, seed=0, n_exc=6)
+    assert value.real == pytest.approx(3.0)
+    assert vector[4] > 0 and vector[5] == pytest.approx(vector[4])
+    assert sorted(eigen_assembly(vector, 6, 2).tolist()) == [4, 5]
+    assert shared_with_patterns([4, 5], [0, 2, 5], [4, 0, 1, 5, 3]).tolist() == [1, 1]

@@ -101,7 +101,7 @@ def test_end_to_end_outputs(e2e):
     figures += [f"excitability_P{p}_r0" for p in PATTERNS] + ["excitability_sweep"]
     figures += [f"conductance_fit_P{p}_r0" for p in PATTERNS]
     figures += [f"recall_P{p}_r0" for p in all_patterns] + ["recall_sweep"]
-    kinds = ("linear_response", "completion", "susceptibility", "replay_conductances")
+    kinds = ("linear_response", "completion", "susceptibility", "replay_conductances", "eigenmodes")
     figures += [f"{kind}_P{p}_r0" for kind in kinds for p in PATTERNS]
     figures += ["linear_sweep", "susceptibility_sweep"]
     expected += [summary / "figures" / f"{f}.{ext}" for f in figures for ext in ("png", "pdf")]
@@ -150,7 +150,7 @@ def test_end_to_end_outputs(e2e):
     paper = pd.read_csv(summary / "paper_vs_ours.csv")
     assert set(paper["figure"]) == {
         "Fig 1H", "Fig 1J", "Fig 3", "Fig 4", "Figs 5, S2", "Fig 6", "Fig 7B", "Figs 7E, S4",
-        "Fig S3",
+        "Fig 8", "Fig S3",
         "connectivity",
     }  # fmt: skip
     assert paper["reference"].isna().all()
@@ -433,6 +433,7 @@ def test_new_realisations_and_pattern_counts_plan_only_new_jobs(e2e):
         "susceptibility": len(PATTERNS),
         "figure_susceptibility_sweep": 1,
         "replay_conductances": n_chain,
+        "eigenmodes": len(PATTERNS),
         "paper_vs_ours": 1,
         "all": 1,
     }
@@ -480,6 +481,8 @@ def test_new_realisations_and_pattern_counts_plan_only_new_jobs(e2e):
         "figure_susceptibility": 1,
         "replay_conductances": len(RULES),
         "figure_replay_conductances": 1,
+        "eigenmodes": 1,
+        "figure_eigenmodes": 1,
         "figure_susceptibility_sweep": 1,
         "paper_vs_ours": 1,
         "figure_raster": len(RULES),

@@ -302,3 +302,58 @@ rule figure_replay_conductances:
         rules=RULES,
     script:
         "../scripts/figure_replay_conductances.py"
+
+
+rule eigenmodes:
+    input:
+        trained=expand(TRAINED, rule=RULES, allow_missing=True),
+        sensitivity=expand(SENSITIVITY, rule=RULES, allow_missing=True),
+    output:
+        spectrum=f"{LINEAR}/spectrum.csv",
+        modes=f"{LINEAR}/modes.csv",
+    log:
+        log_path("linear/eigenmodes_P{patterns}_r{realisation}"),
+    benchmark:
+        benchmark_path("linear/eigenmodes_P{patterns}_r{realisation}")
+    conda:
+        CONDA_ENV
+    resources:
+        # the dense N x N matrix and LAPACK's workspace
+        mem_mb=1000 + math.ceil(3 * N_TOTAL**2 * 8 / 2**20),
+        runtime=minutes(len(RULES) * 1200 * SIZE**3),
+    params:
+        rules=RULES,
+        analysis=config["analysis"]["eigen"],
+        seed=seed_of("eigen"),
+    script:
+        "../scripts/eigenmodes.py"
+
+
+rule figure_eigenmodes:
+    input:
+        spectrum=f"{LINEAR}/spectrum.csv",
+        modes=f"{LINEAR}/modes.csv",
+    output:
+        png=report(
+            f"{FIGURES}/eigenmodes_P{{patterns}}_r{{realisation}}.png",
+            caption="../report/eigenmodes.rst",
+            category="Linearised network",
+            labels={
+                "figure": "eigenmodes",
+                "P": "{patterns}",
+                "realisation": "{realisation}",
+            },
+        ),
+        pdf=f"{FIGURES}/eigenmodes_P{{patterns}}_r{{realisation}}.pdf",
+        key_numbers=f"{PAPER_KEYS}/eigenmodes_P{{patterns}}_r{{realisation}}.csv",
+    log:
+        log_path("figures/eigenmodes_P{patterns}_r{realisation}"),
+    benchmark:
+        benchmark_path("figures/eigenmodes_P{patterns}_r{realisation}")
+    conda:
+        CONDA_ENV
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    script:
+        "../scripts/figure_eigenmodes.py"

@@ -166,6 +166,7 @@ def summary_outputs():
         "completion",
         "susceptibility",
         "replay_conductances",
+        "eigenmodes",
     ):
         figures += [f"{FIGURES}/{kind}_P{p}_r{k}.png" for p in PATTERNS]
     if PATTERNS:
@@ -192,6 +193,7 @@ def paper_key_files():
         + EXCITABILITY_KEYS
         + [f"{PAPER_KEYS}/responses_P{p}_r{k}.csv" for p in PATTERNS]
         + [f"{PAPER_KEYS}/replay_conductances_P{p}_r{k}.csv" for p in PATTERNS]
+        + [f"{PAPER_KEYS}/eigenmodes_P{p}_r{k}.csv" for p in PATTERNS]
         + (
             [f"{PAPER_KEYS}/{n}.csv" for n in ("linear", "susceptibility")]
             if PATTERNS

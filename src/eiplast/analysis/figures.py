@@ -879,3 +879,29 @@ def replay_conductances_figure(traces: Mapping[str, pd.DataFrame]) -> Figure:
     axes[0, 2].axhline(0.0, color=NEUTRAL, ls="--", lw=0.6)
     axes[0, 2].set(xlabel="time from replay (s)", ylabel="inhibition of replayed vs others (%)")
     return fig
+
+
+@styled
+def eigen_figure(spectrum: pd.DataFrame, modes: pd.DataFrame, *, patterns: int) -> Figure:
+    """Paper Fig 8 at one P: per rule the eigenvalues of the linearised network J (Re against
+    Im; the line Re = 1 is linear instability), its leading eigenvalue circled; below, the
+    patterns sharing most neurons with the leading mode's eigen-assembly."""
+    rules = list(dict.fromkeys(spectrum["rule"]))
+    fig, axes = new_figure(2, len(rules), width=2.6)
+    for i, rule in enumerate(rules):
+        color = rule_color(rule, i)
+        values = spectrum[spectrum["rule"] == rule]
+        mode = modes[modes["rule"] == rule]
+        ax = axes[0, i]
+        ax.scatter(values["re"], values["im"], s=0.5, color=color, linewidths=0, rasterized=True)
+        ax.scatter(mode["eigenvalue_re"].iloc[:1], mode["eigenvalue_im"].iloc[:1], s=30,
+                   facecolors="none", edgecolors="k", lw=0.8)  # fmt: skip
+        ax.axvline(1.0, color=NEUTRAL, ls="--", lw=0.6)
+        ax.set(xlim=(-1, 1.2), ylim=(-1, 1), xlabel="Re λ", ylabel="Im λ",
+               title=f"{rule_label(rule)}, P = {patterns}")  # fmt: skip
+        ax = axes[1, i]
+        ax.bar(np.arange(len(mode)), mode["shared"], color=color)
+        ax.set_xticks(np.arange(len(mode)), [str(p) for p in mode["pattern"]])
+        size = int(mode["assembly_size"].iloc[0]) if len(mode) else 0
+        ax.set(xlabel="pattern", ylabel=f"neurons shared with the top-{size} eigen-assembly")
+    return fig

@@ -16,6 +16,7 @@ from eiplast.analysis.figures import (
     assembly_traces_figure,
     completion_figure,
     conductance_fit_figure,
+    eigen_figure,
     excitability_figure,
     input_totals_figure,
     linear_response_figure,
@@ -675,5 +676,25 @@ def replay_conductance_panels(trace_files, output_png, key_csv, *, rules, patter
         ):  # fmt: skip
             rows.append({"figure": "Fig 6", "quantity": quantity, "label": rule,
                          "patterns": int(patterns), "reference": np.nan, "ours": value,
+                         "difference": np.nan, "inside": pd.NA})  # fmt: skip
+    write_csv(pd.DataFrame(rows), key_csv)
+
+
+def eigen_panels(spectrum_csv, modes_csv, output_png, key_csv, *, patterns):
+    """Rule ``figure_eigenmodes``: paper Fig 8 at one P; key numbers (the reference publishes no
+    spectra): the largest real part of each rule's spectrum, the eigen-assembly's largest
+    overlap with a pattern."""
+    spectrum, modes = pd.read_csv(spectrum_csv), pd.read_csv(modes_csv)
+    _save(eigen_figure(spectrum, modes, patterns=patterns), output_png)
+    rows = []
+    for rule, values in spectrum.groupby("rule", sort=False):
+        mode = modes[modes["rule"] == rule]
+        for quantity, value in (
+            ("largest real part of the linearised network's eigenvalues", values["re"].max()),
+            ("neurons of the leading eigen-assembly in its closest pattern",
+             float(mode["shared"].max())),
+        ):  # fmt: skip
+            rows.append({"figure": "Fig 8", "quantity": quantity, "label": rule,
+                         "patterns": int(patterns), "reference": np.nan, "ours": float(value),
                          "difference": np.nan, "inside": pd.NA})  # fmt: skip
     write_csv(pd.DataFrame(rows), key_csv)

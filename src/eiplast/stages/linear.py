@@ -156,3 +156,57 @@ def replay_conductances(
     )  # fmt: skip
     note(f"{len(events)} replay events in {state_file}, {n} with a full ±{half_s} s window")
     return write_csv(table.assign(n_events=n), output_csv)
+
+
+def eigenmodes(trained_files, sensitivity_files, spectrum_csv, modes_csv, *, rules, analysis, seed):
+    """Rule ``eigenmodes``: per rule (``rules[k]``: trained network ``trained_files[k]``,
+    sensitivities ``sensitivity_files[k]``) the eigenvalues of J = 0.06 W_χ (every one with
+    ``analysis["full_spectrum"]``, else the ``k`` of largest modulus) → ``spectrum_csv`` (rule,
+    re, im); the leading mode's eigen-assembly and the patterns sharing most neurons with it →
+    ``modes_csv``. ``analysis``: the section ``analysis.eigen``."""
+    from eiplast.analysis.eigen import (
+        LINEAR_GAIN,
+        chi_weights,
+        eigen_assembly,
+        full_spectrum,
+        leading_mode,
+        shared_with_patterns,
+    )
+
+    spectra, modes = [], []
+    for rule, net_path, sens_path in zip(rules, trained_files, sensitivity_files, strict=True):
+        net = load_connectivity(net_path)
+        table = pd.read_csv(sens_path).sort_values("neuron")
+        j = LINEAR_GAIN * chi_weights(net.indptr, net.post, net.weight_nS, net.n_exc,
+                                      table["activation_exc"].to_numpy(),
+                                      table["activation_inh"].to_numpy())  # fmt: skip
+        value, vector = leading_mode(j, k=int(analysis["k"]), seed=seed, n_exc=net.n_exc)
+        if analysis["full_spectrum"]:
+            values = full_spectrum(j)
+        else:
+            values = sparse_leading_values(j, int(analysis["k"]), seed)
+        spectra.append(pd.DataFrame({"rule": rule, "re": values.real, "im": values.imag}))
+        members = eigen_assembly(vector, net.n_exc, int(analysis["assembly_size"]))
+        shared = shared_with_patterns(members, net.pattern_indptr, net.pattern_members)
+        top = np.argsort(-shared, kind="stable")[: int(analysis["top_patterns"])]
+        sizes = np.diff(net.pattern_indptr)
+        modes.append(pd.DataFrame({
+            "rule": rule, "eigenvalue_re": value.real, "eigenvalue_im": value.imag,
+            "assembly_size": members.size, "rank": np.arange(1, top.size + 1), "pattern": top,
+            "shared": shared[top], "pattern_size": sizes[top],
+        }))  # fmt: skip
+        note(f"{rule}: leading eigenvalue of J {value:.4f}, largest Re of the spectrum "
+             f"{values.real.max():.4f}; eigen-assembly shares {shared[top[0]]} neurons with "
+             f"pattern {top[0]}")  # fmt: skip
+    write_csv(pd.concat(spectra, ignore_index=True), spectrum_csv)
+    write_csv(pd.concat(modes, ignore_index=True), modes_csv)
+
+
+def sparse_leading_values(j, k, seed):
+    """The ``k`` eigenvalues of largest modulus (ARPACK, seeded start)."""
+    from scipy import sparse
+    from scipy.sparse import linalg as sparse_linalg
+
+    v0 = np.random.default_rng(seed).random(j.shape[0])
+    return sparse_linalg.eigs(sparse.csr_array(j), k=min(k, j.shape[0] - 2), which="LM",
+                              v0=v0, return_eigenvectors=False)  # fmt: skip
