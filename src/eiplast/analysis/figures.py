@@ -808,8 +808,10 @@ def assembly_traces_figure(
         _draw_traces(axes[0, 1], axes[1, 1], t_ref, list(reference["rate_hz"]),
                      list(reference["active_fraction"]), reference_title)  # fmt: skip
     else:
-        for ax in axes[:, 1]:
-            ax.set_visible(False)
+        axes[0, 1].text(0.5, 0.5, "no published traces\n(reference_data_dir not set)",
+                        ha="center", va="center", transform=axes[0, 1].transAxes)  # fmt: skip
+        axes[0, 1].set_axis_off()
+        axes[1, 1].set_visible(False)
     ax = axes[0, 2]
     values = {rule: g["interval_s"].to_numpy() for rule, g in intervals.groupby("rule", sort=False)}
     _step_histograms(ax, values, IEI_EDGES_S)
