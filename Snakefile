@@ -68,6 +68,17 @@ localrules:
     reference_comparison,
     figure_replay_diversity,
     paper_vs_ours,
+    figure_recall,
+    figure_recall_sweep,
+    figure_assembly_traces,
+    figure_linear_response,
+    figure_completion,
+    figure_linear_sweep,
+    figure_susceptibility,
+    figure_susceptibility_sweep,
+    figure_replay_conductances,
+    figure_eigenmodes,
+    figure_connectivity_sweep,
 
 
 rule all:

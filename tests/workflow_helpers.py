@@ -17,7 +17,12 @@ _BIN = Path(sys.executable).with_name("snakemake")
 SNAKEMAKE = [str(_BIN)] if _BIN.exists() else [sys.executable, "-m", "snakemake"]
 
 
-def snakemake(workdir, *args, configfiles=(), timeout=900):
+# the whole tiny workflow (about 190 jobs) takes a few minutes on two idle cores; the limit
+# leaves room for cores shared with other work
+TIMEOUT_S = 1800
+
+
+def snakemake(workdir, *args, configfiles=(), timeout=TIMEOUT_S):
     """Run Snakemake on the test configuration (then ``configfiles``) in ``workdir`` with two
     cores; return the CompletedProcess (stdout and stderr captured apart)."""
     cmd = [

@@ -67,8 +67,10 @@ from eiplast.analysis.summary import (
     write_csv,
 )
 from eiplast.assembly.connectivity import load_connectivity, load_patterns
+from eiplast.assembly.perturbation import PerturbationSchedule
 from eiplast.engine.formats import read_conductances
 from eiplast.engine.progress import note
+from eiplast.stages.linear import exc_sensitivity
 
 
 def _save(fig, output_png):
@@ -474,9 +476,6 @@ def linear_response_panels(
     """Rule ``figure_linear_response``: paper Fig 7B–E at one P (responses, χ^EE, the example
     drive, overlaps), beside the reference's published responses (fLHP, P = 1000) and overlaps
     (P = 1000 … 2000); the pulse responses' key numbers in ``key_csv``."""
-    from eiplast.assembly.perturbation import PerturbationSchedule
-    from eiplast.stages.linear import exc_sensitivity
-
     responses = {r: pd.read_csv(path) for r, path in zip(rules, response_files, strict=True)}
     chi = {r: exc_sensitivity(path) for r, path in zip(rules, sensitivity_files, strict=True)}
     overlaps = pd.read_csv(overlaps_csv)

@@ -1,8 +1,21 @@
-"""Stages of the linearised network (paper Fig 7B–E, Fig S4) of one P × realisation."""
+"""Stages of the linearised network and the per-neuron analyses of the perturbation branch
+(paper Figs 6, 7B–E, 8, S3, S4) of one P × realisation."""
 
 import numpy as np
 import pandas as pd
+from scipy import sparse
+from scipy.sparse import linalg as sparse_linalg
+from threadpoolctl import threadpool_limits
 
+from eiplast.analysis.activations import detect_activations
+from eiplast.analysis.eigen import (
+    LINEAR_GAIN,
+    chi_weights,
+    eigen_assembly,
+    full_spectrum,
+    leading_mode,
+    shared_with_patterns,
+)
 from eiplast.analysis.linear import (
     example_drive,
     linear_summary,
@@ -10,10 +23,20 @@ from eiplast.analysis.linear import (
     pattern_drive,
     perturbation_responses,
 )
+from eiplast.analysis.replay_conductances import replay_conductance_traces
 from eiplast.analysis.specialisation import ee_matrix, pattern_matrix
 from eiplast.analysis.summary import write_csv
-from eiplast.assembly.connectivity import load_connectivity
+from eiplast.analysis.susceptibility import (
+    NEURON_COLUMNS,
+    mean_potential_mV,
+    participation,
+    susceptibility_summary,
+)
+from eiplast.analysis.traces import event_times_s
+from eiplast.assembly.connectivity import load_connectivity, load_patterns
+from eiplast.assembly.params import NeuronParams
 from eiplast.assembly.perturbation import PerturbationSchedule
+from eiplast.engine.formats import read_conductances
 from eiplast.engine.progress import note
 
 
@@ -98,15 +121,6 @@ def susceptibility(
     participation, robust mean conductances and mean potential (``neurons_csv``, with a rule
     column), and their summary per rule (``summary_csv``). ``neuron``: the neuron-parameter
     overrides of the configuration."""
-    from eiplast.analysis.susceptibility import (
-        NEURON_COLUMNS,
-        mean_potential_mV,
-        participation,
-        susceptibility_summary,
-    )
-    from eiplast.assembly.connectivity import load_patterns
-    from eiplast.assembly.params import NeuronParams
-
     members = load_patterns(network_file)
     params = NeuronParams.from_dict(neuron)
     counts = participation(members.members, members.n_exc)
@@ -136,12 +150,6 @@ def replay_conductances(
     (``activations``: the section ``analysis.activations``, with its skip replaced by
     ``skip_s``), and the mean conductances of the replayed assembly and of the others around
     them (``analysis.replay_conductances``), with the number of events (column ``n_events``)."""
-    from eiplast.analysis.activations import detect_activations
-    from eiplast.analysis.replay_conductances import replay_conductance_traces
-    from eiplast.analysis.traces import event_times_s
-    from eiplast.assembly.connectivity import load_patterns
-    from eiplast.engine.formats import read_conductances
-
     events = detect_activations(
         state_file, network_file, skip_s=skip_s, window_ms=activations["window_ms"],
         step_ms=activations["step_ms"], threshold=activations["threshold"],
@@ -164,49 +172,47 @@ def eigenmodes(trained_files, sensitivity_files, spectrum_csv, modes_csv, *, rul
     ``analysis["full_spectrum"]``, else the ``k`` of largest modulus) → ``spectrum_csv`` (rule,
     re, im); the leading mode's eigen-assembly and the patterns sharing most neurons with it →
     ``modes_csv``. ``analysis``: the section ``analysis.eigen``."""
-    from eiplast.analysis.eigen import (
-        LINEAR_GAIN,
-        chi_weights,
-        eigen_assembly,
-        full_spectrum,
-        leading_mode,
-        shared_with_patterns,
-    )
-
     spectra, modes = [], []
-    for rule, net_path, sens_path in zip(rules, trained_files, sensitivity_files, strict=True):
-        net = load_connectivity(net_path)
-        table = pd.read_csv(sens_path).sort_values("neuron")
-        j = LINEAR_GAIN * chi_weights(net.indptr, net.post, net.weight_nS, net.n_exc,
-                                      table["activation_exc"].to_numpy(),
-                                      table["activation_inh"].to_numpy())  # fmt: skip
-        value, vector = leading_mode(j, k=int(analysis["k"]), seed=seed, n_exc=net.n_exc)
-        if analysis["full_spectrum"]:
-            values = full_spectrum(j)
-        else:
-            values = sparse_leading_values(j, int(analysis["k"]), seed)
-        spectra.append(pd.DataFrame({"rule": rule, "re": values.real, "im": values.imag}))
-        members = eigen_assembly(vector, net.n_exc, int(analysis["assembly_size"]))
-        shared = shared_with_patterns(members, net.pattern_indptr, net.pattern_members)
-        top = np.argsort(-shared, kind="stable")[: int(analysis["top_patterns"])]
-        sizes = np.diff(net.pattern_indptr)
-        modes.append(pd.DataFrame({
-            "rule": rule, "eigenvalue_re": value.real, "eigenvalue_im": value.imag,
-            "assembly_size": members.size, "rank": np.arange(1, top.size + 1), "pattern": top,
-            "shared": shared[top], "pattern_size": sizes[top],
-        }))  # fmt: skip
-        note(f"{rule}: leading eigenvalue of J {value:.4f}, largest Re of the spectrum "
-             f"{values.real.max():.4f}; eigen-assembly shares {shared[top[0]]} neurons with "
-             f"pattern {top[0]}")  # fmt: skip
+    # one BLAS thread: LAPACK's and ARPACK's sums then do not depend on the job's cores, so a
+    # cluster job writes the bytes of a local one
+    with threadpool_limits(limits=1):
+        for rule, net_path, sens_path in zip(rules, trained_files, sensitivity_files, strict=True):
+            spectrum, mode = _eigenmodes_of(rule, net_path, sens_path, analysis, seed)
+            spectra.append(spectrum)
+            modes.append(mode)
     write_csv(pd.concat(spectra, ignore_index=True), spectrum_csv)
     write_csv(pd.concat(modes, ignore_index=True), modes_csv)
 
 
+def _eigenmodes_of(rule, net_path, sens_path, analysis, seed):
+    """The spectrum and leading-mode tables of one rule (``eigenmodes``)."""
+    net = load_connectivity(net_path)
+    table = pd.read_csv(sens_path).sort_values("neuron")
+    chi_e, chi_i = table["activation_exc"].to_numpy(), table["activation_inh"].to_numpy()
+    j = LINEAR_GAIN * chi_weights(net.indptr, net.post, net.weight_nS, net.n_exc, chi_e, chi_i)
+    value, vector = leading_mode(j, k=int(analysis["k"]), seed=seed, n_exc=net.n_exc)
+    if analysis["full_spectrum"]:
+        values = full_spectrum(j)
+    else:
+        values = sparse_leading_values(j, int(analysis["k"]), seed)
+    members = eigen_assembly(vector, net.n_exc, int(analysis["assembly_size"]))
+    shared = shared_with_patterns(members, net.pattern_indptr, net.pattern_members)
+    top = np.argsort(-shared, kind="stable")[: int(analysis["top_patterns"])]
+    sizes = np.diff(net.pattern_indptr)
+    note(f"{rule}: leading eigenvalue of J {value:.4f}, largest Re of the spectrum "
+         f"{values.real.max():.4f}; eigen-assembly shares {shared[top[0]]} neurons with "
+         f"pattern {top[0]}")  # fmt: skip
+    spectrum = pd.DataFrame({"rule": rule, "re": values.real, "im": values.imag})
+    mode = pd.DataFrame({
+        "rule": rule, "eigenvalue_re": value.real, "eigenvalue_im": value.imag,
+        "assembly_size": members.size, "rank": np.arange(1, top.size + 1), "pattern": top,
+        "shared": shared[top], "pattern_size": sizes[top],
+    })  # fmt: skip
+    return spectrum, mode
+
+
 def sparse_leading_values(j, k, seed):
     """The ``k`` eigenvalues of largest modulus (ARPACK, seeded start)."""
-    from scipy import sparse
-    from scipy.sparse import linalg as sparse_linalg
-
     v0 = np.random.default_rng(seed).random(j.shape[0])
     return sparse_linalg.eigs(sparse.csr_array(j), k=min(k, j.shape[0] - 2), which="LM",
                               v0=v0, return_eigenvectors=False)  # fmt: skip

@@ -3,8 +3,10 @@
 import numpy as np
 import pandas as pd
 
+from eiplast.analysis.connectivity_stats import within_assembly
 from eiplast.analysis.specialisation import (
     UNIFORM_LABEL,
+    ee_matrix,
     ei_matrix,
     ie_matrix,
     pattern_matrix,
@@ -92,9 +94,6 @@ def connections_within_assemblies(network_file, summary_csv, *, patterns, realis
     """Rule ``connectivity_stats``: the mean over patterns of the E→E connection probability
     and mean weight within the assemblies of ``network_file`` and within random assemblies of
     the same sizes (drawn from ``seed``); one row per label (``assemblies``, ``random``)."""
-    from eiplast.analysis.connectivity_stats import within_assembly
-    from eiplast.analysis.specialisation import ee_matrix
-
     net = load_connectivity(network_file)
     w_ee = ee_matrix(net.indptr, net.post, net.weight_nS, net.n_exc)
     drawn = random_patterns(net.pattern_indptr, net.n_exc, np.random.default_rng(seed))
