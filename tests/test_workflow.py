@@ -155,7 +155,7 @@ def test_end_to_end_outputs(e2e):
     }  # fmt: skip
     assert paper["reference"].isna().all()
     assert set(paper["patterns"]) == set(all_patterns)
-    assert set(paper["label"]) == {*RULES, "uniform"}
+    assert set(paper["label"]) == {*RULES, "uniform", "assemblies", "random"}
     e_mean = paper[paper["quantity"] == "E rate (Hz), mean"].set_index(["label", "patterns"])
     spontaneous = replay[replay["run"] == "spontaneous"].set_index(["rule", "patterns"])
     for (rule, p), row in e_mean.iterrows():
@@ -426,14 +426,12 @@ def test_new_realisations_and_pattern_counts_plan_only_new_jobs(e2e):
         "cued_recall": n_sim,
         "recall": n_sim,
         "figure_recall_sweep": 1,
-        "assembly_traces": len(all_patterns),
-        "perturbation_response": n_chain,
+        # the traces, responses, conductances around replay and eigenmodes feed only the
+        # figures of realisation 0; the sweeps gather every realisation
         "linear_response": len(PATTERNS),
         "figure_linear_sweep": 1,
         "susceptibility": len(PATTERNS),
         "figure_susceptibility_sweep": 1,
-        "replay_conductances": n_chain,
-        "eigenmodes": len(PATTERNS),
         "paper_vs_ours": 1,
         "all": 1,
     }
