@@ -148,7 +148,9 @@ def test_sweep_configs_plan_the_designed_runs(tmp_path):
                       "specialisation": 5, "figure_specialisation": 5,
                       "figure_specialisation_sweep": 1, "paper_vs_ours": 1, "all": 1,
                       "cued_recall": runs, "recall": runs, "figure_recall": 5,
-                      "figure_recall_sweep": 1}  # fmt: skip
+                      "figure_recall_sweep": 1, "assembly_traces": 5,
+                      "figure_assembly_traces": 5, "connectivity_stats": 5,
+                      "figure_connectivity_sweep": 1}  # fmt: skip
 
     jobs = planned("realisations.yaml")
     counts = pd.Series([j.rule for j in jobs]).value_counts().to_dict()
