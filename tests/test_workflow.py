@@ -479,7 +479,7 @@ def test_new_realisations_and_pattern_counts_plan_only_new_jobs(e2e):
         "figure_susceptibility": 1,
         "replay_conductances": len(RULES),
         "figure_replay_conductances": 1,
-        "eigenmodes": 1,
+        "eigenmodes": len(RULES),
         "figure_eigenmodes": 1,
         "figure_susceptibility_sweep": 1,
         "paper_vs_ours": 1,

@@ -306,23 +306,22 @@ rule figure_replay_conductances:
 
 rule eigenmodes:
     input:
-        trained=expand(TRAINED, rule=RULES, allow_missing=True),
-        sensitivity=expand(SENSITIVITY, rule=RULES, allow_missing=True),
+        trained=TRAINED,
+        sensitivity=SENSITIVITY,
     output:
-        spectrum=f"{LINEAR}/spectrum.csv",
-        modes=f"{LINEAR}/modes.csv",
+        spectrum=f"{LINEAR}/spectrum_{{rule}}.csv",
+        modes=f"{LINEAR}/modes_{{rule}}.csv",
     log:
-        log_path("linear/eigenmodes_P{patterns}_r{realisation}"),
+        log_path("linear/eigenmodes_{rule}_P{patterns}_r{realisation}"),
     benchmark:
-        benchmark_path("linear/eigenmodes_P{patterns}_r{realisation}")
+        benchmark_path("linear/eigenmodes_{rule}_P{patterns}_r{realisation}")
     conda:
         CONDA_ENV
     resources:
         # the dense N x N matrix and LAPACK's workspace
         mem_mb=1000 + math.ceil(3 * N_TOTAL**2 * 8 / 2**20),
-        runtime=minutes(len(RULES) * 1200 * SIZE**3),
+        runtime=minutes(1200 * SIZE**3),
     params:
-        rules=RULES,
         analysis=config["analysis"]["eigen"],
         seed=seed_of("eigen"),
     script:
@@ -331,8 +330,10 @@ rule eigenmodes:
 
 rule figure_eigenmodes:
     input:
-        spectrum=f"{LINEAR}/spectrum.csv",
-        modes=f"{LINEAR}/modes.csv",
+        spectrum=expand(
+            f"{LINEAR}/spectrum_{{rule}}.csv", rule=RULES, allow_missing=True
+        ),
+        modes=expand(f"{LINEAR}/modes_{{rule}}.csv", rule=RULES, allow_missing=True),
     output:
         png=report(
             f"{FIGURES}/eigenmodes_P{{patterns}}_r{{realisation}}.png",

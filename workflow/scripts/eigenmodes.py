@@ -1,4 +1,4 @@
-"""Rule eigenmodes: eigenvalues of the linearised network and its leading mode."""
+"""Rule eigenmodes: eigenvalues of one rule's linearised network and its leading mode."""
 
 from _common import logged
 
@@ -12,7 +12,7 @@ with logged(sm):
         sm.input.sensitivity,
         sm.output.spectrum,
         sm.output.modes,
-        rules=sm.params.rules,
+        rule=sm.wildcards.rule,
         analysis=sm.params.analysis,
         seed=sm.params.seed,
     )

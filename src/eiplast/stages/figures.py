@@ -679,11 +679,12 @@ def replay_conductance_panels(trace_files, output_png, key_csv, *, rules, patter
     write_csv(pd.DataFrame(rows), key_csv)
 
 
-def eigen_panels(spectrum_csv, modes_csv, output_png, key_csv, *, patterns):
-    """Rule ``figure_eigenmodes``: paper Fig 8 at one P; key numbers (the reference publishes no
-    spectra): the largest real part of each rule's spectrum, the eigen-assembly's largest
-    overlap with a pattern."""
-    spectrum, modes = pd.read_csv(spectrum_csv), pd.read_csv(modes_csv)
+def eigen_panels(spectrum_files, modes_files, output_png, key_csv, *, patterns):
+    """Rule ``figure_eigenmodes``: paper Fig 8 at one P from every rule's spectrum and modes
+    tables; key numbers (the reference publishes no spectra): the largest real part of each
+    rule's spectrum, the eigen-assembly's largest overlap with a pattern."""
+    spectrum = pd.concat([pd.read_csv(path) for path in spectrum_files], ignore_index=True)
+    modes = pd.concat([pd.read_csv(path) for path in modes_files], ignore_index=True)
     _save(eigen_figure(spectrum, modes, patterns=patterns), output_png)
     rows = []
     for rule, values in spectrum.groupby("rule", sort=False):

@@ -166,22 +166,18 @@ def replay_conductances(
     return write_csv(table.assign(n_events=n), output_csv)
 
 
-def eigenmodes(trained_files, sensitivity_files, spectrum_csv, modes_csv, *, rules, analysis, seed):
-    """Rule ``eigenmodes``: per rule (``rules[k]``: trained network ``trained_files[k]``,
-    sensitivities ``sensitivity_files[k]``) the eigenvalues of J = 0.06 W_χ (every one with
-    ``analysis["full_spectrum"]``, else the ``k`` of largest modulus) → ``spectrum_csv`` (rule,
-    re, im); the leading mode's eigen-assembly and the patterns sharing most neurons with it →
-    ``modes_csv``. ``analysis``: the section ``analysis.eigen``."""
-    spectra, modes = [], []
+def eigenmodes(trained_file, sensitivity_file, spectrum_csv, modes_csv, *, rule, analysis, seed):
+    """Rule ``eigenmodes``: for one rule's trained network and sensitivities, the eigenvalues of
+    J = 0.06 W_χ (every one with ``analysis["full_spectrum"]``, else the ``k`` of largest
+    modulus) → ``spectrum_csv`` (rule, re, im); the leading mode's eigen-assembly and the
+    patterns sharing most neurons with it → ``modes_csv``. ``analysis``: the section
+    ``analysis.eigen``."""
     # one BLAS thread: LAPACK's and ARPACK's sums then do not depend on the job's cores, so a
     # cluster job writes the bytes of a local one
     with threadpool_limits(limits=1):
-        for rule, net_path, sens_path in zip(rules, trained_files, sensitivity_files, strict=True):
-            spectrum, mode = _eigenmodes_of(rule, net_path, sens_path, analysis, seed)
-            spectra.append(spectrum)
-            modes.append(mode)
-    write_csv(pd.concat(spectra, ignore_index=True), spectrum_csv)
-    write_csv(pd.concat(modes, ignore_index=True), modes_csv)
+        spectrum, mode = _eigenmodes_of(rule, trained_file, sensitivity_file, analysis, seed)
+    write_csv(spectrum, spectrum_csv)
+    write_csv(mode, modes_csv)
 
 
 def _eigenmodes_of(rule, net_path, sens_path, analysis, seed):
