@@ -127,8 +127,7 @@ def _cued_recall_seconds(config: dict, patterns: int) -> float:
     """Simulated seconds of one cued-recall run (P cues, one per spacing, after the lead-in)."""
     from eiplast.assembly.cues import CueProtocol
 
-    section = {k: v for k, v in config["stages"]["cued_recall"].items() if k != "enabled"}
-    return CueProtocol.from_config(section).duration_s(patterns)
+    return CueProtocol.from_config(config["stages"]["cued_recall"]).duration_s(patterns)
 
 
 def job_cpu_s(job: Job, config: dict, costs: dict) -> float:

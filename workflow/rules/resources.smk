@@ -36,10 +36,8 @@ def simulation_runtime(stage):
 def cued_recall_runtime(wildcards):
     from eiplast.assembly.cues import CueProtocol
 
-    section = {
-        k: v for k, v in config["stages"]["cued_recall"].items() if k != "enabled"
-    }
-    duration_s = CueProtocol.from_config(section).duration_s(int(wildcards.patterns))
+    protocol = CueProtocol.from_config(config["stages"]["cued_recall"])
+    duration_s = protocol.duration_s(int(wildcards.patterns))
     return minutes(duration_s * SIZE)
 
 

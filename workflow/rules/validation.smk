@@ -153,9 +153,7 @@ def check_cued_recall(cfg):
     if not cues["enabled"]:
         return
     try:
-        protocol = CueProtocol.from_config(
-            {k: v for k, v in cues.items() if k != "enabled"}
-        )
+        protocol = CueProtocol.from_config(cues)
     except ParameterError as err:
         config_error("stages.cued_recall", str(err))
     if recall["before_s"] > protocol.start_s:

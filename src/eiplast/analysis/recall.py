@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from eiplast.assembly.connectivity import Patterns
 from eiplast.assembly.cues import CueProtocol
@@ -176,8 +177,6 @@ def recall_summary(table: pd.DataFrame) -> dict:
     """One run's summary: cued patterns, mean retrieval quality (whole span and after the
     cue), median peak rate (Hz), and the Spearman correlation of quality with the spontaneous
     replay count (NaN when either is constant)."""
-    from scipy import stats
-
     quality = table["quality"].to_numpy(float)
     counts = table["replay_count"].to_numpy(float)
     ok = np.isfinite(quality)

@@ -44,8 +44,9 @@ class CueProtocol:
 
     @classmethod
     def from_config(cls, section):
-        """From the section ``stages.cued_recall`` (its ``chunk_s`` belongs to the run)."""
-        return cls(**{k: v for k, v in dict(section).items() if k != "chunk_s"})
+        """From the section ``stages.cued_recall`` (its ``enabled`` belongs to the workflow, its
+        ``chunk_s`` to the run)."""
+        return cls(**{k: v for k, v in dict(section).items() if k not in ("enabled", "chunk_s")})
 
     def n_cues(self, n_patterns: int) -> int:
         return n_patterns if self.max_cues is None else min(n_patterns, self.max_cues)

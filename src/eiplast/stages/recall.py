@@ -18,7 +18,7 @@ def cued_recall_run(
     """Rule ``cued_recall``: the trained network of ``network_file`` without plasticity, its
     patterns cued one after another (``protocol``: the section ``stages.cued_recall``, see
     ``eiplast.assembly.cues``); writes the spike file ``output``."""
-    cues = CueProtocol.from_config({k: v for k, v in protocol.items() if k != "enabled"})
+    cues = CueProtocol.from_config(protocol)
     patterns = load_patterns(network_file)
     run = {
         "duration_s": cues.duration_s(patterns.n_patterns),
@@ -58,7 +58,7 @@ def recall(
     of ``activations_file``) → ``table_csv``; the example pattern's and the mean traces →
     ``traces_csv``; the run's summary (one row with ``label``, ``patterns``, ``realisation``)
     → ``summary_csv``. ``analysis``: the section ``analysis.recall``."""
-    cues = CueProtocol.from_config({k: v for k, v in protocol.items() if k != "enabled"})
+    cues = CueProtocol.from_config(protocol)
     members = load_patterns(network_file)
     responses = cue_responses(
         spike_file, members, cues, before_s=analysis["before_s"], after_s=analysis["after_s"],
