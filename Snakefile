@@ -50,6 +50,7 @@ include: "workflow/rules/summary.smk"
 include: "workflow/rules/specialisation.smk"
 include: "workflow/rules/excitability.smk"
 include: "workflow/rules/recall.smk"
+include: "workflow/rules/persistent.smk"
 include: "workflow/rules/linear.smk"
 include: "workflow/rules/balanced.smk"
 
@@ -78,6 +79,7 @@ localrules:
     figure_susceptibility_sweep,
     figure_replay_conductances,
     figure_eigenmodes,
+    figure_persistent,
     figure_connectivity_sweep,
 
 

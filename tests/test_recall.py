@@ -44,7 +44,7 @@ def test_cues_take_the_first_members_in_index_order():
 )
 def test_bad_protocol_names_the_key(key, value):
     with pytest.raises(ParameterError, match=f"stages.cued_recall.{key}"):
-        CueProtocol(**{key: value})
+        CueProtocol.from_config({key: value})
 
 
 def planted_responses(tmp_path):

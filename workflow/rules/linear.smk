@@ -177,7 +177,7 @@ rule susceptibility:
         runtime=10,
     params:
         rules=RULES,
-        neuron=config["neuron"],
+        neurons=[neuron_params(r) for r in RULES],
     script:
         "../scripts/susceptibility.py"
 

@@ -40,13 +40,26 @@ def simulation_params(stage, **extra):
         "stage": stage,
         "run": stage_run(stage),
         **extra,
-        "neuron": config["neuron"],
+        "neuron": neuron_of,
         "background": config["background"],
     }
 
 
+def neuron_params(name):
+    """The neuron-parameter overrides of the networks of plasticity rule ``name``: the section
+    neuron, then the rule's own (plasticity_rules.<name>.neuron)."""
+    return {**config["neuron"], **config["plasticity_rules"][name].get("neuron", {})}
+
+
+def neuron_of(wildcards):
+    """params function: neuron_params of the job's rule."""
+    return neuron_params(wildcards.rule)
+
+
 def plasticity_of(wildcards):
-    return dict(config["plasticity_rules"][wildcards.rule])
+    """params function: the PlasticityParams fields of the job's rule (without its neuron)."""
+    definition = config["plasticity_rules"][wildcards.rule]
+    return {key: value for key, value in definition.items() if key != "neuron"}
 
 
 def shard_bounds(wildcards):

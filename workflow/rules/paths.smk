@@ -38,6 +38,15 @@ CUED_RECALL = f"{OUT}/cued_recall/{{rule}}/P{{patterns}}_r{{realisation}}.h5"
 RECALL = f"{OUT}/recall/{{rule}}/P{{patterns}}_r{{realisation}}"
 # cued recall (paper Fig 3) for every rule x P, unless switched off
 CUED_RECALL_ENABLED = bool(config["stages"]["cued_recall"]["enabled"])
+# persistent activity (paper Fig S1): the cued run of every rule under stages.persistent.runs at
+# every full-chain P, and its tables <PERSISTENT>_average.csv and <PERSISTENT>_traces.csv
+PERSISTENT_RUN = f"{OUT}/persistent/{{rule}}/P{{patterns}}_r{{realisation}}.h5"
+PERSISTENT = f"{OUT}/persistent/{{rule}}/P{{patterns}}_r{{realisation}}"
+PERSISTENT_RULES = (
+    list(config["stages"]["persistent"]["runs"])
+    if config["stages"]["persistent"]["enabled"]
+    else []
+)
 ACTIVATIONS = f"{OUT}/activations/{{run}}/{{rule}}/P{{patterns}}_r{{realisation}}.h5"
 REPLAY_ROW = f"{OUT}/replay/{{run}}/{{rule}}/P{{patterns}}_r{{realisation}}.csv"
 STATS_SHARD = f"{OUT}/conductance_stats/{{rule}}/P{{patterns}}_r{{realisation}}/{{scatteritem}}.csv"
@@ -177,6 +186,8 @@ def summary_outputs():
     if CUED_RECALL_ENABLED:
         figures += [f"{FIGURES}/recall_P{p}_r{k}.png" for p in ALL_PATTERNS]
         figures.append(f"{FIGURES}/recall_sweep.png")
+    if PERSISTENT_RULES:
+        figures += [f"{FIGURES}/persistent_P{p}_r{k}.png" for p in PATTERNS]
     return tables + figures
 
 
@@ -200,6 +211,11 @@ def paper_key_files():
             else []
         )
         + ([f"{PAPER_KEYS}/recall.csv"] if CUED_RECALL_ENABLED else [])
+        + (
+            [f"{PAPER_KEYS}/persistent_P{p}_r{k}.csv" for p in PATTERNS]
+            if PERSISTENT_RULES
+            else []
+        )
     )
 
 
@@ -241,6 +257,20 @@ def published_specialisation_sweep_inputs():
         str(path)
         for p in ALL_PATTERNS
         for path in published_specialisation_files(REFERENCE_DIR, p).values()
+    ]
+
+
+def published_persistent_inputs(wildcards):
+    """The reference's published persistent-activity files of the persistent rules at the
+    job's P (none without reference_data_dir, or at a P it does not publish)."""
+    from eiplast.analysis.reference import published_persistent_files
+
+    return [
+        str(path)
+        for rule in PERSISTENT_RULES
+        for path in published_persistent_files(
+            REFERENCE_DIR, rule, int(wildcards.patterns)
+        ).values()
     ]
 
 

@@ -22,7 +22,7 @@ rule cued_recall:
     params:
         protocol=config["stages"]["cued_recall"],
         seed=seed_of("cued_recall"),
-        neuron=config["neuron"],
+        neuron=neuron_of,
         background=config["background"],
     script:
         "../scripts/cued_recall.py"

@@ -72,7 +72,7 @@ rule perturbation_shard:
     params:
         schedule=config["stages"]["perturbation"],
         seed=seed_of("perturbation"),
-        neuron=config["neuron"],
+        neuron=neuron_of,
         neuron_start=shard_start,
         neuron_stop=shard_stop,
     script:

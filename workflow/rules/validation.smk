@@ -120,6 +120,7 @@ def check_config(cfg):
             f"{fit['conductance_fit_rule']!r} is not one of rules ({', '.join(cfg['rules'])})",
         )
     check_cued_recall(cfg)
+    check_persistent(cfg)
     fig = cfg["analysis"]["figures"]
     acts = cfg["analysis"]["activations"]
     end = fig["traces_start_s"] + fig["traces_length_s"] + acts["window_ms"] / 1000.0
@@ -140,6 +141,56 @@ def check_config(cfg):
     check_balanced(cfg)
     check_with_core(cfg)
     check_balanced_with_core(cfg)
+
+
+def check_persistent(cfg):
+    """Every persistent run names a defined rule and a valid cue protocol, and its run (at the
+    smallest full-chain P) holds the traces span and at least one whole cue-averaged span.
+    """
+    from eiplast.assembly.cues import CueProtocol
+    from eiplast.engine.parameters import ParameterError
+
+    section = cfg["stages"]["persistent"]
+    analysis = cfg["analysis"]["persistent"]
+    if not section["enabled"] or not cfg["patterns"]:
+        return
+    if analysis["traces_stop_s"] <= analysis["traces_start_s"]:
+        config_error(
+            "analysis.persistent.traces_stop_s",
+            f"{analysis['traces_stop_s']} is not after traces_start_s = "
+            f"{analysis['traces_start_s']}",
+        )
+    for name, run in section["runs"].items():
+        key = f"stages.persistent.runs.{name}"
+        if name not in cfg["plasticity_rules"]:
+            config_error(
+                key,
+                f"{name!r} is not defined under plasticity_rules (defined there: "
+                f"{', '.join(sorted(cfg['plasticity_rules']))})",
+            )
+        try:
+            protocol = CueProtocol.from_config(run, key)
+        except ParameterError as err:
+            config_error(key, str(err))
+        n_patterns = min(cfg["patterns"])
+        duration = protocol.duration_s(n_patterns)
+        if analysis["traces_stop_s"] > duration:
+            config_error(
+                "analysis.persistent.traces_stop_s",
+                f"{analysis['traces_stop_s']} s is after the end of the {name} run "
+                f"({duration:g} s at P = {n_patterns})",
+            )
+        onsets = protocol.onsets_s(n_patterns)
+        fits = (onsets - analysis["before_s"] >= 0) & (
+            onsets + analysis["after_s"] <= duration
+        )
+        if not fits.any():
+            config_error(
+                "analysis.persistent.after_s",
+                f"no cue of the {name} run has the whole span [onset - "
+                f"{analysis['before_s']} s, onset + {analysis['after_s']} s) inside the run "
+                f"({duration:g} s at P = {n_patterns})",
+            )
 
 
 def check_cued_recall(cfg):
@@ -196,7 +247,13 @@ def check_with_core(cfg):
     checks = [("neuron", core.NeuronParams, cfg["neuron"])]
     checks.append(("background", core.BackgroundParams, cfg["background"]))
     for name, rule_def in cfg["plasticity_rules"].items():
-        checks.append((f"plasticity_rules.{name}", core.PlasticityParams, rule_def))
+        plasticity = {k: v for k, v in rule_def.items() if k != "neuron"}
+        checks.append((f"plasticity_rules.{name}", core.PlasticityParams, plasticity))
+        if "neuron" in rule_def:
+            neuron = {**cfg["neuron"], **rule_def["neuron"]}
+            checks.append(
+                (f"plasticity_rules.{name}.neuron", core.NeuronParams, neuron)
+            )
     for p in cfg["patterns"] + cfg["replay_only_patterns"]:
         network = {
             **cfg["network"],

@@ -14,7 +14,7 @@ with logged(sm):
         sm.output.neurons,
         sm.output.summary,
         rules=sm.params.rules,
-        neuron=sm.params.neuron,
+        neurons=sm.params.neurons,
         patterns=int(sm.wildcards.patterns),
         realisation=int(sm.wildcards.realisation),
     )

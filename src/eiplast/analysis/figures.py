@@ -907,3 +907,80 @@ def eigen_figure(spectrum: pd.DataFrame, modes: pd.DataFrame, *, patterns: int) 
         size = int(mode["assembly_size"].iloc[0]) if len(mode) else 0
         ax.set(xlabel="pattern", ylabel=f"neurons shared with the top-{size} eigen-assembly")
     return fig
+
+
+def _draw_persistent_traces(ax, trace: pd.DataFrame) -> None:
+    """The traces table of ``analysis.persistent``: cued patterns red, the others in the
+    assembly colours, the largest uncued rate dotted black."""
+    from eiplast.analysis.persistent import BEST, CUED, OTHER
+
+    labels = {CUED: "cued pattern", OTHER: "most active others", BEST: "largest uncued"}
+    for series, width in ((OTHER, 0.5), (CUED, 0.9), (BEST, 0.6)):
+        parts = trace[trace["series"] == series].groupby("pattern", sort=False)
+        for k, (_, part) in enumerate(parts):
+            color = {CUED: "tab:red", BEST: "k"}.get(
+                series, ASSEMBLY_COLORS[k % len(ASSEMBLY_COLORS)]
+            )
+            ax.plot(
+                part["t_s"],
+                part["rate_hz"],
+                color=color,
+                lw=width,
+                ls=":" if series == BEST else "-",
+                label=labels[series] if k == 0 else None,
+            )
+
+
+@styled
+def persistent_figure(
+    averages: Mapping[str, pd.DataFrame],
+    traces: Mapping[str, pd.DataFrame],
+    *,
+    cue_s: Mapping[str, float],
+    patterns: int,
+    published_averages: Mapping[str, pd.DataFrame] | None = None,
+    published_traces: Mapping[str, pd.DataFrame] | None = None,
+) -> Figure:
+    """Activity after a cue (paper Fig S1), one row per cued run (rule → tables of
+    ``analysis.persistent``): left, the traces of the patterns cued in the span, of the other
+    patterns most active there and the largest rate of all uncued ones; right, the cue-averaged
+    rate of the cued pattern, the largest other pattern's (the reference's ``other``) and the
+    largest uncued one's, with the published curves (grey) where the reference has them."""
+    from eiplast.analysis.persistent import BEST
+
+    published_averages = published_averages or {}
+    published_traces = published_traces or {}
+    fig, axes = new_figure(len(averages), 2, width=3.6, height=2.4)
+    axes = np.atleast_2d(axes)
+    for row, (rule, average) in enumerate(averages.items()):
+        ax = axes[row, 0]
+        _draw_persistent_traces(ax, traces[rule])
+        if rule in published_traces:
+            best = published_traces[rule]
+            best = best[best["series"] == BEST]
+            ax.plot(best["t_s"], best["rate_hz"], color=NEUTRAL, lw=0.6, alpha=0.6,
+                    label="published largest uncued")  # fmt: skip
+        ax.set(xlabel="time (s)", ylabel="pattern rate (Hz, 10 ms)",
+               title=f"{rule_label(rule)}, P = {patterns}")  # fmt: skip
+        ax.legend(fontsize=5)
+        ax = axes[row, 1]
+        ax.axvspan(0.0, cue_s[rule], color=NEUTRAL, alpha=0.2, lw=0)
+        ax.plot(average["t_s"], average["stimulated_hz"], color="tab:red", lw=0.9,
+                label="cued pattern")  # fmt: skip
+        ax.plot(average["t_s"], average["other_hz"], color="k", lw=0.7, ls=":",
+                label="largest other")  # fmt: skip
+        ax.plot(average["t_s"], average["other_uncued_hz"], color="k", lw=0.7,
+                label="largest not cued in the span")  # fmt: skip
+        if rule in published_averages:
+            theirs = published_averages[rule]
+            ax.plot(theirs["t_s"], theirs["stimulated_hz"], color=NEUTRAL, lw=0.9, alpha=0.7,
+                    label="published cued")  # fmt: skip
+            ax.plot(theirs["t_s"], theirs["other_hz"], color=NEUTRAL, lw=0.7, ls=":",
+                    alpha=0.7, label="published other")  # fmt: skip
+        ax.set(xlabel="time from cue onset (s)", ylabel="rate (Hz, mean over cues)",
+               title=f"{rule_label(rule)}: cue-averaged")  # fmt: skip
+        ax.legend(fontsize=5)
+    missing = [rule_label(r) for r in averages if r not in published_averages]
+    _note(fig, "published values: grey" + (
+        f"; none for {', '.join(missing)}" if missing else ""))  # fmt: skip
+    return fig

@@ -99,7 +99,7 @@ def cue_responses(
                             ("cued_active", n_windows), ("rest_active", n_windows))
         }  # fmt: skip
         sizes = np.diff(patterns.indptr)[: onsets.size]
-        cued = np.minimum(sizes, protocol.n_cued)
+        cued = sizes if protocol.n_cued is None else np.minimum(sizes, protocol.n_cued)
         ds_n, ds_s = f["spikes/neuron"], f["spikes/step"]
         row = 0
         for p, s0 in enumerate(first):

@@ -314,3 +314,70 @@ def published_assembly_traces(data_dir: str | os.PathLike) -> dict[str, np.ndarr
     """The published traces: ``rate_hz`` and ``active_fraction``, each (events, bins)."""
     return {key: np.loadtxt(Path(data_dir) / name, ndmin=2)
             for key, name in PUBLISHED_TRACES.items()}  # fmt: skip
+
+
+# the published persistent-activity data (Fig S1, P = 1000): per rule the cue-averaged response
+# (500 or 450 rows of 10 ms from the given lead (s) before the onset; columns stimulated, other;
+# spikes per member per bin) and the non-adapting network's traces in 10.5–22 s (columns xx (s),
+# one per pattern, best)
+PUBLISHED_PERSISTENT_PATTERNS = 1000
+PUBLISHED_PERSISTENT_AVERAGES = {
+    "hebb_nonadapt": ("persistent/averaged.csv", 1.0),
+    "hebb_smooth_rate": ("persistent/averaged_sfa.csv", 0.5),
+}
+PUBLISHED_PERSISTENT_TRACES = {"hebb_nonadapt": "persistent/persistent_traces.csv"}
+# the patterns cued inside the published traces' span (at 11 s and 21 s)
+PUBLISHED_PERSISTENT_CUED = (1, 2)
+
+
+def published_persistent_files(
+    data_dir: str | os.PathLike | None, rule: str, patterns: int
+) -> dict[str, Path]:
+    """The published persistent-activity files of ``rule`` at P = ``patterns``: keys
+    ``average`` and ``traces`` where the reference publishes them (none without ``data_dir``)."""
+    if data_dir is None or int(patterns) != PUBLISHED_PERSISTENT_PATTERNS:
+        return {}
+    files = {}
+    if rule in PUBLISHED_PERSISTENT_AVERAGES:
+        files["average"] = Path(data_dir) / PUBLISHED_PERSISTENT_AVERAGES[rule][0]
+    if rule in PUBLISHED_PERSISTENT_TRACES:
+        files["traces"] = Path(data_dir) / PUBLISHED_PERSISTENT_TRACES[rule]
+    return files
+
+
+def published_cue_average(path: str | os.PathLike, rule: str) -> pd.DataFrame:
+    """A published cue-averaged response as the table of ``persistent.cue_average`` (t_s from
+    the onset, stimulated_hz, other_hz; 10 ms bins, counts × 100 → Hz)."""
+    table = pd.read_csv(path)
+    lead_s = PUBLISHED_PERSISTENT_AVERAGES[rule][1]
+    return pd.DataFrame({
+        "t_s": np.arange(len(table)) * 0.01 - lead_s,
+        "stimulated_hz": table["stimulated"].to_numpy(float) * 100.0,
+        "other_hz": table["other"].to_numpy(float) * 100.0,
+    })  # fmt: skip
+
+
+def published_persistent_traces(path: str | os.PathLike) -> pd.DataFrame:
+    """The published traces as the table of ``persistent.persistent_traces`` (t_s, series,
+    pattern, rate_hz; the patterns cued in the span are ``cued``, the authors' chosen ones
+    ``other``)."""
+    table = pd.read_csv(path)
+    t = table["xx"].to_numpy(float)
+    frames = []
+    for column in table.columns.drop("xx"):
+        if column == "best":
+            series, pattern = "best", -1
+        else:
+            pattern = int(column)
+            series = "cued" if pattern in PUBLISHED_PERSISTENT_CUED else "other"
+        frames.append(
+            pd.DataFrame(
+                {
+                    "t_s": t,
+                    "series": series,
+                    "pattern": pattern,
+                    "rate_hz": table[column].to_numpy(float) * 100.0,
+                }
+            )
+        )
+    return pd.concat(frames, ignore_index=True)

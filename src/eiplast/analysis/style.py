@@ -40,6 +40,7 @@ RULE_LABELS = {
     "hebb": "fLHP",
     "hebb_smooth_rate": "sLHP",
     "rate": "GHP",
+    "hebb_nonadapt": "fLHP, non-adapting",
     "shuffle": "shuffle",
     "uniform": "uniform",
 }
@@ -47,6 +48,7 @@ RULE_COLORS = {
     "hebb": "#1f77b4",
     "hebb_smooth_rate": "#2ca02c",
     "rate": "#d62728",
+    "hebb_nonadapt": "#17becf",
     "shuffle": "#7f7f7f",
     "uniform": "#b0b0b0",  # the inhibitory-specialisation baseline: equal I→E weights
 }

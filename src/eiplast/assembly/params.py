@@ -108,6 +108,9 @@ class NeuronParams:
         return _from_dict(cls, values, "neuron")
 
     def __post_init__(self):
+        # every field is a float (mV, nS, pF, ms): an integer from a config file becomes one
+        for f in fields(self):
+            object.__setattr__(self, f.name, float(getattr(self, f.name)))
         for key in ("c_pF", "g_leak_nS", "tau_exc_ms", "tau_inh_ms", "tau_h1_ms", "tau_h2_ms"):
             _check(getattr(self, key) > 0, key, getattr(self, key), "must be positive")
         for key in ("refractory_ms", "v_init_span_mV"):

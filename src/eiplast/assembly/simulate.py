@@ -174,7 +174,7 @@ class NetworkSimulator:
         n, n_exc = network.n_total, network.n_exc
         self.rule = _rule_code(plasticity, run.learning_rate)
         self.consts = _constants(neuron, background, plasticity, run, n_exc, dt_ms)
-        self.a1_mV = np.full(n, neuron.a1_mV)
+        self.a1_mV = np.full(n, neuron.a1_mV, dtype=np.float64)
         self.a1_mV[:n_exc] += neuron.a1_alpha_scale_mV * network.exc_alpha
         self.alpha_hebb = np.full(
             n_exc, 2.0 * plasticity.target_rate_hz * plasticity.tau_stdp_ms / 1000.0

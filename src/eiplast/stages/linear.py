@@ -112,20 +112,22 @@ def susceptibility(
     summary_csv,
     *,
     rules,
-    neuron,
+    neurons,
     patterns,
     realisation,
 ):
     """Rule ``susceptibility``: per rule (``rules[k]`` has the robust statistics
-    ``stats_files[k]`` and sensitivities ``sensitivity_files[k]``) every E neuron's χ^EE,
-    participation, robust mean conductances and mean potential (``neurons_csv``, with a rule
-    column), and their summary per rule (``summary_csv``). ``neuron``: the neuron-parameter
-    overrides of the configuration."""
+    ``stats_files[k]``, sensitivities ``sensitivity_files[k]`` and neuron-parameter overrides
+    ``neurons[k]``) every E neuron's χ^EE, participation, robust mean conductances and mean
+    potential (``neurons_csv``, with a rule column), and their summary per rule
+    (``summary_csv``)."""
     members = load_patterns(network_file)
-    params = NeuronParams.from_dict(neuron)
     counts = participation(members.members, members.n_exc)
     frames, rows = [], []
-    for rule, stats_path, sens_path in zip(rules, stats_files, sensitivity_files, strict=True):
+    for rule, stats_path, sens_path, neuron in zip(
+        rules, stats_files, sensitivity_files, neurons, strict=True
+    ):
+        params = NeuronParams.from_dict(neuron)
         stats = pd.read_csv(stats_path).sort_values("neuron")
         stats = stats[stats["neuron"] < members.n_exc]
         table = pd.DataFrame({

@@ -13,12 +13,22 @@ from eiplast.stages.network import run_network_stage
 
 
 def cued_recall_run(
-    network_file, output, *, protocol, seed, neuron=None, background=None, threads=1
+    network_file,
+    output,
+    *,
+    protocol,
+    seed,
+    neuron=None,
+    background=None,
+    threads=1,
+    stage="cued_recall",
+    config_key="stages.cued_recall",
 ):
-    """Rule ``cued_recall``: the trained network of ``network_file`` without plasticity, its
-    patterns cued one after another (``protocol``: the section ``stages.cued_recall``, see
-    ``eiplast.assembly.cues``); writes the spike file ``output``."""
-    cues = CueProtocol.from_config(protocol)
+    """Rule ``cued_recall`` (and ``persistent_cue``, named by ``stage``): the trained network of
+    ``network_file`` without plasticity, its patterns cued one after another (``protocol``: the
+    configuration section ``config_key``, see ``eiplast.assembly.cues``); writes the spike file
+    ``output``."""
+    cues = CueProtocol.from_config(protocol, config_key)
     patterns = load_patterns(network_file)
     run = {
         "duration_s": cues.duration_s(patterns.n_patterns),
@@ -34,7 +44,7 @@ def cued_recall_run(
         run=run,
         neuron=neuron,
         background=background,
-        stage="cued_recall",
+        stage=stage,
         threads=threads,
     )
 
