@@ -49,7 +49,12 @@ Job stats:
 
 COSTS = {
     "thread_speedup": {1: 1.0, 2: 1.2},
-    "per_simulated_s": {"train": 0.2, "spontaneous": 0.15, "cued_recall": 0.1},
+    "per_simulated_s": {
+        "train": 0.2,
+        "spontaneous": 0.15,
+        "cued_recall": 0.1,
+        "persistent_cue": 0.3,
+    },
     "per_neuron_step_s": {"perturbation_shard": 4e-9},
     "per_job_s": {"connectivity": 5},
 }
@@ -108,7 +113,10 @@ def test_job_prices():
                                     "stim_steps": 5, "inh_factor": 2, "chunk_s": 100},
                    "cued_recall": {"enabled": True, "n_cued": 10, "start_s": 1, "cue_s": 0.1,
                                    "spacing_s": 1, "rate_hz": 10000, "max_cues": None,
-                                   "chunk_s": 10}},
+                                   "chunk_s": 10},
+                   "persistent": {"runs": {"hebb_nonadapt": {
+                       "n_cued": None, "start_s": 1, "cue_s": 0.1, "spacing_s": 10,
+                       "rate_hz": 10000, "max_cues": 201}}}},
         "analysis": {},
     }  # fmt: skip
     price = cost_model.job_cpu_s
@@ -122,6 +130,11 @@ def test_job_prices():
     # cued recall at P = 1000: 1001 s (a cue per second after 1 s) at 0.1 CPU s per s, 1000 neurons
     recall = cost_model.Job(5, "cued_recall", wildcards={"patterns": "1000"})
     assert price(recall, config, COSTS) == pytest.approx(0.1 * 1001 * 0.1)
+    # the non-adapting network's persistent run: 201 cues 10 s apart after 1 s = 2011 s
+    persist = cost_model.Job(
+        6, "persistent_cue", wildcards={"patterns": "1000", "rule": "hebb_nonadapt"}
+    )
+    assert price(persist, config, COSTS) == pytest.approx(0.3 * 2011 * 0.1)
     with pytest.raises(ValueError, match="no cost for rule 'mystery'"):
         price(cost_model.Job(4, "mystery"), config, COSTS)
 
@@ -160,7 +173,9 @@ def test_sweep_configs_plan_the_designed_runs(tmp_path):
 
     jobs = planned("paper.yaml")
     counts = pd.Series([j.rule for j in jobs]).value_counts().to_dict()
-    assert counts["train"] == 3 * 12 * 5 and counts["connectivity"] == 12 * 5
+    # and the non-adapting network of the persistent runs at every full-chain P, realisation 0
+    assert counts["train"] == 3 * 12 * 5 + 6 and counts["connectivity"] == 12 * 5
+    assert counts["persistent_cue"] == counts["persistent"] == 2 * 6
     assert counts["spontaneous_shuffle"] == 6 * 5 and counts["conductances"] == 3 * 6 * 5
     assert counts["perturbation_shard"] == 3 * 6 * 5 * 4  # 4 shards (config.yaml)
     assert counts["excitability"] == 6 * 5 and counts["specialisation"] == 12 * 5

@@ -104,6 +104,7 @@ def test_end_to_end_outputs(e2e):
     kinds = ("linear_response", "completion", "susceptibility", "replay_conductances", "eigenmodes")
     figures += [f"{kind}_P{p}_r0" for kind in kinds for p in PATTERNS]
     figures += ["linear_sweep", "susceptibility_sweep"]
+    figures += [f"persistent_P{p}_r0" for p in PATTERNS]
     expected += [summary / "figures" / f"{f}.{ext}" for f in figures for ext in ("png", "pdf")]
     # the tiny balanced-network experiments (details: tests/test_balanced_workflow.py)
     balanced = out / "balanced"
@@ -150,12 +151,12 @@ def test_end_to_end_outputs(e2e):
     paper = pd.read_csv(summary / "paper_vs_ours.csv")
     assert set(paper["figure"]) == {
         "Fig 1H", "Fig 1J", "Fig 3", "Fig 4", "Figs 5, S2", "Fig 6", "Fig 7B", "Figs 7E, S4",
-        "Fig 8", "Fig S3",
+        "Fig 8", "Fig S1", "Fig S3",
         "connectivity",
     }  # fmt: skip
     assert paper["reference"].isna().all()
     assert set(paper["patterns"]) == set(all_patterns)
-    assert set(paper["label"]) == {*RULES, "uniform", "assemblies", "random"}
+    assert set(paper["label"]) == {*RULES, "hebb_nonadapt", "uniform", "assemblies", "random"}
     e_mean = paper[paper["quantity"] == "E rate (Hz), mean"].set_index(["label", "patterns"])
     spontaneous = replay[replay["run"] == "spontaneous"].set_index(["rule", "patterns"])
     for (rule, p), row in e_mean.iterrows():
@@ -175,6 +176,21 @@ def test_end_to_end_outputs(e2e):
             assert table["replay_count"].sum() == len(events)
             # the cue drives the cued members far above the tiny network's ~11 Hz
             assert table["cued_peak_rate_hz"].median() > 100
+
+    # persistent activity (config/test.yaml: hebb_nonadapt 4 cues 2 s apart, sLHP 6 cues 1 s
+    # apart; 0.5 s before to 1.5 s after): the cues whose span lies in the run are averaged, and
+    # every member driven at 10 kHz fires far above the pattern's rate before its cue
+    for p in PATTERNS:
+        for r, n_cues, cued in (("hebb_nonadapt", 4, [1, 2]), ("hebb_smooth_rate", 5, [1, 2, 3])):
+            average = pd.read_csv(out / "persistent" / r / f"P{p}_r0_average.csv")
+            assert (average["n_cues"] == n_cues).all() and len(average) == 200
+            assert average["t_s"].iloc[[0, -1]].tolist() == pytest.approx([-0.5, 1.49])
+            during = average[average["t_s"].between(0, 0.09)]["stimulated_hz"].mean()
+            before = average[average["t_s"] < 0]["stimulated_hz"].mean()
+            assert during > 2 * before
+            traces = pd.read_csv(out / "persistent" / r / f"P{p}_r0_traces.csv")
+            assert traces[traces["series"] == "cued"]["pattern"].unique().tolist() == cued
+            assert traces["t_s"].between(1.5, 5.0, inclusive="left").all()
 
     # replay traces: events of the first rule strictly inside the configured 5-10 s span, 500
     # bins of 10 ms each; intervals of every rule, none negative
@@ -443,7 +459,7 @@ def test_new_realisations_and_pattern_counts_plan_only_new_jobs(e2e):
     assert result.returncode == 0, failure_message(result)
     assert job_counts(result.stdout) == {
         "connectivity": 1,
-        "train": len(RULES),
+        "train": len(RULES) + 1,  # and the non-adapting network of the persistent runs
         "spontaneous": len(RULES),
         "spontaneous_shuffle": len(SHUFFLE_RULES),
         "activations": len(RULES) + len(SHUFFLE_RULES),
@@ -482,6 +498,9 @@ def test_new_realisations_and_pattern_counts_plan_only_new_jobs(e2e):
         "eigenmodes": len(RULES),
         "figure_eigenmodes": 1,
         "figure_susceptibility_sweep": 1,
+        "persistent_cue": 2,
+        "persistent": 2,
+        "figure_persistent": 1,
         "paper_vs_ours": 1,
         "figure_raster": len(RULES),
         "figure_sensitivity": 1,
@@ -570,6 +589,20 @@ BAD_CONFIGS = {
     "linear_example_not_a_pattern": (
         "analysis:\n  linear:\n    example_pattern: 20\n",  # the smallest full-chain P is 20
         "analysis.linear.example_pattern",
+    ),
+    "persistent_run_of_an_undefined_rule": (
+        "stages:\n  persistent:\n    runs:\n      nowhere:\n        n_cued: null\n"
+        "        start_s: 1\n        cue_s: 0.1\n        spacing_s: 1\n        rate_hz: 10000\n"
+        "        max_cues: 2\n",
+        "stages.persistent.runs.nowhere",
+    ),
+    "persistent_traces_after_the_run": (
+        "analysis:\n  persistent:\n    traces_stop_s: 30\n",  # the tiny runs last 9 and 7 s
+        "analysis.persistent.traces_stop_s",
+    ),
+    "rule_neuron_override_invalid": (
+        "plasticity_rules:\n  hebb_nonadapt:\n    kind: hebb\n    neuron:\n      c_pF: -1\n",
+        "plasticity_rules.hebb_nonadapt.neuron.c_pF",
     ),
     "recall_example_not_cued": (
         "analysis:\n  recall:\n    example_pattern: 20\n",  # the tiny P are 20, 30, 40

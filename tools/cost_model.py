@@ -46,7 +46,7 @@ REPLAY_BRANCH_RULES = {"connectivity", "train", "spontaneous", "spontaneous_shuf
                        "activations", "replay"}  # fmt: skip
 SIMULATION_RULES = {"train", "spontaneous", "spontaneous_shuffle", "conductances"}
 # rules whose jobs run the connected network on the job's threads
-THREADED_RULES = SIMULATION_RULES | {"cued_recall"}
+THREADED_RULES = SIMULATION_RULES | {"cued_recall", "persistent_cue"}
 
 
 @dataclass
@@ -130,6 +130,14 @@ def _cued_recall_seconds(config: dict, patterns: int) -> float:
     return CueProtocol.from_config(config["stages"]["cued_recall"]).duration_s(patterns)
 
 
+def _persistent_seconds(config: dict, rule: str, patterns: int) -> float:
+    """Simulated seconds of one persistent-cue run (stages.persistent.runs.<rule>)."""
+    from eiplast.assembly.cues import CueProtocol
+
+    protocol = config["stages"]["persistent"]["runs"][rule]
+    return CueProtocol.from_config(protocol).duration_s(patterns)
+
+
 def job_cpu_s(job: Job, config: dict, costs: dict) -> float:
     """CPU seconds of ``job`` on one thread (``costs``: the stage-cost file's mapping)."""
     rule, wc = job.rule, job.wildcards
@@ -140,6 +148,9 @@ def job_cpu_s(job: Job, config: dict, costs: dict) -> float:
         return per_sim[rule] * stages[rule]["duration_s"] * scale
     if rule == "cued_recall":
         return per_sim["cued_recall"] * _cued_recall_seconds(config, int(wc["patterns"])) * scale
+    if rule == "persistent_cue":
+        seconds = _persistent_seconds(config, wc["rule"], int(wc["patterns"]))
+        return per_sim["persistent_cue"] * seconds * scale
     if rule == "activations":
         run = wc.get("run", "spontaneous")
         key = "activations_shuffle" if run == "spontaneous_shuffle" else "activations"

@@ -46,8 +46,8 @@ def simulation_params(stage, **extra):
 
 
 def neuron_params(name):
-    """The neuron-parameter overrides of the networks of plasticity rule ``name``: the section
-    neuron, then the rule's own (plasticity_rules.<name>.neuron)."""
+    """The neuron-parameter overrides of the networks of ``name`` (a plasticity_rules entry),
+    those of the section neuron updated by its own (plasticity_rules.<name>.neuron)."""
     return {**config["neuron"], **config["plasticity_rules"][name].get("neuron", {})}
 
 
@@ -60,6 +60,12 @@ def plasticity_of(wildcards):
     """params function: the PlasticityParams fields of the job's rule (without its neuron)."""
     definition = config["plasticity_rules"][wildcards.rule]
     return {key: value for key, value in definition.items() if key != "neuron"}
+
+
+def persistent_protocol(wildcards):
+    """The job's cue protocol (stages.persistent.runs.<rule>) with the section's chunk_s."""
+    section = config["stages"]["persistent"]
+    return {**section["runs"][wildcards.rule], "chunk_s": section["chunk_s"]}
 
 
 def shard_bounds(wildcards):

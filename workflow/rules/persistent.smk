@@ -4,19 +4,6 @@
 # the other patterns' rates after the cue, beside the reference's published curves.
 
 
-def persistent_protocol(wildcards):
-    """The job's cue protocol (stages.persistent.runs.<rule>) with the section's chunk_s."""
-    section = config["stages"]["persistent"]
-    return {**section["runs"][wildcards.rule], "chunk_s": section["chunk_s"]}
-
-
-def persistent_runtime(wildcards):
-    from eiplast.assembly.cues import CueProtocol
-
-    protocol = CueProtocol.from_config(persistent_protocol(wildcards))
-    return minutes(protocol.duration_s(int(wildcards.patterns)) * SIZE)
-
-
 rule persistent_cue:
     input:
         network=TRAINED,

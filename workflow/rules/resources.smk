@@ -41,6 +41,13 @@ def cued_recall_runtime(wildcards):
     return minutes(duration_s * SIZE)
 
 
+def persistent_runtime(wildcards):
+    from eiplast.assembly.cues import CueProtocol
+
+    protocol = CueProtocol.from_config(persistent_protocol(wildcards))
+    return minutes(protocol.duration_s(int(wildcards.patterns)) * SIZE)
+
+
 def conductance_samples():
     cond = config["stages"]["conductances"]
     skip = config["analysis"]["conductance_stats"]["skip_s"]
