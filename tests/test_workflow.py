@@ -43,6 +43,7 @@ from eiplast.analysis.activations import load_activations
 
 RULES = ["hebb", "hebb_smooth_rate", "rate"]
 SHUFFLE_RULES = ["hebb"]
+LEARNING_RULES = ["hebb"]  # config/test.yaml: spontaneous activity with plasticity on
 PATTERNS = [20, 30]
 # a pattern count run only through the replay branch (connectivity ... replay statistics)
 REPLAY_ONLY_PATTERNS = [40]
@@ -134,6 +135,7 @@ def test_end_to_end_outputs(e2e):
     keys = set(zip(replay["rule"], replay["patterns"], replay["run"], strict=True))
     wanted = {(r, p, "spontaneous") for r in RULES for p in all_patterns}
     wanted |= {(r, p, "spontaneous_shuffle") for r in SHUFFLE_RULES for p in PATTERNS}
+    wanted |= {(r, p, "spontaneous_learning") for r in LEARNING_RULES for p in PATTERNS}
     assert keys == wanted and len(replay) == len(wanted)
     assert (replay["realisation"] == 0).all()
     # one realisation: the aggregate's mean is the row's value, with n = 1 and no interval
@@ -176,6 +178,12 @@ def test_end_to_end_outputs(e2e):
             assert table["replay_count"].sum() == len(events)
             # the cue drives the cued members far above the tiny network's ~11 Hz
             assert table["cued_peak_rate_hz"].median() > 100
+
+    # spontaneous learning: the weights moved, but stay close to the trained ones in 6 s
+    for p in PATTERNS:
+        drift = pd.read_csv(out / "spontaneous_learning" / "hebb" / f"P{p}_r0_drift.csv")
+        assert len(drift) == 1 and drift["synapses"].iloc[0] > 0
+        assert 0 < drift["relative_change"].iloc[0] < 0.5 and drift["correlation"].iloc[0] > 0.5
 
     # persistent activity (config/test.yaml: hebb_nonadapt 4 cues 2 s apart, sLHP 6 cues 1 s
     # apart; 0.5 s before to 1.5 s after): the cues whose span lies in the run are averaged, and
@@ -420,6 +428,7 @@ def test_new_realisations_and_pattern_counts_plan_only_new_jobs(e2e):
     all_patterns = PATTERNS + REPLAY_ONLY_PATTERNS
     n_sim, n_chain = len(RULES) * len(all_patterns), len(RULES) * len(PATTERNS)
     n_shuffle = len(SHUFFLE_RULES) * len(PATTERNS)
+    n_learning = len(LEARNING_RULES) * len(PATTERNS)
     per_chain = {"conductances": 1, "conductance_stats_shard": 2, "conductance_stats": 1,
                  "perturbation_shard": 2, "sensitivity_shard": 2, "sensitivity": 1}  # fmt: skip
     assert job_counts(result.stdout) == {
@@ -427,8 +436,10 @@ def test_new_realisations_and_pattern_counts_plan_only_new_jobs(e2e):
         "train": n_sim,
         "spontaneous": n_sim,
         "spontaneous_shuffle": n_shuffle,
-        "activations": n_sim + n_shuffle,
-        "replay": n_sim + n_shuffle,
+        "spontaneous_learning": n_learning,
+        "weight_drift": n_learning,
+        "activations": n_sim + n_shuffle + n_learning,
+        "replay": n_sim + n_shuffle + n_learning,
         **{rule: n * n_chain for rule, n in per_chain.items()},
         "summary": 1,
         "figure_replay_diversity": 1,
@@ -462,8 +473,10 @@ def test_new_realisations_and_pattern_counts_plan_only_new_jobs(e2e):
         "train": len(RULES) + 1,  # and the non-adapting network of the persistent runs
         "spontaneous": len(RULES),
         "spontaneous_shuffle": len(SHUFFLE_RULES),
-        "activations": len(RULES) + len(SHUFFLE_RULES),
-        "replay": len(RULES) + len(SHUFFLE_RULES),
+        "spontaneous_learning": len(LEARNING_RULES),
+        "weight_drift": len(LEARNING_RULES),
+        "activations": len(RULES) + len(SHUFFLE_RULES) + len(LEARNING_RULES),
+        "replay": len(RULES) + len(SHUFFLE_RULES) + len(LEARNING_RULES),
         **{rule: n * len(RULES) for rule, n in per_chain.items()},
         "summary": 1,
         "figure_replay_diversity": 1,

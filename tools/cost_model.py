@@ -43,8 +43,10 @@ SNAKEMAKE = Path(sys.executable).with_name("snakemake")
 FULL_NETWORK = 10_000  # neurons of the network the per-unit costs were measured on
 # the replay branch's priority (workflow/rules/resources.smk REPLAY_BRANCH_PRIORITY)
 REPLAY_BRANCH_RULES = {"connectivity", "train", "spontaneous", "spontaneous_shuffle",
+                       "spontaneous_learning",
                        "activations", "replay"}  # fmt: skip
-SIMULATION_RULES = {"train", "spontaneous", "spontaneous_shuffle", "conductances"}
+SIMULATION_RULES = {"train", "spontaneous", "spontaneous_shuffle", "spontaneous_learning",
+                    "conductances"}  # fmt: skip
 # rules whose jobs run the connected network on the job's threads
 THREADED_RULES = SIMULATION_RULES | {"cued_recall", "persistent_cue"}
 

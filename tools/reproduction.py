@@ -200,7 +200,10 @@ GROWTH_TIMES_S = (100, 200, 500, 1000, 2000, 5000, 9900)
 
 
 def _label(run: str, rule: str) -> str:
-    """The reference's name of a run: the rule, or ``shuffle`` for the shuffled control."""
+    """The reference's name of a run: the rule, ``shuffle`` for the shuffled control, and
+    ``<rule>_learning`` for a run with plasticity on (which the reference publishes none of)."""
+    if run == "spontaneous_learning":
+        return f"{rule}_learning"
     return SHUFFLE_LABEL if run == "spontaneous_shuffle" else rule
 
 

@@ -93,6 +93,48 @@ rule spontaneous_shuffle:
         "../scripts/simulate.py"
 
 
+rule spontaneous_learning:
+    input:
+        network=TRAINED,
+    output:
+        spikes=LEARNING,
+    log:
+        log_path("spontaneous_learning/{rule}_P{patterns}_r{realisation}"),
+    benchmark:
+        benchmark_path("spontaneous_learning/{rule}_P{patterns}_r{realisation}")
+    conda:
+        CONDA_ENV
+    threads: SIMULATION_THREADS
+    resources:
+        mem_mb=SIMULATION_MEM_MB,
+        runtime=simulation_runtime("spontaneous_learning"),
+    params:
+        **simulation_params("spontaneous_learning", plasticity=plasticity_of),
+    script:
+        "../scripts/simulate.py"
+
+
+rule weight_drift:
+    input:
+        trained=TRAIN,
+        learned=LEARNING,
+    output:
+        table=WEIGHT_DRIFT,
+    log:
+        log_path("spontaneous_learning/drift_{rule}_P{patterns}_r{realisation}"),
+    benchmark:
+        benchmark_path("spontaneous_learning/drift_{rule}_P{patterns}_r{realisation}")
+    conda:
+        CONDA_ENV
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    params:
+        change_fraction=config["analysis"]["weight_drift"]["change_fraction"],
+    script:
+        "../scripts/weight_drift.py"
+
+
 rule conductances:
     input:
         network=TRAINED,

@@ -10,7 +10,7 @@ STAGE_RUNS = stage_runs(config)
 # seconds of spontaneous activity the replay analysis reads, per run
 ANALYSED_S = {
     run: STAGE_RUNS[run]["duration_s"] - config["analysis"]["activations"]["skip_s"]
-    for run in ("spontaneous", "spontaneous_shuffle")
+    for run in ("spontaneous", "spontaneous_shuffle", "spontaneous_learning")
 }
 
 
@@ -83,10 +83,13 @@ def shard_stop(wildcards):
 
 
 def replay_label(run, rule):
-    """Label of a replay run in figures: the rule, or "shuffle" for the shuffled control (with
-    the rule appended when several rules get the control)."""
+    """Label of a replay run in figures: the rule, "<rule>_learning" for the run with plasticity
+    on, or "shuffle" for the shuffled control (with the rule appended when several rules get
+    the control)."""
     if run == "spontaneous":
         return rule
+    if run == "spontaneous_learning":
+        return f"{rule}_learning"
     return "shuffle" if len(SHUFFLE_RULES) == 1 else f"shuffle_{rule}"
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 OUT = Path(config["output_dir"]).as_posix()
 RULES = list(config["rules"])
 SHUFFLE_RULES = list(config["shuffle_rules"])
+LEARNING_RULES = list(config["learning_rules"])
 PATTERNS = [int(p) for p in config["patterns"]]
 # pattern counts that run only connectivity, training, spontaneous activity and replay
 REPLAY_ONLY_PATTERNS = [int(p) for p in config["replay_only_patterns"]]
@@ -32,6 +33,11 @@ TRAINED = f"{OUT}/networks/trained_{{rule}}_P{{patterns}}_r{{realisation}}.h5"
 TRAIN = f"{OUT}/train/{{rule}}/P{{patterns}}_r{{realisation}}.h5"
 SPONTANEOUS = f"{OUT}/spontaneous/{{rule}}/P{{patterns}}_r{{realisation}}.h5"
 SHUFFLE = f"{OUT}/spontaneous_shuffle/{{rule}}/P{{patterns}}_r{{realisation}}.h5"
+LEARNING = f"{OUT}/spontaneous_learning/{{rule}}/P{{patterns}}_r{{realisation}}.h5"
+# how far the I->E weights of a learning run moved from the trained ones (one row)
+WEIGHT_DRIFT = (
+    f"{OUT}/spontaneous_learning/{{rule}}/P{{patterns}}_r{{realisation}}_drift.csv"
+)
 CONDUCTANCES = f"{OUT}/conductances/{{rule}}/P{{patterns}}_r{{realisation}}.h5"
 CUED_RECALL = f"{OUT}/cued_recall/{{rule}}/P{{patterns}}_r{{realisation}}.h5"
 # <RECALL>.csv, <RECALL>_traces.csv and <RECALL>_summary.csv of every run (rule x P x realisation)
@@ -114,18 +120,19 @@ wildcard_constraints:
     rule=rule_pattern(),
     patterns=r"[1-9][0-9]*",
     realisation=r"[0-9]+",
-    run="spontaneous|spontaneous_shuffle",
+    run="spontaneous|spontaneous_shuffle|spontaneous_learning",
     experiment="|".join(BALANCED_EXPERIMENTS),
     point=r"(N|jei|cx)[-+0-9.e]+_s[0-9]+",
 
 
 def replay_runs():
     """(run, rule, patterns, realisation) of every replay analysis: spontaneous for every rule
-    and pattern count, the shuffled control for the shuffle rules and the full-chain pattern
-    counts; each in every realisation.
+    and pattern count, the shuffled control for the shuffle rules and the plastic run for the
+    learning rules at the full-chain pattern counts; each in every realisation.
     """
     runs = [("spontaneous", r, p) for r in RULES for p in ALL_PATTERNS]
     runs += [("spontaneous_shuffle", r, p) for r in SHUFFLE_RULES for p in PATTERNS]
+    runs += [("spontaneous_learning", r, p) for r in LEARNING_RULES for p in PATTERNS]
     return [(run, r, p, k) for run, r, p in runs for k in REALISATIONS]
 
 
@@ -188,6 +195,11 @@ def summary_outputs():
         figures.append(f"{FIGURES}/recall_sweep.png")
     if PERSISTENT_RULES:
         figures += [f"{FIGURES}/persistent_P{p}_r{k}.png" for p in PATTERNS]
+    tables += [
+        WEIGHT_DRIFT.format(rule=r, patterns=p, realisation=k)
+        for run, r, p, k in replay_runs()
+        if run == "spontaneous_learning"
+    ]
     return tables + figures
 
 

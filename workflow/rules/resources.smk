@@ -21,7 +21,11 @@ def minutes(seconds, floor=10):
 
 # wall s per simulated s of the full network: static runs at ~3 Hz, plastic training (rates of
 # 10-30 Hz at first), and the shuffled control, which runs away to E ~120 Hz (~6 wall s per s)
-WALL_PER_SIM_S = {"train": 2.0, "spontaneous_shuffle": 10.0}
+WALL_PER_SIM_S = {
+    "train": 2.0,
+    "spontaneous_learning": 2.0,
+    "spontaneous_shuffle": 10.0,
+}
 
 
 # memory of a plastic or static run of the connected network (conductances records more, below)

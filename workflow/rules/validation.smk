@@ -62,7 +62,7 @@ def check_config(cfg):
         except ValueError as err:
             config_error("reference_data_dir", str(err))
     defined = sorted(cfg["plasticity_rules"])
-    for section in ("rules", "shuffle_rules"):
+    for section in ("rules", "shuffle_rules", "learning_rules"):
         for i, name in enumerate(cfg[section]):
             if name not in cfg["plasticity_rules"]:
                 config_error(
@@ -88,7 +88,9 @@ def check_config(cfg):
             f"{degree} (analysis.sensitivity.degree); need at least {degree + 1}",
         )
     skip = cfg["analysis"]["activations"]["skip_s"]
-    for stage in ("spontaneous", "spontaneous_shuffle"):
+    for stage in ("spontaneous", "spontaneous_shuffle", "spontaneous_learning"):
+        if stage == "spontaneous_learning" and not cfg["learning_rules"]:
+            continue
         spont = cfg["stages"][stage]["duration_s"]
         if spont <= skip:
             config_error(
@@ -279,6 +281,7 @@ def stage_runs(cfg):
     train = stages["train"]
     spont = stages["spontaneous"]
     shuffle = stages["spontaneous_shuffle"]
+    learning = stages["spontaneous_learning"]
     cond = stages["conductances"]
     return {
         "train": {
@@ -298,6 +301,14 @@ def stage_runs(cfg):
             "chunk_s": shuffle["chunk_s"],
             "seed": seeds["shuffle"],
             "shuffle_ei": True,
+        },
+        # plastic: its spike file keeps the final I->E weights, as the training's does
+        "spontaneous_learning": {
+            "duration_s": learning["duration_s"],
+            "learning_rate": learning["learning_rate"],
+            "chunk_s": learning["chunk_s"],
+            "seed": seeds["spontaneous_learning"],
+            "save_weights": True,
         },
         "conductances": {
             "duration_s": cond["duration_s"],

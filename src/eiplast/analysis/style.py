@@ -59,13 +59,23 @@ NEUTRAL = "0.35"
 ASSEMBLY_COLORS = ("#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#bcbd22")
 
 
+# the label suffix of a rule's spontaneous run with plasticity on (spontaneous_learning)
+LEARNING_SUFFIX = "_learning"
+
+
 def rule_label(rule: str) -> str:
-    """The paper's name of a configured rule (unknown names as they are)."""
+    """The paper's name of a configured rule (unknown names as they are); a learning run's
+    label ``<rule>_learning`` is the rule's name with ", plastic"."""
+    if rule.endswith(LEARNING_SUFFIX) and rule not in RULE_LABELS:
+        return f"{rule_label(rule.removesuffix(LEARNING_SUFFIX))}, plastic"
     return RULE_LABELS.get(rule, rule)
 
 
 def rule_color(rule: str, i: int) -> str:
-    """The colour of a rule; unknown rules take matplotlib's cycle colour ``i``."""
+    """The colour of a rule (a learning run's: its rule's); unknown rules take matplotlib's
+    cycle colour ``i``."""
+    if rule.endswith(LEARNING_SUFFIX) and rule not in RULE_COLORS:
+        rule = rule.removesuffix(LEARNING_SUFFIX)
     return RULE_COLORS.get(rule, f"C{i % 10}")
 
 

@@ -31,7 +31,7 @@ REPLAY_COLUMNS = REPLAY_KEYS + [
 ]
 # replay_row names → replay table names
 _RENAMED = {"rate_e_mean_hz": "rate_exc", "rate_i_mean_hz": "rate_inh"}
-RUN_ORDER = ["spontaneous", "spontaneous_shuffle"]
+RUN_ORDER = ["spontaneous", "spontaneous_shuffle", "spontaneous_learning"]
 # the statistics aggregated over realisations, and the columns of the aggregate table
 AGGREGATED = REPLAY_COLUMNS[len(REPLAY_KEYS) :]
 AGGREGATE_COLUMNS = ["rule", "patterns", "run", "label", "statistic", "n", "mean", "sd",
@@ -235,3 +235,26 @@ def ei_weights(train_file: str | os.PathLike) -> np.ndarray:
         if "weights/ei_weight_nS" not in f:
             raise DataFileError(f"{train_file}: no weights/ei_weight_nS (not a training run?)")
         return read(f["weights/ei_weight_nS"])
+
+
+def weight_drift(before_nS: np.ndarray, after_nS: np.ndarray, *, change_fraction: float) -> dict:
+    """How far I→E weights moved between two runs (same synapses, same order, nS): the mean
+    before and after, the mean |Δw|, the relative change mean |Δw| / mean w_before, the
+    Pearson correlation of the two, and the fraction of synapses with
+    |Δw| > change_fraction · w_before."""
+    before = np.asarray(before_nS, float)
+    after = np.asarray(after_nS, float)
+    if before.shape != after.shape:
+        raise ValueError(f"{before.size} weights before, {after.size} after: not the same synapses")
+    change = np.abs(after - before)
+    with np.errstate(invalid="ignore"):
+        correlation = float(np.corrcoef(before, after)[0, 1]) if before.size > 1 else np.nan
+    return {
+        "synapses": int(before.size),
+        "mean_before_nS": float(before.mean()),
+        "mean_after_nS": float(after.mean()),
+        "mean_abs_change_nS": float(change.mean()),
+        "relative_change": float(change.mean() / before.mean()),
+        "correlation": correlation,
+        "changed_fraction": float(np.mean(change > change_fraction * before)),
+    }
