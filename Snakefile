@@ -79,6 +79,7 @@ localrules:
     figure_susceptibility_sweep,
     figure_replay_conductances,
     figure_eigenmodes,
+    figure_eigen_activity,
     figure_persistent,
     figure_connectivity_sweep,
 

@@ -239,3 +239,22 @@ def test_eigen_by_hand():
     assert vector[4] > 0 and vector[5] == pytest.approx(vector[4])
     assert sorted(eigen_assembly(vector, 6, 2).tolist()) == [4, 5]
     assert shared_with_patterns([4, 5], [0, 2, 5], [4, 0, 1, 5, 3]).tolist() == [1, 1]
+
+
+def test_set_activity_and_correlations_by_hand(tmp_path):
+    """Sets {0, 1} and {1, 2, 3} in 100 ms bins over 0.3 s: neuron 1 twice in bin 0 counts once
+    in the active fraction and twice in the rate; neuron 3 in bin 2; a spike at 0.35 s is past
+    the analysed span."""
+    from eiplast.analysis.eigen import activation_correlations, set_activity
+
+    path = write_spikes(tmp_path / "s.h5", [1, 1, 0, 3, 2], [10, 20, 1500, 2500, 3500],
+                        n_exc=4, n_inh=1, n_steps=5000)  # fmt: skip
+    active, counts = set_activity(path, [[0, 1], [1, 2, 3]], stop_s=0.3, bin_ms=100)
+    np.testing.assert_allclose(active, [[1 / 2, 1 / 2, 0], [1 / 3, 0, 1 / 3]])
+    np.testing.assert_allclose(counts, [[2 / 2, 1 / 2, 0], [2 / 3, 0, 1 / 3]])
+    table = pd.DataFrame({"set": [0, 0, 0, 1, 1, 1], "pattern": [-1] * 3 + [7] * 3,
+                          "shared": [2] * 3 + [1] * 3, "t_s": [0, 0.1, 0.2] * 2,
+                          "active_fraction": [*active[0], *active[1]]})  # fmt: skip
+    corr = activation_correlations(table)
+    assert corr["pattern"].tolist() == [7] and corr["shared"].tolist() == [1]
+    assert corr["correlation"].iloc[0] == pytest.approx(np.corrcoef(active[0], active[1])[0, 1])

@@ -102,7 +102,8 @@ def test_end_to_end_outputs(e2e):
     figures += [f"excitability_P{p}_r0" for p in PATTERNS] + ["excitability_sweep"]
     figures += [f"conductance_fit_P{p}_r0" for p in PATTERNS]
     figures += [f"recall_P{p}_r0" for p in all_patterns] + ["recall_sweep"]
-    kinds = ("linear_response", "completion", "susceptibility", "replay_conductances", "eigenmodes")
+    kinds = ("linear_response", "completion", "susceptibility", "replay_conductances", "eigenmodes",
+             "eigen_activity")  # fmt: skip
     figures += [f"{kind}_P{p}_r0" for kind in kinds for p in PATTERNS]
     figures += ["linear_sweep", "susceptibility_sweep"]
     figures += [f"persistent_P{p}_r0" for p in PATTERNS]
@@ -413,6 +414,8 @@ def test_incremental_dry_run(e2e, tmp_path):
         "recall": len(RULES) * n_patterns,  # replay counts of every P
         "figure_recall": n_patterns,
         "figure_recall_sweep": 1,
+        "eigen_activity": len(RULES) * len(PATTERNS),  # the eigen-assembly's activity
+        "figure_eigen_activity": len(PATTERNS),
         "paper_vs_ours": 1,  # the rate figures' key numbers
         "all": 1,
     }
@@ -510,6 +513,8 @@ def test_new_realisations_and_pattern_counts_plan_only_new_jobs(e2e):
         "figure_replay_conductances": 1,
         "eigenmodes": len(RULES),
         "figure_eigenmodes": 1,
+        "eigen_activity": len(RULES),
+        "figure_eigen_activity": 1,
         "figure_susceptibility_sweep": 1,
         "persistent_cue": 2,
         "persistent": 2,
@@ -608,6 +613,10 @@ BAD_CONFIGS = {
         "        start_s: 1\n        cue_s: 0.1\n        spacing_s: 1\n        rate_hz: 10000\n"
         "        max_cues: 2\n",
         "stages.persistent.runs.nowhere",
+    ),
+    "eigen_activity_window_after_the_run": (
+        "analysis:\n  eigen_activity:\n    window_start_s: 12\n",  # 12 + 5 s of a 15 s run
+        "analysis.eigen_activity.window_start_s",
     ),
     "persistent_traces_after_the_run": (
         "analysis:\n  persistent:\n    traces_stop_s: 30\n",  # the tiny runs last 9 and 7 s

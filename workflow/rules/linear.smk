@@ -328,6 +328,72 @@ rule eigenmodes:
         "../scripts/eigenmodes.py"
 
 
+rule eigen_activity:
+    input:
+        trained=TRAINED,
+        sensitivity=SENSITIVITY,
+        spikes=SPONTANEOUS,
+    output:
+        vector=f"{LINEAR}/eigenvector_{{rule}}.csv",
+        activity=f"{LINEAR}/eigen_activity_{{rule}}.csv",
+    log:
+        log_path("linear/eigen_activity_{rule}_P{patterns}_r{realisation}"),
+    benchmark:
+        benchmark_path("linear/eigen_activity_{rule}_P{patterns}_r{realisation}")
+    conda:
+        CONDA_ENV
+    resources:
+        mem_mb=2000 + math.ceil(4000 * SIZE),
+        runtime=30,
+    params:
+        eigen=config["analysis"]["eigen"],
+        activity=config["analysis"]["eigen_activity"],
+        seed=seed_of("eigen"),
+    script:
+        "../scripts/eigen_activity.py"
+
+
+rule figure_eigen_activity:
+    input:
+        vectors=expand(
+            f"{LINEAR}/eigenvector_{{rule}}.csv", rule=RULES, allow_missing=True
+        ),
+        activity=expand(
+            f"{LINEAR}/eigen_activity_{{rule}}.csv", rule=RULES, allow_missing=True
+        ),
+    output:
+        png=report(
+            f"{FIGURES}/eigen_activity_P{{patterns}}_r{{realisation}}.png",
+            caption="../report/eigen_activity.rst",
+            category="Linearised network",
+            labels={
+                "figure": "eigen-assembly activity",
+                "P": "{patterns}",
+                "realisation": "{realisation}",
+            },
+        ),
+        pdf=f"{FIGURES}/eigen_activity_P{{patterns}}_r{{realisation}}.pdf",
+        key_numbers=f"{PAPER_KEYS}/eigen_activity_P{{patterns}}_r{{realisation}}.csv",
+    log:
+        log_path("figures/eigen_activity_P{patterns}_r{realisation}"),
+    benchmark:
+        benchmark_path("figures/eigen_activity_P{patterns}_r{realisation}")
+    conda:
+        CONDA_ENV
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    params:
+        rules=RULES,
+        window_s=[
+            config["analysis"]["eigen_activity"]["window_start_s"],
+            config["analysis"]["eigen_activity"]["window_start_s"]
+            + config["analysis"]["eigen_activity"]["window_s"],
+        ],
+    script:
+        "../scripts/figure_eigen_activity.py"
+
+
 rule figure_eigenmodes:
     input:
         spectrum=expand(

@@ -183,6 +183,7 @@ def summary_outputs():
         "susceptibility",
         "replay_conductances",
         "eigenmodes",
+        "eigen_activity",
     ):
         figures += [f"{FIGURES}/{kind}_P{p}_r{k}.png" for p in PATTERNS]
     if PATTERNS:
@@ -217,6 +218,7 @@ def paper_key_files():
         + [f"{PAPER_KEYS}/responses_P{p}_r{k}.csv" for p in PATTERNS]
         + [f"{PAPER_KEYS}/replay_conductances_P{p}_r{k}.csv" for p in PATTERNS]
         + [f"{PAPER_KEYS}/eigenmodes_P{p}_r{k}.csv" for p in PATTERNS]
+        + [f"{PAPER_KEYS}/eigen_activity_P{p}_r{k}.csv" for p in PATTERNS]
         + (
             [f"{PAPER_KEYS}/{n}.csv" for n in ("linear", "susceptibility")]
             if PATTERNS

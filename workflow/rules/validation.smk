@@ -133,6 +133,15 @@ def check_config(cfg):
             f"{acts['window_ms']} ms window) ends after stages.spontaneous.duration_s = "
             f"{cfg['stages']['spontaneous']['duration_s']} s",
         )
+    activity = cfg["analysis"]["eigen_activity"]
+    shown_end = activity["window_start_s"] + activity["window_s"]
+    analysed_end = min(activity["stop_s"], cfg["stages"]["spontaneous"]["duration_s"])
+    if cfg["patterns"] and shown_end > analysed_end:
+        config_error(
+            "analysis.eigen_activity.window_start_s",
+            f"the figure's span {activity['window_start_s']} + {activity['window_s']} s ends "
+            f"after the analysed {analysed_end} s (stop_s, or the spontaneous run)",
+        )
     linear = cfg["analysis"]["linear"]
     if cfg["patterns"] and linear["example_pattern"] >= min(cfg["patterns"]):
         config_error(

@@ -23,8 +23,12 @@ number of shared neurons.
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 from scipy import linalg, sparse
 from scipy.sparse import linalg as sparse_linalg
+
+from eiplast.engine.formats import bisect_step, open_spikes, spike_meta, steps_per
+from eiplast.engine.h5io import read
 
 # τ_syn (s) × 10 (per 100 ms → per s): the gain of J = LINEAR_GAIN · W_χ
 LINEAR_GAIN = 10 * 0.006
@@ -70,3 +74,42 @@ def shared_with_patterns(neurons, pattern_indptr, pattern_members) -> np.ndarray
     inside = np.isin(np.asarray(pattern_members), np.asarray(neurons))
     owner = np.repeat(np.arange(indptr.size - 1), np.diff(indptr))
     return np.bincount(owner, weights=inside, minlength=indptr.size - 1).astype(int)
+
+
+def set_activity(spike_file, sets, *, stop_s: float, bin_ms: float):
+    """Activity of neuron sets in the spontaneous run ``spike_file`` over [0, stop_s) in
+    ``bin_ms`` bins (the reference's Fig 8 C–F: 100 ms, the first 1000 s): per set the fraction
+    of its neurons with at least one spike in each bin and their mean spike count per bin;
+    two arrays of shape (len(sets), bins)."""
+    with open_spikes(spike_file) as f:
+        meta = spike_meta(f)
+        bin_steps = steps_per(spike_file, bin_ms, meta.dt_ms, "analysis.eigen_activity.bin_ms")
+        n_bins = min(int(round(stop_s * 1000.0 / bin_ms)), meta.n_steps // bin_steps)
+        ds_s = f["spikes/step"]
+        end = bisect_step(ds_s, n_bins * bin_steps)
+        steps = np.asarray(read(ds_s, slice(0, end)), np.int64)
+        neurons = np.asarray(read(f["spikes/neuron"], slice(0, end)), np.int64)
+    bins = steps // bin_steps
+    active = np.zeros((len(sets), n_bins))
+    counts = np.zeros((len(sets), n_bins))
+    for i, members in enumerate(sets):
+        members = np.asarray(members, np.int64)
+        mine = np.isin(neurons, members)
+        counts[i] = np.bincount(bins[mine], minlength=n_bins)[:n_bins] / members.size
+        pairs = np.unique(neurons[mine] * n_bins + bins[mine])
+        active[i] = np.bincount(pairs % n_bins, minlength=n_bins)[:n_bins] / members.size
+    return active, counts
+
+
+def activation_correlations(activity: pd.DataFrame) -> pd.DataFrame:
+    """Per closest pattern of an ``eigen_activity`` table (one rule): the Pearson correlation
+    of its active-fraction trace with the eigen-assembly's (set 0), and the shared neurons."""
+    eigen = activity[activity["set"] == 0]["active_fraction"].to_numpy(float)
+    rows = []
+    for (_, pattern), part in activity[activity["set"] > 0].groupby(["set", "pattern"]):
+        trace = part["active_fraction"].to_numpy(float)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            r = float(np.corrcoef(eigen, trace)[0, 1]) if eigen.std() and trace.std() else np.nan
+        rows.append({"pattern": int(pattern), "shared": int(part["shared"].iloc[0]),
+                     "correlation": r})  # fmt: skip
+    return pd.DataFrame(rows, columns=["pattern", "shared", "correlation"])

@@ -984,3 +984,59 @@ def persistent_figure(
     _note(fig, "published values: grey" + (
         f"; none for {', '.join(missing)}" if missing else ""))  # fmt: skip
     return fig
+
+
+@styled
+def eigen_activity_figure(
+    vectors: Mapping[str, pd.DataFrame],
+    activity: Mapping[str, pd.DataFrame],
+    *,
+    patterns: int,
+    window_s: tuple[float, float],
+) -> Figure:
+    """Paper Fig 8 B–G at one P, one row per rule: the leading eigenvector's E components by
+    neuron (eigen-assembly members coloured, the smallest member component dashed); the active
+    fraction (100 ms bins) of the eigen-assembly (black) and of its closest patterns in the
+    spontaneous run over ``window_s``; each pattern's shared neurons and the correlation of its
+    activity with the eigen-assembly's over the whole span."""
+    from eiplast.analysis.eigen import activation_correlations
+
+    fig, axes = new_figure(len(vectors), 3, width=2.9, height=2.2)
+    axes = np.atleast_2d(axes)
+    for row, (rule, vector) in enumerate(vectors.items()):
+        color = rule_color(rule, row)
+        ax = axes[row, 0]
+        member = vector["member"].to_numpy(bool)
+        ax.scatter(vector["neuron"][~member], vector["component"][~member], s=0.3, color=NEUTRAL,
+                   linewidths=0, rasterized=True)  # fmt: skip
+        ax.scatter(vector["neuron"][member], vector["component"][member], s=3, color=color,
+                   linewidths=0, label="eigen-assembly")  # fmt: skip
+        if member.any():
+            ax.axhline(vector["component"][member].min(), color=color, ls="--", lw=0.5)
+        ax.set(xlabel="E neuron", ylabel="eigenvector component",
+               title=f"{rule_label(rule)}, P = {patterns}")  # fmt: skip
+        ax.legend(markerscale=3)
+        ax = axes[row, 1]
+        table = activity[rule]
+        shown = table[(table["t_s"] >= window_s[0]) & (table["t_s"] < window_s[1])]
+        for k, (key, part) in enumerate(shown.groupby(["set", "pattern"], sort=True)):
+            set_index, pattern = key
+            eigen = set_index == 0
+            ax.step(part["t_s"], part["active_fraction"], where="post",
+                    color="k" if eigen else ASSEMBLY_COLORS[(k - 1) % len(ASSEMBLY_COLORS)],
+                    lw=1.0 if eigen else 0.6,
+                    label="eigen-assembly" if eigen else f"pattern {pattern}")  # fmt: skip
+        ax.set(xlabel="time (s)", ylabel="fraction active (100 ms)", ylim=(0, 1.05))
+        ax.legend(fontsize=5)
+        ax = axes[row, 2]
+        corr = activation_correlations(table)
+        x = np.arange(len(corr))
+        ax.bar(x, corr["correlation"], color=color)
+        for xi, (shared, r) in enumerate(zip(corr["shared"], corr["correlation"], strict=True)):
+            ax.annotate(f"{shared}", (xi, max(float(np.nan_to_num(r)), 0.0)), ha="center",
+                        va="bottom", fontsize=5)  # fmt: skip
+        ax.set_xticks(x, [str(p) for p in corr["pattern"]])
+        ax.set(xlabel="pattern (shared neurons above)", ylim=(-0.1, 1.05),
+               ylabel="r with eigen-assembly activity")  # fmt: skip
+    _note(fig, "the reference publishes no eigen-assembly data")
+    return fig

@@ -16,6 +16,7 @@ from eiplast.analysis.figures import (
     assembly_traces_figure,
     completion_figure,
     conductance_fit_figure,
+    eigen_activity_figure,
     eigen_figure,
     excitability_figure,
     input_totals_figure,
@@ -696,5 +697,31 @@ def eigen_panels(spectrum_files, modes_files, output_png, key_csv, *, patterns):
         ):  # fmt: skip
             rows.append({"figure": "Fig 8", "quantity": quantity, "label": rule,
                          "patterns": int(patterns), "reference": np.nan, "ours": float(value),
+                         "difference": np.nan, "inside": pd.NA})  # fmt: skip
+    write_csv(pd.DataFrame(rows), key_csv)
+
+
+def eigen_activity_panels(vector_files, activity_files, output_png, key_csv, *, rules, patterns,
+                          window_s):  # fmt: skip
+    """Rule ``figure_eigen_activity``: paper Fig 8 B–G at one P, every rule; key numbers (the
+    reference publishes no eigen-assembly data): per rule the neurons the eigen-assembly shares
+    with its closest pattern and the correlation of their activity."""
+    from eiplast.analysis.eigen import activation_correlations
+
+    vectors = {r: pd.read_csv(p) for r, p in zip(rules, vector_files, strict=True)}
+    activity = {r: pd.read_csv(p) for r, p in zip(rules, activity_files, strict=True)}
+    _save(eigen_activity_figure(vectors, activity, patterns=patterns, window_s=tuple(window_s)),
+          output_png)  # fmt: skip
+    rows = []
+    for rule, table in activity.items():
+        closest = activation_correlations(table).iloc[0]
+        for quantity, value in (
+            ("activity correlation of the eigen-assembly with its closest pattern",
+             float(closest["correlation"])),
+            ("mean active fraction of the eigen-assembly (100 ms bins)",
+             float(table[table["set"] == 0]["active_fraction"].mean())),
+        ):  # fmt: skip
+            rows.append({"figure": "Fig 8", "quantity": quantity, "label": rule,
+                         "patterns": int(patterns), "reference": np.nan, "ours": value,
                          "difference": np.nan, "inside": pd.NA})  # fmt: skip
     write_csv(pd.DataFrame(rows), key_csv)

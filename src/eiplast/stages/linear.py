@@ -14,6 +14,7 @@ from eiplast.analysis.eigen import (
     eigen_assembly,
     full_spectrum,
     leading_mode,
+    set_activity,
     shared_with_patterns,
 )
 from eiplast.analysis.linear import (
@@ -207,6 +208,49 @@ def _eigenmodes_of(rule, net_path, sens_path, analysis, seed):
         "shared": shared[top], "pattern_size": sizes[top],
     })  # fmt: skip
     return spectrum, mode
+
+
+def eigen_activity(
+    trained_file, sensitivity_file, spike_file, vector_csv, activity_csv, *, rule, eigen,
+    activity, seed,
+):  # fmt: skip
+    """Rule ``eigen_activity`` (paper Fig 8 B–F): the leading mode of one rule's J (as
+    ``eigenmodes``: same seed, same eigen-assembly) → ``vector_csv`` (E neuron, its component,
+    whether it is in the eigen-assembly); the activity of the eigen-assembly and of its
+    closest patterns in the spontaneous run ``spike_file`` (``set_activity``) →
+    ``activity_csv`` (set, pattern (−1: the eigen-assembly), shared neurons, t_s,
+    active_fraction, rate_hz). ``eigen``, ``activity``: the sections ``analysis.eigen`` and
+    ``analysis.eigen_activity``."""
+    net = load_connectivity(trained_file)
+    table = pd.read_csv(sensitivity_file).sort_values("neuron")
+    chi_e, chi_i = table["activation_exc"].to_numpy(), table["activation_inh"].to_numpy()
+    j = LINEAR_GAIN * chi_weights(net.indptr, net.post, net.weight_nS, net.n_exc, chi_e, chi_i)
+    with threadpool_limits(limits=1):
+        value, vector = leading_mode(j, k=int(eigen["k"]), seed=seed, n_exc=net.n_exc)
+    members = eigen_assembly(vector, net.n_exc, int(eigen["assembly_size"]))
+    shared = shared_with_patterns(members, net.pattern_indptr, net.pattern_members)
+    top = np.argsort(-shared, kind="stable")[: int(eigen["top_patterns"])]
+    in_assembly = np.zeros(net.n_exc, bool)
+    in_assembly[members] = True
+    write_csv(pd.DataFrame({"rule": rule, "neuron": np.arange(net.n_exc),
+                            "component": vector[: net.n_exc], "member": in_assembly}),
+              vector_csv)  # fmt: skip
+    sets = [members] + [
+        net.pattern_members[net.pattern_indptr[p] : net.pattern_indptr[p + 1]] for p in top
+    ]
+    active, counts = set_activity(spike_file, sets, stop_s=float(activity["stop_s"]),
+                                  bin_ms=float(activity["bin_ms"]))  # fmt: skip
+    t = np.arange(active.shape[1]) * float(activity["bin_ms"]) / 1000.0
+    frames = [
+        pd.DataFrame({"rule": rule, "set": i, "pattern": pattern, "shared": n_shared, "t_s": t,
+                      "active_fraction": active[i],
+                      "rate_hz": counts[i] * 1000.0 / float(activity["bin_ms"])})
+        for i, (pattern, n_shared) in enumerate(
+            [(-1, members.size)] + [(int(p), int(shared[p])) for p in top])
+    ]  # fmt: skip
+    note(f"{rule}: leading eigenvalue {value:.4f}; eigen-assembly activity over "
+         f"{t.size} bins of {activity['bin_ms']} ms")  # fmt: skip
+    write_csv(pd.concat(frames, ignore_index=True), activity_csv)
 
 
 def sparse_leading_values(j, k, seed):
