@@ -80,6 +80,7 @@ localrules:
     figure_replay_conductances,
     figure_eigenmodes,
     figure_eigen_activity,
+    figure_ou,
     figure_persistent,
     figure_connectivity_sweep,
 

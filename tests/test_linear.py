@@ -258,3 +258,37 @@ def test_set_activity_and_correlations_by_hand(tmp_path):
     corr = activation_correlations(table)
     assert corr["pattern"].tolist() == [7] and corr["shared"].tolist() == [1]
     assert corr["correlation"].iloc[0] == pytest.approx(np.corrcoef(active[0], active[1])[0, 1])
+
+
+def test_ou_pair_has_the_stationary_statistics_it_is_given():
+    """A long draw (100 000 correlation times) has the given means, sds and correlation; the
+    update is the isolation kernel's (its noise amplitudes), so its stationary sd is
+    σ·√(2k/(2k − k²)) with k = dt/τ — within 0.5 % of σ at dt = 0.1 ms, τ = 6 ms."""
+    from eiplast.analysis.ou import ou_pair, ou_summary
+
+    table = ou_pair(mean_e_nS=6.6, mean_i_nS=12.2, std_e_nS=1.6, std_i_nS=3.2, correlation=0.2,
+                    dt_ms=0.1, duration_ms=600_000.0, seed=3)  # fmt: skip
+    summary = ou_summary(table)
+    k = 0.1 / 6.0
+    inflation = np.sqrt(2 * k / (2 * k - k * k))
+    assert summary["mean_e_nS"] == pytest.approx(6.6, abs=0.03)
+    assert summary["mean_i_nS"] == pytest.approx(12.2, abs=0.06)
+    assert summary["std_e_nS"] == pytest.approx(1.6 * inflation, rel=0.02)
+    assert summary["std_i_nS"] == pytest.approx(3.2 * inflation, rel=0.02)
+    assert summary["correlation"] == pytest.approx(0.2, abs=0.02)
+    assert table["t_ms"].iloc[[0, 1]].tolist() == pytest.approx([0.0, 0.1])
+    assert (table.iloc[0][["g_e_nS", "g_i_nS"]] == [6.6, 12.2]).all()  # starts at the means
+
+
+def test_ou_pair_is_seeded_and_the_published_draw_is_read(tmp_path):
+    from eiplast.analysis.ou import ou_pair
+    from eiplast.analysis.reference import published_ou
+
+    args = dict(mean_e_nS=1.0, mean_i_nS=2.0, std_e_nS=0.5, std_i_nS=0.5, correlation=0.0,
+                dt_ms=0.1, duration_ms=10.0)  # fmt: skip
+    pd.testing.assert_frame_equal(ou_pair(**args, seed=1), ou_pair(**args, seed=1))
+    assert not ou_pair(**args, seed=1).equals(ou_pair(**args, seed=2))
+    np.savetxt(tmp_path / "ou.csv", np.array([[0.0, 0.1], [6.0, 6.5], [12.0, 11.0]]))
+    published = published_ou(tmp_path / "ou.csv")
+    assert published.columns.tolist() == ["t_ms", "g_e_nS", "g_i_nS"]
+    assert published["g_i_nS"].tolist() == [12.0, 11.0]

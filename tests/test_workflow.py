@@ -89,7 +89,7 @@ def test_end_to_end_outputs(e2e):
     tables = ("replay_stats", "replay_stats_aggregate")
     expected = [summary / f"{name}.{ext}" for name in tables for ext in ("csv", "html")]
     expected.append(summary / "sensitivity.csv")
-    figures = ["replay_diversity"]
+    figures = ["replay_diversity", "ou_example"]
     all_patterns = PATTERNS + REPLAY_ONLY_PATTERNS
     kinds = ("rates", "weights", "input_totals")
     figures += [f"{kind}_P{p}_r0" for kind in kinds for p in all_patterns]
@@ -153,13 +153,15 @@ def test_end_to_end_outputs(e2e):
     # values (no reference_data_dir); the rates are the replay table's mean rates
     paper = pd.read_csv(summary / "paper_vs_ours.csv")
     assert set(paper["figure"]) == {
-        "Fig 1H", "Fig 1J", "Fig 3", "Fig 4", "Figs 5, S2", "Fig 6", "Fig 7B", "Figs 7E, S4",
+        "Fig 1H", "Fig 1J", "Fig 3", "Fig 4", "Fig 7A", "Figs 5, S2", "Fig 6", "Fig 7B", "Figs 7E, S4",
         "Fig 8", "Fig S1", "Fig S3",
         "connectivity",
     }  # fmt: skip
     assert paper["reference"].isna().all()
-    assert set(paper["patterns"]) == set(all_patterns)
-    assert set(paper["label"]) == {*RULES, "hebb_nonadapt", "uniform", "assemblies", "random"}
+    assert set(paper["patterns"]) == {*all_patterns, 0}  # 0: the OU draw, no P
+    assert set(paper[paper["patterns"] == 0]["figure"]) == {"Fig 7A"}
+    labels = {*RULES, "hebb_nonadapt", "uniform", "assemblies", "random", "OU"}
+    assert set(paper["label"]) == labels
     e_mean = paper[paper["quantity"] == "E rate (Hz), mean"].set_index(["label", "patterns"])
     spontaneous = replay[replay["run"] == "spontaneous"].set_index(["rule", "patterns"])
     for (rule, p), row in e_mean.iterrows():

@@ -394,6 +394,36 @@ rule figure_eigen_activity:
         "../scripts/figure_eigen_activity.py"
 
 
+rule figure_ou:
+    input:
+        reference=[f"{REFERENCE_DIR}/ou.csv"] if REFERENCE_DIR else [],
+    output:
+        png=report(
+            f"{FIGURES}/ou_example.png",
+            caption="../report/ou_example.rst",
+            category="Linearised network",
+            labels={"figure": "OU drive"},
+        ),
+        pdf=f"{FIGURES}/ou_example.pdf",
+        key_numbers=f"{PAPER_KEYS}/ou_example.csv",
+    log:
+        log_path("figures/ou_example"),
+    benchmark:
+        benchmark_path("figures/ou_example")
+    conda:
+        CONDA_ENV
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    params:
+        example=config["analysis"]["ou_example"],
+        dt_ms=config["network"]["dt_ms"],
+        seed=config["seeds"]["ou_example"],
+        reference_dir=REFERENCE_DIR,
+    script:
+        "../scripts/figure_ou.py"
+
+
 rule figure_eigenmodes:
     input:
         spectrum=expand(

@@ -1040,3 +1040,19 @@ def eigen_activity_figure(
                ylabel="r with eigen-assembly activity")  # fmt: skip
     _note(fig, "the reference publishes no eigen-assembly data")
     return fig
+
+
+@styled
+def ou_figure(ours: pd.DataFrame, published: pd.DataFrame | None = None) -> Figure:
+    """Paper Fig 7A: a pair of OU conductances (g_e black, g_i grey) over time, ours and, when
+    given, the reference's published draw."""
+    draws = {"ours": ours, **({"published": published} if published is not None else {})}
+    fig, axes = new_figure(1, len(draws), width=3.2, height=2.0)
+    for ax, (name, table) in zip(np.ravel(axes), draws.items(), strict=True):
+        ax.plot(table["t_ms"], table["g_e_nS"], color="k", lw=0.5, label="g_e")
+        ax.plot(table["t_ms"], table["g_i_nS"], color=NEUTRAL, lw=0.5, label="g_i")
+        ax.set(xlabel="time (ms)", ylabel="conductance (nS)", title=name)
+        ax.legend()
+    if published is None:
+        _note(fig, "no published draw: reference_data_dir is not set")
+    return fig

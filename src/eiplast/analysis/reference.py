@@ -316,6 +316,16 @@ def published_assembly_traces(data_dir: str | os.PathLike) -> dict[str, np.ndarr
             for key, name in PUBLISHED_TRACES.items()}  # fmt: skip
 
 
+# the published OU example of Fig 7A: rows time (ms), g_e, g_i (nS), 10 000 columns
+PUBLISHED_OU = "ou.csv"
+
+
+def published_ou(path: str | os.PathLike) -> pd.DataFrame:
+    """The published OU draw as the table of ``ou.ou_pair`` (t_ms, g_e_nS, g_i_nS)."""
+    rows = np.loadtxt(path, ndmin=2)
+    return pd.DataFrame({"t_ms": rows[0], "g_e_nS": rows[1], "g_i_nS": rows[2]})
+
+
 # the published persistent-activity data (Fig S1, P = 1000): per rule the cue-averaged response
 # (500 or 450 rows of 10 ms from the given lead (s) before the onset; columns stimulated, other;
 # spikes per member per bin) and the non-adapting network's traces in 10.5–22 s (columns xx (s),

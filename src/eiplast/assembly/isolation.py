@@ -37,6 +37,8 @@ from eiplast.engine.chunked import RunPlan, run_chunked
 _SALT_ISOLATION = 11
 _SALT_INITIAL = 12
 _TILE = 256
+# correlation time of the OU conductances that drive isolated neurons (ms; A6, = τ_e)
+OU_TAU_MS = 6.0
 
 
 # Layout of the isolation kernel's ``consts`` array (float64): the index of every constant, by
@@ -161,8 +163,12 @@ def run_isolated(
         tile_count[t] = count
 
 
-def _stats_arrays(stats, neuron_ids, dt_ms, tau_ms):
-    """Noise amplitudes from per-neuron statistics; NaN correlation (constant g) is taken as 0."""
+def ou_noise_amplitudes(stats, dt_ms, tau_ms):
+    """The OU drive of every isolated neuron from its conductance statistics (A6): per step
+    g_e ← g_e + dt/τ (μ_e − g_e) + s_e z₁ and g_i ← g_i + dt/τ (μ_i − g_i) + s_ic z₁ + s_ip z₂
+    (z standard normal), with s_e = σ_e √(2 dt/τ), s_ic = r σ_i √(2 dt/τ) and
+    s_ip = √(1 − r²) σ_i √(2 dt/τ). Returns (μ_e, μ_i, s_e, s_ic, s_ip); a NaN correlation
+    (constant g) is taken as 0."""
     r = np.nan_to_num(np.asarray(stats["pearson_r"], dtype=np.float64), nan=0.0)
     r = np.clip(r, -1.0, 1.0)
     scale = np.sqrt(2.0 * dt_ms / tau_ms)
@@ -193,7 +199,7 @@ class IsolationSimulator:
         seed,
         neuron=None,
         dt_ms=0.1,
-        tau_ou_ms=6.0,
+        tau_ou_ms=OU_TAU_MS,
         step_s=0.1,
     ):
         neuron = neuron or NeuronParams()
@@ -220,7 +226,7 @@ class IsolationSimulator:
             neuron.a1_alpha_scale_mV * np.asarray(exc_alpha)[self.neuron_ids[is_exc]]
         )
         self.mu_e, self.mu_i, self.noise_e, self.noise_i_common, self.noise_i_private = (
-            _stats_arrays(stats, self.neuron_ids, dt_ms, tau_ou_ms)
+            ou_noise_amplitudes(stats, dt_ms, tau_ou_ms)
         )
         self.g_ext_e, self.g_ext_i = (np.asarray(a, dtype=np.float64) for a in schedule)
         self.steps_per_bin = round(step_s * 1000.0 / dt_ms)

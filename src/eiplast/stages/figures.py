@@ -1,6 +1,8 @@
 """Stages that draw the reproduction's figures: each writes ``<name>.png`` and ``<name>.pdf``
 (``output_png`` names the PNG) and, where a figure has data of its own, a CSV beside it."""
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 
@@ -21,6 +23,7 @@ from eiplast.analysis.figures import (
     excitability_figure,
     input_totals_figure,
     linear_response_figure,
+    ou_figure,
     raster_figure,
     rate_histograms_figure,
     recall_figure,
@@ -724,4 +727,26 @@ def eigen_activity_panels(vector_files, activity_files, output_png, key_csv, *, 
             rows.append({"figure": "Fig 8", "quantity": quantity, "label": rule,
                          "patterns": int(patterns), "reference": np.nan, "ours": value,
                          "difference": np.nan, "inside": pd.NA})  # fmt: skip
+    write_csv(pd.DataFrame(rows), key_csv)
+
+
+def ou_example(output_png, key_csv, *, example, dt_ms, seed, reference_dir=None):
+    """Rule ``figure_ou``: paper Fig 7A, one seeded OU pair (``example``: the section
+    ``analysis.ou_example``) beside the published draw; key numbers: the draws' means, sds and
+    correlation (two samples of one process: they differ by sampling noise only)."""
+    from eiplast.analysis.ou import SUMMARY_COLUMNS, ou_pair, ou_summary
+    from eiplast.analysis.reference import PUBLISHED_OU, published_ou
+
+    ours = ou_pair(**example, dt_ms=dt_ms, seed=seed)
+    published = published_ou(Path(reference_dir) / PUBLISHED_OU) if reference_dir else None
+    _save(ou_figure(ours, published), output_png)
+    mine = ou_summary(ours)
+    theirs = ou_summary(published) if published is not None else {}
+    names = {"mean_e_nS": "mean g_e (nS)", "mean_i_nS": "mean g_i (nS)",
+             "std_e_nS": "sd of g_e (nS)", "std_i_nS": "sd of g_i (nS)",
+             "correlation": "correlation of g_e and g_i"}  # fmt: skip
+    rows = [{"figure": "Fig 7A", "quantity": f"OU draw: {names[k]}", "label": "OU",
+             "patterns": 0, "reference": theirs.get(k, np.nan), "ours": mine[k],
+             "difference": mine[k] - theirs.get(k, np.nan), "inside": pd.NA}
+            for k in SUMMARY_COLUMNS]  # fmt: skip
     write_csv(pd.DataFrame(rows), key_csv)
