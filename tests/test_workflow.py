@@ -153,7 +153,8 @@ def test_end_to_end_outputs(e2e):
     # values (no reference_data_dir); the rates are the replay table's mean rates
     paper = pd.read_csv(summary / "paper_vs_ours.csv")
     assert set(paper["figure"]) == {
-        "Fig 1H", "Fig 1J", "Fig 3", "Fig 4", "Fig 7A", "Figs 5, S2", "Fig 6", "Fig 7B", "Figs 7E, S4",
+        "Fig 1H", "Fig 1J", "Fig 3", "Fig 4", "Figs 5, S2", "Fig 6", "Fig 7A", "Fig 7B",
+        "Figs 7E, S4",
         "Fig 8", "Fig S1", "Fig S3",
         "connectivity",
     }  # fmt: skip
