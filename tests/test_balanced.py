@@ -248,6 +248,25 @@ def _dense_plasticity(J, spike_trains, n_exc, p):
         if p.eta_ee_koh:
             J[np.ix_(E, pre_e)] += p.beta / sq * p.eta_ee_koh * x[E][:, None] * nz[np.ix_(E, pre_e)]
             J[np.ix_(pre_e, E)] -= p.eta_ee_koh * J[np.ix_(pre_e, E)]
+        # the MATLAB-only rules as BN_all_STDPs_triplet.m and BN_Ojarule.m write them; the
+        # indicator factors multiply the update (a gated synapse keeps its weight)
+        if p.eta_ee_hard:
+            lo, hi = p.jmin_ee_hard / sq, p.jmax_ee_hard / sq
+            block = J[np.ix_(E, pre_e)]
+            J[np.ix_(E, pre_e)] -= p.eta_ee_hard * x[E][:, None] * (block > lo) * (block != 0)
+            block = J[np.ix_(pre_e, E)]
+            J[np.ix_(pre_e, E)] += (p.eta_ee_hard * x[E][None, :] * (block > lo) * (block < hi)
+                                    * (block != 0))  # fmt: skip
+        if p.eta_ee_oja:
+            g = p.gamma_oja * p.eta_ee_oja
+            J[np.ix_(E, pre_e)] += g * p.beta_oja / sq * x[E][:, None] * nz[np.ix_(E, pre_e)]
+            J[np.ix_(pre_e, E)] -= g * x[E][None, :] * J[np.ix_(pre_e, E)]
+        if p.eta_ee_triplet:
+            v_theta = p.theta_triplet_hz / 1000 * p.tau_stdp_ms
+            block = J[np.ix_(E, pre_e)]
+            J[np.ix_(E, pre_e)] += p.eta_ee_triplet * v_theta * x[E][:, None] * (block > 0)
+            block = J[np.ix_(pre_e, E)]
+            J[np.ix_(pre_e, E)] -= p.eta_ee_triplet * x[E][None, :] ** 2 * (block > 0)
         if p.eta_ie_homeo:
             k = p.eta_ie_homeo / (p.j_norm_ie / sq)
             J[np.ix_(~E, pre_e)] -= k * (x[~E][:, None] - alpha["ie"]) * J[np.ix_(~E, pre_e)]
@@ -278,6 +297,10 @@ def _dense_plasticity(J, spike_trains, n_exc, p):
 RULES = {
     "ee_hebb": dict(eta_ee_hebb=0.02),
     "ee_kohonen": dict(eta_ee_koh=0.05),
+    # bounds 0.29 and 0.41 (÷ √6) inside the initial weights' 0.2 … 0.6: both gates act
+    "ee_hard_bound": dict(eta_ee_hard=0.01, jmin_ee_hard=0.7, jmax_ee_hard=1.0),
+    "ee_oja": dict(eta_ee_oja=0.05, beta_oja=2.0),
+    "ee_triplet": dict(eta_ee_triplet=0.002, theta_triplet_hz=40.0),
     "ie_homeostatic": dict(eta_ie_homeo=0.01),
     "ie_hebb": dict(eta_ie_hebb=0.02),
     "ie_hebb_additive": dict(eta_ie_hebb=0.002, ie_hebb_depression="additive"),
@@ -326,6 +349,64 @@ def test_plasticity_on_hand_made_spike_trains(rule):
     assert changed.sum() >= 3, "the rule did not act"
     np.testing.assert_allclose(J_got, J_ref, rtol=1e-12, atol=1e-15)
     np.testing.assert_allclose(trace * (1 - p.dt_ms / p.tau_stdp_ms), x_ref, rtol=1e-12)
+
+
+def _one_synapse_after(p, w0, spikes):
+    """Weight of the single synapse E0 → E1 of a 4-neuron network (E 0, 1; I 2, 3) after
+    ``spikes`` (step → neurons) replayed through the kernel's update helpers."""
+    J = np.zeros((4, 4))
+    J[1, 0] = w0
+    net = network_from_dense(J, np.zeros((4, 1)), 2)
+    plastic, coef = rule_coefficients(p)
+    n_steps = max(spikes) + 1
+    trains = [sorted(spikes.get(s, [])) for s in range(n_steps)]
+    ptr = np.zeros(n_steps + 1, dtype=np.int64)
+    ptr[1:] = np.cumsum([len(t) for t in trains])
+    flat = np.array([k for t in trains for k in t], dtype=np.int64)
+    weight = net.weight.copy()
+    replay_plasticity(n_steps, ptr, flat, 2, net.indptr, net.mid(), net.post, weight,
+                      *incoming_index(net.indptr, net.post, 2), plastic, coef, np.zeros(4),
+                      1.0 - p.dt_ms / p.tau_stdp_ms)  # fmt: skip
+    return float(weight[0])
+
+
+# post (1) at step 0, pre (0) at step 10, post again at step 20: the pre update reads x_1 = d¹⁰,
+# the second post update reads x_0 = d¹⁰ (d = 1 − dt/τ; traces before the step's own spikes)
+PAIRING = {0: [1], 10: [0], 20: [1]}
+
+
+@pytest.mark.parametrize(
+    "rule, w0, expected",
+    [
+        # hard-bound Hebbian (η = 0.01, bounds 0.1 … 0.3 after ÷ √4): −η d¹⁰, then +η d¹⁰
+        ("hard", 0.2, lambda d: 0.2 - 0.01 * d**10 + 0.01 * d**10),
+        # above J_max: depression only (the gate holds potentiation)
+        ("hard", 0.35, lambda d: 0.35 - 0.01 * d**10),
+        # at or below J_min: frozen
+        ("hard", 0.1, lambda d: 0.1),
+        # Oja (η = 0.1, γ = 2, β = 3 → 3/√4): + γβη/√N d¹⁰, then × (1 − γη d¹⁰)
+        ("oja", 0.2, lambda d: (0.2 + 2 * 1.5 * 0.1 * d**10) * (1 - 2 * 0.1 * d**10)),
+        # triplet (η = 0.001, θ = 10 Hz, τ = 20 ms → v_θ = 0.2): + η v_θ d¹⁰, then − η d²⁰
+        ("triplet", 0.2, lambda d: 0.2 + 0.001 * 0.2 * d**10 - 0.001 * d**20),
+    ],
+)
+def test_matlab_rules_by_hand(rule, w0, expected):
+    params = {"hard": dict(eta_ee_hard=0.01, jmin_ee_hard=0.2, jmax_ee_hard=0.6),
+              "oja": dict(eta_ee_oja=0.1, gamma_oja=2.0, beta_oja=3.0),
+              "triplet": dict(eta_ee_triplet=0.001, theta_triplet_hz=10.0)}[rule]  # fmt: skip
+    p = BalancedParams(n=4, frac_exc=0.5, tau_stdp_ms=20.0, **params)
+    d = 1.0 - p.dt_ms / p.tau_stdp_ms
+    assert _one_synapse_after(p, w0, PAIRING) == pytest.approx(expected(d), rel=1e-13)
+
+
+def test_triplet_floor_is_absorbing():
+    """A depression that takes the weight to or below 0 stops every later update."""
+    p = BalancedParams(n=4, frac_exc=0.5, tau_stdp_ms=20.0, eta_ee_triplet=0.5)
+    d = 1.0 - p.dt_ms / p.tau_stdp_ms
+    first = 0.2 + 0.5 * 0.2 * d**10 - 0.5 * d**20  # < 0 after the first pairing
+    assert first < 0
+    spikes = {**PAIRING, 30: [0], 40: [1]}
+    assert _one_synapse_after(p, 0.2, spikes) == pytest.approx(first, rel=1e-13)
 
 
 def test_kernel_plasticity_matches_dense_replay_of_its_spikes():

@@ -33,10 +33,13 @@ Rearrangements, exact in real arithmetic, that let the neuron pass run as one ve
 Plasticity (per connection type c = ee, ie, ei, ii; target population first) in one generic
 form with per-type coefficients (``rule_coefficients`` in ``simulate``)::
 
-    presynaptic spike of k onto q:  w ← w + a_pre·x_q + m_pre·(x_q − α)·w
-    postsynaptic spike of q from k: w ← w + a_post·x_k + m_post·x_k·w + d_post·w
+    presynaptic spike of k onto q:  w ← w + a_pre·x_q + m_pre·(x_q − α)·w        if w > w_low
+    postsynaptic spike of q from k: w ← w + a_post·x_k + s_post·x_k² + m_post·x_k·w + d_post·w
+                                                                          if w_low < w < w_high
 
-Adding the zero terms is exact, so each rule's arithmetic is that of its own formula.
+Adding the zero terms is exact, so each rule's arithmetic is that of its own formula; the gates
+(w_low = −∞, w_high = +∞ for every rule but the hard-bound Hebbian and the "triplet" rule of the
+package's MATLAB scripts) hold a weight where its rule's indicator factors are 0.
 """
 
 import math
@@ -82,6 +85,10 @@ R_ALPHA = 2
 R_POST_ADD = 3
 R_POST_MUL = 4
 R_POST_DECAY = 5
+R_POST_SQUARE = 6
+R_LOW = 7
+R_HIGH = 8
+N_RULE_COEFS = 9
 
 EXP_FLOOR = -40.0
 _FAST = {"contract"}  # fused multiply-add only: no reassociation, no NaN/inf assumptions
@@ -133,8 +140,8 @@ def pre_rule(w, x_post, a_pre, m_pre, alpha):
 
 
 @njit(cache=True, inline="always", fastmath=_FAST)
-def post_rule(w, x_pre, a_post, m_post, d_post):
-    return w + a_post * x_pre + m_post * x_pre * w + d_post * w
+def post_rule(w, x_pre, a_post, m_post, d_post, s_post):
+    return w + a_post * x_pre + s_post * x_pre * x_pre + m_post * x_pre * w + d_post * w
 
 
 # Index arrays reach the kernel as unsigned views (uint32 / uint64) and loops run over slices
@@ -153,11 +160,13 @@ def _scatter_pre(s0, s1, post, weight, target, kick, trace, x_scale, plastic, co
         a_pre = coef[c, R_PRE_ADD]
         m_pre = coef[c, R_PRE_MUL]
         alpha = coef[c, R_ALPHA]
+        low = coef[c, R_LOW]
         for j in range(targets.shape[0]):
             q = targets[j]
             w = weights[j]
             target[q] += w * kick
-            weights[j] = pre_rule(w, trace[q] * x_scale, a_pre, m_pre, alpha)
+            updated = pre_rule(w, trace[q] * x_scale, a_pre, m_pre, alpha)
+            weights[j] = updated if w > low else w
     elif uniform[c] == uniform[c]:
         add = uniform[c] * kick
         for j in range(targets.shape[0]):
@@ -193,11 +202,16 @@ def _post_updates(b0, b1, in_syn, in_pre, weight, trace, x_scale, coef, c):
     a_post = coef[c, R_POST_ADD]
     m_post = coef[c, R_POST_MUL]
     d_post = coef[c, R_POST_DECAY]
+    s_post = coef[c, R_POST_SQUARE]
+    low = coef[c, R_LOW]
+    high = coef[c, R_HIGH]
     syn = in_syn[b0:b1]
     pre = in_pre[b0:b1]
     for j in range(syn.shape[0]):
         s = syn[j]
-        weight[s] = post_rule(weight[s], trace[pre[j]] * x_scale, a_post, m_post, d_post)
+        w = weight[s]
+        updated = post_rule(w, trace[pre[j]] * x_scale, a_post, m_post, d_post, s_post)
+        weight[s] = updated if low < w < high else w
 
 
 @njit(cache=True, inline="always")

@@ -65,8 +65,9 @@ class BalancedParams:
     """Everything that defines a plastic balanced network run (reference defaults).
 
     Plasticity: a rule is on when its learning rate ``eta_*`` is non-zero; at most one rule per
-    connection (EE: ``eta_ee_hebb`` or ``eta_ee_koh``; IE: ``eta_ie_homeo`` or ``eta_ie_hebb``).
-    ``jmax_*``, ``beta`` and ``j_norm_*`` are unscaled (divided by √N in the rules).
+    connection (EE: ``eta_ee_hebb``, ``eta_ee_koh``, ``eta_ee_hard``, ``eta_ee_oja`` or
+    ``eta_ee_triplet``; IE: ``eta_ie_homeo`` or ``eta_ie_hebb``). ``jmax_*``, ``jmin_*``,
+    ``beta``, ``beta_oja`` and ``j_norm_*`` are unscaled (divided by √N in the rules).
     """
 
     # network (PlasticNeuralNetwork.__init__ / .connectivity)
@@ -111,6 +112,15 @@ class BalancedParams:
     jmax_ee: float = 30.0
     eta_ee_koh: float = 0.0
     beta: float = 2.0
+    # rules of the package's MATLAB scripts only (docs/balanced.md, "The MATLAB-only rules")
+    eta_ee_hard: float = 0.0
+    jmax_ee_hard: float = 1000.0
+    jmin_ee_hard: float = 0.0
+    eta_ee_oja: float = 0.0
+    beta_oja: float = 25.0
+    gamma_oja: float = 1.0
+    eta_ee_triplet: float = 0.0
+    theta_triplet_hz: float = 10.0
     eta_ie_homeo: float = 0.0
     rho_ie_hz: float = 20.0
     eta_ie_hebb: float = 0.0
@@ -180,9 +190,12 @@ class BalancedParams:
     def rule(self, connection):
         """Name of the rule on ``connection`` (ee, ie, ei, ii) or None when static."""
         if connection == "ee":
-            if self.eta_ee_hebb:
-                return "hebb"
-            return "kohonen" if self.eta_ee_koh else None
+            for eta, name in ((self.eta_ee_hebb, "hebb"), (self.eta_ee_koh, "kohonen"),
+                              (self.eta_ee_hard, "hard_hebb"), (self.eta_ee_oja, "oja"),
+                              (self.eta_ee_triplet, "triplet")):  # fmt: skip
+                if eta:
+                    return name
+            return None
         if connection == "ie":
             if self.eta_ie_homeo:
                 return "homeostatic"
@@ -235,6 +248,9 @@ class BalancedParams:
         _check(self, ["connectivity_seed"], lambda v: v is None or v >= 0, "must be >= 0")
         # plasticity
         non_negative("eta_ee_hebb", "eta_ee_koh", "eta_ie_homeo", "eta_ie_hebb")
+        non_negative("eta_ee_hard", "eta_ee_oja", "eta_ee_triplet", "theta_triplet_hz")
+        positive("beta_oja", "gamma_oja")
+        below("jmin_ee_hard", "jmax_ee_hard", "must lie below")
         non_negative("eta_ei", "eta_ii")
         positive("jmax_ee", "beta", "rho_ie_hz", "jmax_ie_hebb", "rho_ei_hz", "rho_ii_hz")
         positive("j_norm_ie")
@@ -245,10 +261,10 @@ class BalancedParams:
             lambda v: v in IE_HEBB_DEPRESSION,
             f"one of {IE_HEBB_DEPRESSION}",
         )
-        pairs = (
-            ("eta_ee_hebb", "eta_ee_koh", "Hebbian and Kohonen", "EE"),
-            ("eta_ie_hebb", "eta_ie_homeo", "Hebbian and homeostatic", "IE"),
-        )
+        ee = ("eta_ee_hebb", "eta_ee_koh", "eta_ee_hard", "eta_ee_oja", "eta_ee_triplet")
+        pairs = [(a, b, "two of Hebbian, Kohonen, hard-bound Hebbian, Oja, triplet", "EE")
+                 for i, a in enumerate(ee) for b in ee[i + 1:]]  # fmt: skip
+        pairs.append(("eta_ie_hebb", "eta_ie_homeo", "Hebbian and homeostatic", "IE"))
         for a, b, kind, conn in pairs:
             if getattr(self, a) and getattr(self, b):
                 raise ParameterError(

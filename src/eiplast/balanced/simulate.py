@@ -37,6 +37,10 @@ from eiplast.balanced.kernel import (
     C_V_T,
     C_V_TH,
     N_CONSTS,
+    N_RULE_COEFS,
+    R_HIGH,
+    R_LOW,
+    R_POST_SQUARE,
     external_correlated,
     external_uncorrelated,
     first_mother_spike,
@@ -63,44 +67,60 @@ class RateExplosionError(RuntimeError):
 
 
 def rule_coefficients(params: BalancedParams):
-    """(plastic (4,) int64, coef (4, 6)) for connections ee, ie, ei, ii (kernel's generic rule).
+    """(plastic (4,) int64, coef (4, 9)) for connections ee, ie, ei, ii (kernel's generic rule).
 
-    Columns: a_pre, m_pre, α, a_post, m_post, d_post; see ``kernel`` for the update formulas and
-    docs/balanced.md for each rule as the reference writes it."""
+    Columns: a_pre, m_pre, α, a_post, m_post, d_post, s_post, w_low, w_high; see ``kernel`` for
+    the update formulas and docs/balanced.md for each rule as the reference writes it."""
     p = params
     sq = p.sqrt_n
     plastic = np.zeros(4, dtype=np.int64)
-    coef = np.zeros((4, 6))
+    coef = np.zeros((4, N_RULE_COEFS))
+    coef[:, R_LOW], coef[:, R_HIGH] = -np.inf, np.inf
 
     def alpha(rho_hz):
         return 2.0 * rho_hz / 1000.0 * p.tau_stdp_ms
 
     # EE Hebbian: pre  J −= η x_post J;  post  J += η x_pre J_max
     if p.eta_ee_hebb:
-        coef[0] = (0.0, -p.eta_ee_hebb, 0.0, p.eta_ee_hebb * p.jmax_ee / sq, 0.0, 0.0)
+        coef[0, :6] = (0.0, -p.eta_ee_hebb, 0.0, p.eta_ee_hebb * p.jmax_ee / sq, 0.0, 0.0)
     # EE Kohonen: pre  J += β η x_post;  post  J −= η J
     elif p.eta_ee_koh:
-        coef[0] = (p.beta / sq * p.eta_ee_koh, 0.0, 0.0, 0.0, 0.0, -p.eta_ee_koh)
+        coef[0, :6] = (p.beta / sq * p.eta_ee_koh, 0.0, 0.0, 0.0, 0.0, -p.eta_ee_koh)
+    # EE hard-bound Hebbian (MATLAB BN_all_STDPs_triplet.m): pre  J −= η x_post [J > J_min];
+    # post  J += η x_pre [J_min < J < J_max] (gates, not clipping: J may pass J_max by one step)
+    elif p.eta_ee_hard:
+        coef[0, :6] = (-p.eta_ee_hard, 0.0, 0.0, p.eta_ee_hard, 0.0, 0.0)
+        coef[0, R_LOW], coef[0, R_HIGH] = p.jmin_ee_hard / sq, p.jmax_ee_hard / sq
+    # EE "Oja" (MATLAB BN_Ojarule.m): pre  J += γ β η x_post;  post  J −= γ η x_pre J
+    elif p.eta_ee_oja:
+        g = p.gamma_oja * p.eta_ee_oja
+        coef[0, :6] = (g * p.beta_oja / sq, 0.0, 0.0, 0.0, -g, 0.0)
+    # EE "triplet" (MATLAB BN_all_STDPs_triplet.m, γ₁ = γ₂ = −1): pre  J += η v_θ x_post [J > 0];
+    # post  J −= η x_pre² [J > 0], v_θ = θ τ_STDP (θ in kHz)
+    elif p.eta_ee_triplet:
+        v_theta = p.theta_triplet_hz / 1000.0 * p.tau_stdp_ms
+        coef[0, :6] = (p.eta_ee_triplet * v_theta, 0.0, 0.0, 0.0, 0.0, 0.0)
+        coef[0, R_POST_SQUARE], coef[0, R_LOW] = -p.eta_ee_triplet, 0.0
     # IE homeostatic: pre  J −= (η/J_norm)(x_post − α) J;  post  J −= (η/J_norm) x_pre J
     if p.eta_ie_homeo:
         k = p.eta_ie_homeo / (p.j_norm_ie / sq)
-        coef[1] = (0.0, -k, alpha(p.rho_ie_hz), 0.0, -k, 0.0)
+        coef[1, :6] = (0.0, -k, alpha(p.rho_ie_hz), 0.0, -k, 0.0)
     # IE Hebbian: pre  J −= η x_post J (MATLAB original, docs/model-description.md); the package
     # 0.0.6 writes J −= η x_post (J != 0), an additive depression: ie_hebb_depression="additive";
     # post  J += η x_pre J_max
     elif p.eta_ie_hebb:
         up = p.eta_ie_hebb * p.jmax_ie_hebb / sq
         if p.ie_hebb_depression == "multiplicative":
-            coef[1] = (0.0, -p.eta_ie_hebb, 0.0, up, 0.0, 0.0)
+            coef[1, :6] = (0.0, -p.eta_ie_hebb, 0.0, up, 0.0, 0.0)
         else:
-            coef[1] = (-p.eta_ie_hebb, 0.0, 0.0, up, 0.0, 0.0)
+            coef[1, :6] = (-p.eta_ie_hebb, 0.0, 0.0, up, 0.0, 0.0)
     # EI and II iSTDP: as IE homeostatic with their own J_norm and target rate
     if p.eta_ei:
         k = p.eta_ei / (p.j_norm_ei / sq)
-        coef[2] = (0.0, -k, alpha(p.rho_ei_hz), 0.0, -k, 0.0)
+        coef[2, :6] = (0.0, -k, alpha(p.rho_ei_hz), 0.0, -k, 0.0)
     if p.eta_ii:
         k = p.eta_ii / (p.j_norm_ii / sq)
-        coef[3] = (0.0, -k, alpha(p.rho_ii_hz), 0.0, -k, 0.0)
+        coef[3, :6] = (0.0, -k, alpha(p.rho_ii_hz), 0.0, -k, 0.0)
     for c, name in enumerate(CONNECTIONS):
         plastic[c] = 1 if p.rule(name) else 0
     return plastic, coef
