@@ -223,6 +223,67 @@ def test_input_does_not_depend_on_chunking():
 
 
 # --------------------------------------------------------------------------------------------
+# optogenetic-style stimulation (a second Poisson layer onto a fraction of the E neurons)
+
+OPTO = dict(n=1000, opto_frac=0.4, opto_frac_ext=0.2, opto_rate_hz=50.0, p_opto=0.1,
+            j_opto=180.0, opto_start_s=0.3, opto_stop_s=0.7, duration_s=1.0)  # fmt: skip
+
+
+def test_stimulation_layer_targets_only_the_chosen_e_neurons():
+    """400 of the 800 E neurons are stimulated by 200 extra external neurons (rows after X's),
+    p = 0.1: ≈ 40 targets each, all below 400, weight j_opto/√N; the X layer is unchanged."""
+    from eiplast.balanced.connectivity import generate_balanced_network
+
+    p = BalancedParams(**OPTO)
+    net = generate_balanced_network(p)
+    plain = generate_balanced_network(BalancedParams(n=1000, duration_s=1.0))
+    assert (net.n_ext, net.n_opto, p.n_opto_targets) == (200, 200, 400)
+    rows = net.x_indptr[net.n_ext :]
+    targets = net.x_post[rows[0] : rows[-1]]
+    assert targets.max() < 400 and np.unique(targets).size > 300
+    assert np.diff(rows).mean() == pytest.approx(40, rel=0.1)
+    np.testing.assert_allclose(net.x_weight[rows[0] :], 180.0 / math.sqrt(1000), rtol=1e-15)
+    n_x = plain.x_indptr[-1]
+    np.testing.assert_array_equal(net.x_indptr[: net.n_ext + 1], plain.x_indptr)
+    np.testing.assert_array_equal(net.x_post[:n_x], plain.x_post)
+    assert plain.n_opto == 0 and BalancedParams(n=1000).n_opto == 0
+
+
+def test_stimulation_window_on_and_off_at_the_right_steps():
+    """Stimulation-layer events only in steps [3000, 7000) (0.3 … 0.7 s at 0.1 ms), at its rate
+    (200 neurons × 50 Hz × 0.4 s = 4000 expected); the same events in any chunking."""
+    p = BalancedParams(**OPTO, c_x=0.0)
+    steps, neurons, n_ext = _input_events(p, [(0, 10_000)])
+    opto = neurons >= n_ext
+    assert steps[opto].min() >= 3000 and steps[opto].max() < 7000
+    assert steps[opto].min() < 3010 and steps[opto].max() > 6990
+    assert opto.sum() == pytest.approx(4000, rel=0.1)
+    assert neurons[opto].max() < n_ext + 200
+    chunked = _input_events(p, [(0, 2999), (2999, 3001), (3001, 6500), (6500, 10_000)])
+    np.testing.assert_array_equal(steps, chunked[0])
+    np.testing.assert_array_equal(neurons, chunked[1])
+    unstimulated = _input_events(BalancedParams(**{**OPTO, "opto_frac": 0.0}, c_x=0.0),
+                                 [(0, 10_000)])  # fmt: skip
+    np.testing.assert_array_equal(neurons[~opto], unstimulated[1])  # X itself unchanged
+
+
+def test_stimulated_neurons_fire_more_during_the_window(tmp_path):
+    from eiplast.balanced import stats
+
+    p = BalancedParams(**{**OPTO, "opto_rate_hz": 20.0}, seed=3)
+    simulate_balanced(p, tmp_path / "opto.h5")
+    run = stats.load_balanced(tmp_path / "opto.h5")
+    targets = p.n_opto_targets
+
+    def rate(lo, hi, t0, t1):
+        return stats.neuron_rates(run["neuron"], run["step"], p.n, p.dt_ms, t0, t1)[lo:hi].mean()
+
+    during = rate(0, targets, 0.35, 0.7) - rate(targets, p.n_exc, 0.35, 0.7)
+    before = rate(0, targets, 0.1, 0.3) - rate(targets, p.n_exc, 0.1, 0.3)
+    assert during > before + 2.0  # Hz
+
+
+# --------------------------------------------------------------------------------------------
 # plasticity
 
 

@@ -23,6 +23,7 @@ from eiplast.engine import rng
 
 _SALT_RECURRENT = 101
 _SALT_EXTERNAL = 102
+_SALT_OPTO = 103
 
 
 @dataclass
@@ -31,6 +32,8 @@ class BalancedNetwork:
 
     ``weight`` and ``x_weight`` are J = j/√N (float64): a spike adds J/τ to the target's current.
     ``mid[k]`` is the first synapse of neuron ``k`` onto an I neuron (targets < n_exc come first).
+    The external rows are the X layer's ``n_ext`` neurons, then the ``n_opto`` neurons of the
+    stimulation layer (``BalancedParams.opto_*``; none by default).
     """
 
     n_exc: int
@@ -42,6 +45,7 @@ class BalancedNetwork:
     x_indptr: np.ndarray  # int64 (N_x+1,)
     x_post: np.ndarray  # int32 (S_x,)
     x_weight: np.ndarray  # float64 (S_x,)
+    n_opto: int = 0
 
     @property
     def n_total(self):
@@ -73,6 +77,7 @@ class BalancedNetwork:
         return BalancedNetwork(
             self.n_exc, self.n_inh, self.n_ext, self.indptr.copy(), self.post.copy(),
             self.weight.copy(), self.x_indptr.copy(), self.x_post.copy(), self.x_weight.copy(),
+            self.n_opto,
         )  # fmt: skip
 
 
@@ -193,9 +198,20 @@ def generate_balanced_network(params: BalancedParams) -> BalancedNetwork:
         np.ones(n_ext, dtype=np.bool_), -1,
     )  # fmt: skip
     x_weight = np.where(x_post < n_exc, params.j_ex, params.j_ix) * scale
+    if params.opto:
+        # the stimulation layer: rows after X's, targets among the first n_opto_targets E
+        targets = params.n_opto_targets
+        o_words = rng.neuron_streams(params.net_seed, np.arange(params.n_opto), _SALT_OPTO)
+        o_indptr, o_post = _bernoulli_csr(
+            o_words, targets, targets, np.array([params.p_opto, 0.0]), np.array([0.0, 0.0]),
+            np.ones(params.n_opto, dtype=np.bool_), -1,
+        )  # fmt: skip
+        x_indptr = np.concatenate([x_indptr, x_indptr[-1] + o_indptr[1:]])
+        x_post = np.concatenate([x_post, o_post])
+        x_weight = np.concatenate([x_weight, np.full(len(o_post), params.j_opto * scale)])
     return BalancedNetwork(
         n_exc, n_inh, n_ext, indptr, post, weight.astype(np.float64), x_indptr, x_post,
-        x_weight.astype(np.float64),
+        x_weight.astype(np.float64), params.n_opto,
     )  # fmt: skip
 
 
@@ -230,8 +246,9 @@ def to_dense(network: BalancedNetwork):
     n = network.n_total
     J = np.zeros((n, n))
     J[network.post, network.presynaptic()] = network.weight
-    Jx = np.zeros((n, network.n_ext))
-    x_pre = np.repeat(np.arange(network.n_ext), np.diff(network.x_indptr))
+    n_x = network.n_ext + network.n_opto
+    Jx = np.zeros((n, n_x))
+    x_pre = np.repeat(np.arange(n_x), np.diff(network.x_indptr))
     Jx[network.x_post, x_pre] = network.x_weight
     return J, Jx
 

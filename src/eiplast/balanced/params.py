@@ -91,6 +91,17 @@ class BalancedParams:
     rate_x_hz: float = 10.0
     c_x: float = 0.1
     tau_jitter_ms: float = 5.0
+    # optogenetic-style stimulation (the package's MATLAB optogenetics scripts): a second
+    # Poisson layer of opto_frac_ext·N neurons at opto_rate_hz, active in [opto_start_s,
+    # opto_stop_s), projecting with probability p_opto and weight j_opto/√N onto the first
+    # opto_frac·N E neurons only; off while opto_frac is 0
+    opto_frac: float = 0.0
+    opto_frac_ext: float = 0.2
+    opto_rate_hz: float = 5.0
+    j_opto: float = 180.0
+    p_opto: float = 0.1
+    opto_start_s: float = 0.0
+    opto_stop_s: float = 0.0
     # constant injected current √N·j_stim_{e,i} from stim_start_ms on
     j_stim_e: float = 0.0
     j_stim_i: float = 0.0
@@ -176,6 +187,21 @@ class BalancedParams:
         return int(round(self.frac_ext * self.n))
 
     @property
+    def n_opto_targets(self):
+        """The stimulated E neurons 0 … n_opto_targets − 1 (none when stimulation is off)."""
+        return int(round(self.opto_frac * self.n)) if self.opto else 0
+
+    @property
+    def n_opto(self):
+        """Neurons of the stimulation layer (none when stimulation is off)."""
+        return int(round(self.opto_frac_ext * self.n)) if self.opto else 0
+
+    @property
+    def opto(self):
+        """Whether the stimulation layer exists: targets, a rate and a window."""
+        return self.opto_frac > 0 and self.opto_rate_hz > 0 and self.opto_stop_s > self.opto_start_s
+
+    @property
     def n_steps(self):
         return int(round(self.duration_s * 1000.0 / self.dt_ms))
 
@@ -240,11 +266,13 @@ class BalancedParams:
         positive("n", "duration_s", "dt_ms", "chunk_s", "record_every_steps")
         positive("c_m", "g_l", "delta_t_mV", "tau_e_ms", "tau_i_ms", "tau_x_ms", "tau_stdp_ms")
         positive("tau_jitter_ms", "max_rate_hz", "rate_window_ms")
-        fractions = ("frac_exc", "frac_ext", "p_ee", "p_ie", "p_ei", "p_ii", "p_ex", "p_ix", "c_x")
+        fractions = ("frac_exc", "frac_ext", "p_ee", "p_ie", "p_ei", "p_ii", "p_ex", "p_ix", "c_x",
+                     "opto_frac", "opto_frac_ext", "p_opto")  # fmt: skip
         _check(self, fractions, lambda v: 0.0 <= v <= 1.0, "must lie in [0, 1]")
         positive("j_ee", "j_ie", "j_ex", "j_ix")
         negative("j_ei", "j_ii")
         non_negative("rate_x_hz", "stim_start_ms", "n_record", "n_record_weights", "seed")
+        non_negative("opto_rate_hz", "j_opto", "opto_start_s", "opto_stop_s")
         _check(self, ["connectivity_seed"], lambda v: v is None or v >= 0, "must be >= 0")
         # plasticity
         non_negative("eta_ee_hebb", "eta_ee_koh", "eta_ie_homeo", "eta_ie_hebb")
@@ -295,6 +323,14 @@ class BalancedParams:
         _check(
             self, ["duration_s"], lambda _: self.n_steps >= 1, f"shorter than one step of {dt} ms"
         )
+        _check(
+            self, ["opto_frac"], lambda v: round(v * n) <= self.n_exc,
+            f"stimulates more than the {self.n_exc} E neurons of n={n}",
+        )  # fmt: skip
+        _check(
+            self, ["opto_frac_ext"], lambda _: not self.opto or self.n_opto >= 1,
+            f"gives no stimulation neuron for n={n}",
+        )  # fmt: skip
         _check(
             self, ["rate_x_hz"], lambda _: x_per_step <= 1e6, "more than 1e6 input spikes per step"
         )

@@ -57,6 +57,7 @@ from eiplast.engine.h5io import atomic_h5, create_dataset, open_checked, read, s
 _SALT_INITIAL = 201
 _SALT_RECORD = 202
 _SALT_EXTERNAL = 203
+_SALT_OPTO = 204
 LOOKAHEAD_SD = 10.0  # correlated input: mother spikes are expanded this many jitter s.d. early
 UNCORRELATED_BELOW = 1e-5  # c_x below this is independent input, as in the reference
 RECORD_PREFIX = "balanced_records_"
@@ -269,6 +270,10 @@ class BalancedSimulator:
             and net.n_ext > 0
         )  # fmt: skip
         self.x_cdf = rng.poisson_inverse_table(net.n_ext * rate_per_ms * p.dt_ms)
+        # the stimulation layer: independent Poisson neurons in [opto_start, opto_stop)
+        self.opto_steps = (int(round(p.opto_start_s * 1000.0 / p.dt_ms)),
+                           int(round(p.opto_stop_s * 1000.0 / p.dt_ms)))  # fmt: skip
+        self.opto_cdf = rng.poisson_inverse_table(net.n_opto * p.opto_rate_hz / 1000.0 * p.dt_ms)
         # dynamic state
         init = np.random.default_rng([p.seed, _SALT_INITIAL])
         if v0 is None:
@@ -295,6 +300,7 @@ class BalancedSimulator:
             "x_t_next": t_next,
             "x_pending_step": np.zeros(0, dtype=np.int64),
             "x_pending_neuron": np.zeros(0, dtype=np.int32),
+            "opto_word": rng.single_stream(p.seed, _SALT_OPTO),
         }
 
     # external input ------------------------------------------------------------------------
@@ -346,8 +352,33 @@ class BalancedSimulator:
             steps, neurons = all_s[due], all_n[due]
             order = np.lexsort((neurons, steps))
             steps, neurons = steps[order], neurons[order]
+        steps, neurons = self._with_opto_events(begin, end, steps, neurons)
         ev_ptr = np.searchsorted(steps, np.arange(begin, end + 1)).astype(np.int64)
         return ev_ptr, np.ascontiguousarray(neurons, dtype=np.int32)
+
+    def _with_opto_events(self, begin, end, steps, neurons):
+        """The X events of [begin, end) merged with the stimulation layer's (neurons
+        n_ext … n_ext + n_opto − 1, independent Poisson at opto_rate_hz in the window only):
+        ordered by step, within a step X's events in their order, then the layer's."""
+        lo, hi = max(begin, self.opto_steps[0]), min(end, self.opto_steps[1])
+        n_opto = self.network.n_opto
+        if n_opto == 0 or hi <= lo:
+            return steps, neurons
+        mean = n_opto * self.params.opto_rate_hz / 1000.0 * self.params.dt_ms * (hi - lo)
+
+        def attempt(capacity):
+            out_s = np.empty(capacity, np.int64)
+            out_n = np.empty(capacity, np.int32)
+            m = external_uncorrelated(lo, hi, n_opto, self.opto_cdf, self.state["opto_word"],
+                                      out_s, out_n)  # fmt: skip
+            return None if m < 0 else (out_s[:m], out_n[:m])
+
+        o_steps, o_neurons = _growing(attempt, mean + 10 * np.sqrt(mean) + 64)
+        steps = np.concatenate([np.asarray(steps, np.int64), o_steps])
+        neurons = np.concatenate([np.asarray(neurons, np.int32),
+                                  o_neurons + np.int32(self.network.n_ext)])  # fmt: skip
+        order = np.argsort(steps, kind="stable")
+        return steps[order], neurons[order]
 
     # run_chunked interface ----------------------------------------------------------------
     def advance(self, step_end, state_every=0):
