@@ -281,6 +281,15 @@ def test_stimulated_neurons_fire_more_during_the_window(tmp_path):
     during = rate(0, targets, 0.35, 0.7) - rate(targets, p.n_exc, 0.35, 0.7)
     before = rate(0, targets, 0.1, 0.3) - rate(targets, p.n_exc, 0.1, 0.3)
     assert during > before + 2.0  # Hz
+    # the time course of the experiment splits the E neurons the same way
+    from eiplast.balanced.experiments import timecourse
+
+    course = timecourse(tmp_path / "opto.h5", bin_ms=100.0).set_index("time_s")
+    window = course.loc[0.4:0.7]
+    assert (window["rate_stim_hz"] > window["rate_unstim_hz"] + 2.0).all()
+    stim = rate(0, targets, 0.4, 0.5)  # the bin ending at 0.5 s
+    assert course.loc[0.5, "rate_stim_hz"] == pytest.approx(stim)
+    assert {"j_ei_stim", "j_ei_unstim"} <= set(course.columns)
 
 
 # --------------------------------------------------------------------------------------------

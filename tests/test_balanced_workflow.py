@@ -92,7 +92,7 @@ def test_timecourse_bins_and_gather(tiny_runs):
     both = experiments.gather_timecourses(
         [c for *_, c in reversed(tiny_runs)], [s for _, s, _ in reversed(tiny_runs)]
     )
-    assert list(both.columns[:4]) == ["point", "j_ei_init", "seed", "time_s"]
+    assert list(both.columns[:5]) == ["point", "j_ei_init", "c_x", "seed", "time_s"]
     assert both["j_ei_init"].unique().tolist() == [-200.0, -100.0] and len(both) == 20
     with pytest.raises(ValueError, match="2 time courses for 1 summaries"):
         experiments.gather_timecourses([course, course], [summary])
@@ -222,10 +222,11 @@ def test_balanced_incremental(balanced_e2e, tmp_path):
     result = snakemake(workdir, *args, configfiles=[only, bins])
     assert result.returncode == 0, failure_message(result)
     assert job_counts(result.stdout) == {
-        "balanced_summary": 6,
+        "balanced_summary": 7,
         "balanced_size": 1,
         "balanced_istdp": 1,
         "balanced_correlation": 1,
+        "balanced_optogenetics": 1,
         "all": 1,
     }
 
@@ -238,7 +239,8 @@ def test_parts_switch_off(tmp_path):
     one = config_file(
         tmp_path,
         "one.yaml",
-        "balanced:\n  size:\n    enabled: false\n  istdp:\n    enabled: false\n",
+        "balanced:\n  size:\n    enabled: false\n  istdp:\n    enabled: false\n"
+        "  optogenetics:\n    enabled: false\n",
     )
     result = snakemake(
         tmp_path / "wd", "--config", f"output_dir={out}", "--dry-run", configfiles=[only, one]

@@ -49,7 +49,7 @@ PATTERNS = [20, 30]
 REPLAY_ONLY_PATTERNS = [40]
 N_NEURONS = 1000
 # balanced-network experiments of config/test.yaml: runs (values x seeds) of each
-BALANCED_EXPERIMENTS = {"size": 2, "istdp": 2, "correlation": 2}
+BALANCED_EXPERIMENTS = {"size": 2, "istdp": 2, "correlation": 2, "optogenetics": 1}
 REPLAY_COLUMNS = [
     "rule",
     "patterns",
@@ -113,7 +113,7 @@ def test_end_to_end_outputs(e2e):
     expected += [
         balanced / f"{e}.{ext}" for e in BALANCED_EXPERIMENTS for ext in ("csv", "png", "pdf")
     ]
-    expected.append(balanced / "istdp_timecourse.csv")
+    expected += [balanced / "istdp_timecourse.csv", balanced / "optogenetics_timecourse.csv"]
     for path in expected:
         assert path.is_file() and path.stat().st_size > 0, f"missing or empty: {path}"
     # the replay-growth curves end at the replay table's nunique, run by run

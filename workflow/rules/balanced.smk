@@ -1,8 +1,10 @@
 # Plastic balanced networks (Akil et al. 2021; docs/model-description.md Part B, docs/balanced.md), configured
-# under `balanced` (config/README.md). Three experiments, each a set of parameter points:
+# under `balanced` (config/README.md). Four experiments, each a set of parameter points:
 #   size        rates and mean weights against N, with the balanced-state mean field
 #   istdp       I->E iSTDP from several initial I->E strengths j_ei (E rate -> rho_ei)
 #   correlation mean weights (rates, spike-count correlations) against the input correlation c_x
+#   optogenetics a second Poisson layer onto a fraction of the E neurons for a time window,
+#               under I->E iSTDP: stimulated vs other E neurons' rates and inhibition
 # Per point: balanced_run (one resumable simulation) -> balanced_summary (JSON + time course);
 # per experiment: one gather + figure rule writing <output_dir>/balanced/<experiment>.{csv,png,pdf}.
 # The section is validated before any job (validation.smk: the schema; balanced_config.smk: the
@@ -14,6 +16,7 @@ localrules:
     balanced_size,
     balanced_istdp,
     balanced_correlation,
+    balanced_optogenetics,
 
 
 rule balanced_run:
@@ -143,5 +146,37 @@ rule balanced_correlation:
         runtime=10,
     params:
         experiment="correlation",
+    script:
+        "../scripts/balanced_figure.py"
+
+
+rule balanced_optogenetics:
+    input:
+        summaries=balanced_files(BALANCED_SUMMARY, "optogenetics"),
+        timecourses=balanced_files(BALANCED_TIMECOURSE, "optogenetics"),
+    output:
+        table=report(
+            f"{BALANCED}/optogenetics.csv",
+            caption="../report/balanced_optogenetics_csv.rst",
+            category="Balanced networks",
+        ),
+        timecourse=f"{BALANCED}/optogenetics_timecourse.csv",
+        png=report(
+            f"{BALANCED}/optogenetics.png",
+            caption="../report/balanced_optogenetics.rst",
+            category="Balanced networks",
+        ),
+        pdf=f"{BALANCED}/optogenetics.pdf",
+    log:
+        log_path("balanced/optogenetics"),
+    benchmark:
+        benchmark_path("balanced/optogenetics")
+    conda:
+        CONDA_ENV
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    params:
+        experiment="optogenetics",
     script:
         "../scripts/balanced_figure.py"

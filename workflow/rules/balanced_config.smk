@@ -3,12 +3,13 @@
 # Only definitions: the points are computed after validation, as BALANCED_POINTS (paths.smk).
 
 
-BALANCED_EXPERIMENTS = ("size", "istdp", "correlation")
+BALANCED_EXPERIMENTS = ("size", "istdp", "correlation", "optogenetics")
 # config key listing the scanned values -> the BalancedParams field it sets, point-name prefix
 BALANCED_SCAN = {
     "size": ("n", "N"),
     "istdp": ("j_ei", "jei"),
     "correlation": ("c_x", "cx"),
+    "optogenetics": ("c_x", "cx"),
 }
 # fields every experiment sets itself (not allowed in balanced.params or <experiment>.params)
 BALANCED_OWN_KEYS = ("n", "duration_s", "seed")

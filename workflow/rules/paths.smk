@@ -356,6 +356,7 @@ def balanced_outputs():
     for exp in BALANCED_EXPERIMENTS:
         if exp in BALANCED_POINTS:
             outputs += [f"{BALANCED}/{exp}.csv", f"{BALANCED}/{exp}.png"]
-    if "istdp" in BALANCED_POINTS:
-        outputs.append(f"{BALANCED}/istdp_timecourse.csv")
+    for exp in ("istdp", "optogenetics"):
+        if exp in BALANCED_POINTS:
+            outputs.append(f"{BALANCED}/{exp}_timecourse.csv")
     return outputs

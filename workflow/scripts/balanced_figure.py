@@ -1,5 +1,5 @@
-"""Rules balanced_size, balanced_istdp, balanced_correlation: the table and figure of one
-balanced-network experiment."""
+"""Rules balanced_size, balanced_istdp, balanced_correlation, balanced_optogenetics: the table
+and figure of one balanced-network experiment."""
 
 from _common import logged
 

@@ -41,7 +41,7 @@ from eiplast.engine.h5io import atomic_path, open_checked, read
 
 EXPERIMENTS = ("size", "istdp", "correlation")
 # the column of the tables holding the value each experiment scans (N, initial j_ei, c_x)
-SCAN_COLUMN = {"size": "n", "istdp": "j_ei_init", "correlation": "c_x"}
+SCAN_COLUMN = {"size": "n", "istdp": "j_ei_init", "correlation": "c_x", "optogenetics": "c_x"}
 
 
 def plastic_connections(params: Mapping | BalancedParams) -> list[str]:
@@ -119,7 +119,10 @@ def timecourse(spike_file, *, bin_ms: float = 1000.0) -> pd.DataFrame:
     """Population rates (Hz) in bins of ``bin_ms`` and the mean recorded weight per connection
     (j units; the mean over the sampled synapses and the record bins ending inside each bin;
     NaN where nothing was recorded). Columns ``time_s`` (bin end), ``rate_exc_hz``,
-    ``rate_inh_hz``, ``j_ee``, ``j_ie``, ``j_ei``, ``j_ii``."""
+    ``rate_inh_hz``, ``j_ee``, ``j_ie``, ``j_ei``, ``j_ii``; with a stimulation layer
+    (``BalancedParams.opto_*``) also the rates of the stimulated and the other E neurons
+    (``rate_stim_hz``, ``rate_unstim_hz``) and the mean recorded I→E weight onto each
+    (``j_ei_stim``, ``j_ei_unstim``)."""
     run = load_balanced(spike_file)
     p = BalancedParams.from_dict(run["params"])
     dt = float(run["attrs"]["dt_ms"])
@@ -145,7 +148,37 @@ def timecourse(spike_file, *, bin_ms: float = 1000.0) -> pd.DataFrame:
     else:
         for c in CONNECTIONS:
             table[f"j_{c}"] = np.nan
+    if p.opto:
+        _stimulation_columns(table, run, p, dt, duration_s, bin_ms)
     return table
+
+
+def _stimulation_columns(table, run, p, dt, duration_s, bin_ms):
+    """The stimulated (E neurons below ``p.n_opto_targets``) and other E neurons' rates, and
+    the mean recorded I→E weight onto each group per bin (``timecourse``)."""
+    targets = p.n_opto_targets
+    for name, lo, hi in (("stim", 0, targets), ("unstim", targets, p.n_exc)):
+        mine = (run["neuron"] >= lo) & (run["neuron"] < hi)
+        _, rates, _ = rate_timecourse(run["neuron"][mine] - lo, run["step"][mine], hi - lo, 1,
+                                      dt, duration_s, bin_ms=bin_ms)  # fmt: skip
+        table[f"rate_{name}_hz"] = rates
+    records = run["records"]
+    n_bins = len(table)
+    for name in ("stim", "unstim"):
+        table[f"j_ei_{name}"] = np.nan
+    if not records or not len(records.get("time_ms", ())):
+        return
+    weights = np.asarray(records["weight_ei"], dtype=np.float64)
+    onto_stim = np.asarray(records["synapse_ei"])[:, 0] < targets
+    idx = np.clip(np.floor((np.asarray(records["time_ms"]) - 1e-9) / bin_ms).astype(np.int64),
+                  0, n_bins - 1)  # fmt: skip
+    for name, cols in (("stim", onto_stim), ("unstim", ~onto_stim)):
+        if cols.any():
+            per_row = weights[:, cols].mean(axis=1)
+            sums = np.bincount(idx, weights=per_row, minlength=n_bins)
+            counts = np.bincount(idx, minlength=n_bins)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                table[f"j_ei_{name}"] = np.where(counts > 0, sums / counts, np.nan)
 
 
 def _matrix_entries(matrix, name: str) -> dict:
@@ -253,10 +286,12 @@ def gather_timecourses(
         summary = json.loads(Path(summary_path).read_text())
         tc = pd.read_csv(path)
         tc.insert(0, "seed", int(summary["params"]["seed"]))
+        tc.insert(0, "c_x", float(summary["params"]["c_x"]))
         tc.insert(0, "j_ei_init", float(summary["params"]["j_ei"]))
         tc.insert(0, "point", summary.get("point", ""))
         parts.append(tc)
     if not parts:
         raise ValueError("no time courses to gather")
     table = pd.concat(parts, ignore_index=True)
-    return table.sort_values(["j_ei_init", "seed", "time_s"], kind="stable").reset_index(drop=True)
+    keys = ["j_ei_init", "c_x", "seed", "time_s"]
+    return table.sort_values(keys, kind="stable").reset_index(drop=True)

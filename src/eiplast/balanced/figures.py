@@ -242,3 +242,46 @@ def correlation_figure(table: pd.DataFrame, *, connections: Sequence[str] | None
     ax_corr.set_title("spike-count correlations")
     ax_corr.legend()
     return fig
+
+
+@styled
+def optogenetics_figure(
+    timecourse: pd.DataFrame, *, window_s: tuple[float, float], rho_ei_hz: float | None = None
+) -> Figure:
+    """Stimulation of a fraction of the E neurons (the package's MATLAB optogenetics scripts),
+    one row per input correlation c_x: the rates of the stimulated and the other E neurons and
+    of the I neurons over time, and the mean recorded I→E weight onto each E group (the
+    stimulation window shaded; dashed: the iSTDP target ρ_ei).
+
+    ``timecourse``: ``experiments.gather_timecourses`` of the runs (columns ``c_x``, ``seed``,
+    ``time_s``, ``rate_stim_hz``, ``rate_unstim_hz``, ``rate_inh_hz``, ``j_ei_stim``,
+    ``j_ei_unstim``)."""
+    _require(timecourse, ["c_x", "seed", "time_s", "rate_stim_hz", "rate_unstim_hz",
+                          "rate_inh_hz", "j_ei_stim", "j_ei_unstim"], "time course")  # fmt: skip
+    values = np.sort(timecourse["c_x"].unique())
+    fig, axes = new_figure(len(values), 2, width=3.4, height=2.3)
+    axes = np.atleast_2d(axes)
+    groups = (("stim", "stimulated E", EXC_COLOR), ("unstim", "other E", "#f1948a"))
+    for row, c_x in enumerate(values):
+        runs = timecourse[timecourse["c_x"] == c_x]
+        ax_rate, ax_w = axes[row]
+        for ax in (ax_rate, ax_w):
+            ax.axvspan(*window_s, color=NEUTRAL, alpha=0.15, lw=0)
+        for s, (_, run) in enumerate(runs.groupby("seed", sort=True)):
+            for name, label, color in groups:
+                ax_rate.plot(run["time_s"], run[f"rate_{name}_hz"], color=color, lw=0.9,
+                             label=label if s == 0 else None)  # fmt: skip
+                ax_w.plot(run["time_s"], run[f"j_ei_{name}"], color=color, lw=0.9,
+                          label=f"onto {label}" if s == 0 else None)  # fmt: skip
+            ax_rate.plot(run["time_s"], run["rate_inh_hz"], color=INH_COLOR, lw=0.7,
+                         label="I" if s == 0 else None)  # fmt: skip
+        if rho_ei_hz is not None:
+            ax_rate.axhline(
+                rho_ei_hz, color=NEUTRAL, ls="--", lw=0.8, label=f"ρ_ei = {rho_ei_hz:g} Hz"
+            )
+        ax_rate.set(xlabel="time (s)", ylabel="rate (Hz)", title=f"c_x = {c_x:g}")
+        ax_w.set(xlabel="time (s)", ylabel="mean I→E weight j_ei = J·√N",
+                 title="I→E weights (sampled synapses)")  # fmt: skip
+        ax_rate.legend()
+        ax_w.legend()
+    return fig

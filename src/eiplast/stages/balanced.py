@@ -1,6 +1,9 @@
 """Stages of the balanced networks (Akil et al. 2021; docs/model-description.md Part B): one
 simulation per experiment point, its summary, and the figure of each experiment."""
 
+import json
+from pathlib import Path
+
 from eiplast.analysis.style import save_figure
 from eiplast.analysis.summary import write_csv
 from eiplast.balanced import figures
@@ -15,7 +18,7 @@ from eiplast.balanced.simulate import run_balanced_stage
 from eiplast.engine.chunked import describe_checkpoint
 from eiplast.engine.progress import note
 
-EXPERIMENTS = ("size", "istdp", "correlation")
+EXPERIMENTS = ("size", "istdp", "correlation", "optogenetics")
 
 
 def run(point_config, output, *, experiment, point):
@@ -54,8 +57,9 @@ def summary(spike_file, summary_json, timecourse_csv, *, experiment, point, anal
 def experiment_figure(
     summary_files, table_csv, output_png, *, experiment, timecourse_files=(), timecourse_csv=None
 ):
-    """Rules ``balanced_size``, ``balanced_istdp``, ``balanced_correlation``: the summaries of
-    one experiment in one table and its figure; istdp also gathers the time courses."""
+    """Rules ``balanced_size``, ``balanced_istdp``, ``balanced_correlation``,
+    ``balanced_optogenetics``: the summaries of one experiment in one table and its figure;
+    istdp and optogenetics also gather the time courses."""
     if experiment not in EXPERIMENTS:
         raise ValueError(f"unknown balanced experiment {experiment!r} (one of {EXPERIMENTS})")
     table = write_csv(gather_summaries(summary_files, experiment=experiment), table_csv)
@@ -66,6 +70,13 @@ def experiment_figure(
         course = gather_timecourses(timecourse_files, summary_files)
         write_csv(course, timecourse_csv)
         fig = figures.istdp_figure(course, table)
+    elif experiment == "optogenetics":
+        course = write_csv(gather_timecourses(timecourse_files, summary_files), timecourse_csv)
+        params = json.loads(Path(summary_files[0]).read_text())["params"]
+        fig = figures.optogenetics_figure(
+            course, window_s=(params["opto_start_s"], params["opto_stop_s"]),
+            rho_ei_hz=params["rho_ei_hz"] if params["eta_ei"] else None,
+        )  # fmt: skip
     else:
         fig = figures.correlation_figure(table)
     save_figure(fig, str(output_png).removesuffix(".png"))
