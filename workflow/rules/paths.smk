@@ -160,7 +160,9 @@ def summary_outputs():
         )
     ]
     tables += REFERENCE_COMPARISON + [f"{SUMMARY}/paper_vs_ours.csv"]
-    figures = [f"{FIGURES}/replay_diversity.png", f"{FIGURES}/ou_example.png"]
+    figures = [f"{FIGURES}/replay_diversity.png"]
+    # the drive of the perturbation branch, drawn (paper Fig 7A), where that branch runs
+    figures += [f"{FIGURES}/ou_example.png"] if PATTERNS else []
     k = FIGURE_REALISATION
     for kind in ("rates", "weights", "input_totals"):
         figures += [f"{FIGURES}/{kind}_P{p}_r{k}.png" for p in ALL_PATTERNS]
@@ -214,7 +216,7 @@ def paper_key_files():
             for p in ALL_PATTERNS
         ]
         + [f"{PAPER_KEYS}/specialisation.csv", f"{PAPER_KEYS}/connectivity.csv"]
-        + [f"{PAPER_KEYS}/ou_example.csv"]
+        + ([f"{PAPER_KEYS}/ou_example.csv"] if PATTERNS else [])
         + EXCITABILITY_KEYS
         + [f"{PAPER_KEYS}/responses_P{p}_r{k}.csv" for p in PATTERNS]
         + [f"{PAPER_KEYS}/replay_conductances_P{p}_r{k}.csv" for p in PATTERNS]
