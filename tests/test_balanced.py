@@ -290,6 +290,15 @@ def test_stimulated_neurons_fire_more_during_the_window(tmp_path):
     stim = rate(0, targets, 0.4, 0.5)  # the bin ending at 0.5 s
     assert course.loc[0.5, "rate_stim_hz"] == pytest.approx(stim)
     assert {"j_ei_stim", "j_ei_unstim"} <= set(course.columns)
+    # the recorded input currents: the bin of 0.4-0.5 s holds the record bins ending in it
+    rec = run["records"]
+    ends = np.asarray(rec["time_ms"])
+    inside = (ends > 400.0) & (ends <= 500.0)
+    exc = np.asarray(rec["neurons"]) < p.n_exc
+    expected = np.asarray(rec["i_e"], np.float64)[inside][:, exc].mean(axis=1).mean()
+    assert course.loc[0.5, "i_e_exc"] == pytest.approx(expected, rel=1e-9)
+    parts = course[["i_e_inh", "i_i_inh", "i_x_inh"]].sum(axis=1)
+    np.testing.assert_allclose(course["i_total_inh"], parts, rtol=1e-9)
 
 
 # --------------------------------------------------------------------------------------------

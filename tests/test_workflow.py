@@ -113,7 +113,8 @@ def test_end_to_end_outputs(e2e):
     expected += [
         balanced / f"{e}.{ext}" for e in BALANCED_EXPERIMENTS for ext in ("csv", "png", "pdf")
     ]
-    expected += [balanced / "istdp_timecourse.csv", balanced / "optogenetics_timecourse.csv"]
+    expected += [balanced / f"{e}_{kind}" for e in ("istdp", "optogenetics")
+                 for kind in ("timecourse.csv", "balance.png", "balance.pdf")]  # fmt: skip
     for path in expected:
         assert path.is_file() and path.stat().st_size > 0, f"missing or empty: {path}"
     # the replay-growth curves end at the replay table's nunique, run by run

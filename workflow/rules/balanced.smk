@@ -105,6 +105,12 @@ rule balanced_istdp:
             category="Balanced networks",
         ),
         pdf=f"{BALANCED}/istdp.pdf",
+        balance=report(
+            f"{BALANCED}/istdp_balance.png",
+            caption="../report/balanced_balance.rst",
+            category="Balanced networks",
+        ),
+        balance_pdf=f"{BALANCED}/istdp_balance.pdf",
     log:
         log_path("balanced/istdp"),
     benchmark:
@@ -167,6 +173,12 @@ rule balanced_optogenetics:
             category="Balanced networks",
         ),
         pdf=f"{BALANCED}/optogenetics.pdf",
+        balance=report(
+            f"{BALANCED}/optogenetics_balance.png",
+            caption="../report/balanced_balance.rst",
+            category="Balanced networks",
+        ),
+        balance_pdf=f"{BALANCED}/optogenetics_balance.pdf",
     log:
         log_path("balanced/optogenetics"),
     benchmark:

@@ -361,4 +361,5 @@ def balanced_outputs():
     for exp in ("istdp", "optogenetics"):
         if exp in BALANCED_POINTS:
             outputs.append(f"{BALANCED}/{exp}_timecourse.csv")
+            outputs.append(f"{BALANCED}/{exp}_balance.png")
     return outputs

@@ -15,4 +15,5 @@ with logged(sm):
         experiment=sm.params.experiment,
         timecourse_files=getattr(sm.input, "timecourses", ()),
         timecourse_csv=getattr(sm.output, "timecourse", None),
+        balance_png=getattr(sm.output, "balance", None),
     )

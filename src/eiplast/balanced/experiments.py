@@ -119,7 +119,8 @@ def timecourse(spike_file, *, bin_ms: float = 1000.0) -> pd.DataFrame:
     """Population rates (Hz) in bins of ``bin_ms`` and the mean recorded weight per connection
     (j units; the mean over the sampled synapses and the record bins ending inside each bin;
     NaN where nothing was recorded). Columns ``time_s`` (bin end), ``rate_exc_hz``,
-    ``rate_inh_hz``, ``j_ee``, ``j_ie``, ``j_ei``, ``j_ii``; with a stimulation layer
+    ``rate_inh_hz``, ``j_ee``, ``j_ie``, ``j_ei``, ``j_ii``, the mean recorded currents of the
+    E and I neurons (``_current_columns``); with a stimulation layer
     (``BalancedParams.opto_*``) also the rates of the stimulated and the other E neurons
     (``rate_stim_hz``, ``rate_unstim_hz``) and the mean recorded I→E weight onto each
     (``j_ei_stim``, ``j_ei_unstim``)."""
@@ -148,9 +149,40 @@ def timecourse(spike_file, *, bin_ms: float = 1000.0) -> pd.DataFrame:
     else:
         for c in CONNECTIONS:
             table[f"j_{c}"] = np.nan
+    _current_columns(table, records, p.n_exc, bin_ms)
     if p.opto:
         _stimulation_columns(table, run, p, dt, duration_s, bin_ms)
     return table
+
+
+CURRENTS = ("i_e", "i_i", "i_x")
+
+
+def _current_columns(table, records, n_exc, bin_ms):
+    """Per bin, the mean recorded input currents of the sampled E and I neurons
+    (``i_e_exc``, ``i_i_exc``, ``i_x_exc``, ``i_total_exc`` and the same for ``inh``; the
+    record bins ending inside each bin, averaged; NaN without records)."""
+    n_bins = len(table)
+    names = [f"{c}_{pop}" for pop in ("exc", "inh") for c in (*CURRENTS, "i_total")]
+    if not records or not len(records.get("time_ms", ())):
+        for name in names:
+            table[name] = np.nan
+        return
+    idx = np.clip(np.floor((np.asarray(records["time_ms"]) - 1e-9) / bin_ms).astype(np.int64),
+                  0, n_bins - 1)  # fmt: skip
+    counts = np.bincount(idx, minlength=n_bins)
+    exc = np.asarray(records["neurons"]) < n_exc
+    for pop, cols in (("exc", exc), ("inh", ~exc)):
+        total = np.zeros(len(idx))
+        for c in CURRENTS:
+            per_row = np.asarray(records[c], dtype=np.float64)[:, cols].mean(axis=1)
+            total += per_row
+            sums = np.bincount(idx, weights=per_row, minlength=n_bins)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                table[f"{c}_{pop}"] = np.where(counts > 0, sums / counts, np.nan)
+        sums = np.bincount(idx, weights=total, minlength=n_bins)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            table[f"i_total_{pop}"] = np.where(counts > 0, sums / counts, np.nan)
 
 
 def _stimulation_columns(table, run, p, dt, duration_s, bin_ms):

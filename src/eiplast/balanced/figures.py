@@ -285,3 +285,25 @@ def optogenetics_figure(
         ax_rate.legend()
         ax_w.legend()
     return fig
+
+
+@styled
+def balance_figure(timecourse: pd.DataFrame, *, title: str) -> Figure:
+    """E/I balance over time in one run: the mean recorded excitatory, inhibitory, external and
+    total input current of the sampled E neurons (left) and I neurons (right), mV/ms
+    (``experiments.timecourse``: columns ``i_e_exc`` … ``i_total_inh``). In the balanced state
+    the large excitatory and inhibitory inputs cancel to a small total."""
+    _require(timecourse, ["time_s"] + [f"{c}_{pop}" for pop in ("exc", "inh")
+                                       for c in ("i_e", "i_i", "i_x", "i_total")],
+             "time course")  # fmt: skip
+    fig, axes = new_figure(1, 2, width=3.2, height=2.4)
+    lines = (("i_e", "excitatory", EXC_COLOR, "-"), ("i_i", "inhibitory", INH_COLOR, "-"),
+             ("i_x", "external", "#e67e22", "-"), ("i_total", "total", "black", "--"))  # fmt: skip
+    for ax, (pop, label) in zip(axes[0], (("exc", "E neurons"), ("inh", "I neurons")), strict=True):
+        for column, name, color, style in lines:
+            ax.plot(timecourse["time_s"], timecourse[f"{column}_{pop}"], color=color, ls=style,
+                    lw=0.9, label=name)  # fmt: skip
+        ax.axhline(0.0, color=NEUTRAL, lw=0.5)
+        ax.set(xlabel="time (s)", ylabel="mean input current (mV/ms)", title=f"{title}: {label}")
+        ax.legend()
+    return fig

@@ -55,11 +55,13 @@ def summary(spike_file, summary_json, timecourse_csv, *, experiment, point, anal
 
 
 def experiment_figure(
-    summary_files, table_csv, output_png, *, experiment, timecourse_files=(), timecourse_csv=None
-):
+    summary_files, table_csv, output_png, *, experiment, timecourse_files=(), timecourse_csv=None,
+    balance_png=None,
+):  # fmt: skip
     """Rules ``balanced_size``, ``balanced_istdp``, ``balanced_correlation``,
     ``balanced_optogenetics``: the summaries of one experiment in one table and its figure;
-    istdp and optogenetics also gather the time courses."""
+    istdp and optogenetics also gather the time courses, and draw the input currents of their
+    first run (``balance_png``)."""
     if experiment not in EXPERIMENTS:
         raise ValueError(f"unknown balanced experiment {experiment!r} (one of {EXPERIMENTS})")
     table = write_csv(gather_summaries(summary_files, experiment=experiment), table_csv)
@@ -80,3 +82,8 @@ def experiment_figure(
     else:
         fig = figures.correlation_figure(table)
     save_figure(fig, str(output_png).removesuffix(".png"))
+    if balance_png is not None:
+        first = json.loads(Path(summary_files[0]).read_text())["point"]
+        run = course[course["point"] == first]
+        fig = figures.balance_figure(run, title=f"{experiment} {first}")
+        save_figure(fig, str(balance_png).removesuffix(".png"))
