@@ -183,20 +183,33 @@ def eigenmodes(trained_file, sensitivity_file, spectrum_csv, modes_csv, *, rule,
     write_csv(mode, modes_csv)
 
 
+def _linearised(net, sens_path):
+    """J = 0.06 W_χ of a trained network ``net`` and its sensitivity table."""
+    table = pd.read_csv(sens_path).sort_values("neuron")
+    chi_e, chi_i = table["activation_exc"].to_numpy(), table["activation_inh"].to_numpy()
+    return LINEAR_GAIN * chi_weights(net.indptr, net.post, net.weight_nS, net.n_exc, chi_e, chi_i)
+
+
+def _leading_assembly(j, net, analysis, seed):
+    """(leading eigenvalue, its eigenvector, the eigen-assembly, neurons it shares with each
+    pattern, the ``top_patterns`` sharing most) of J (``analysis``: ``analysis.eigen``); call
+    on one BLAS thread."""
+    value, vector = leading_mode(j, k=int(analysis["k"]), seed=seed, n_exc=net.n_exc)
+    members = eigen_assembly(vector, net.n_exc, int(analysis["assembly_size"]))
+    shared = shared_with_patterns(members, net.pattern_indptr, net.pattern_members)
+    top = np.argsort(-shared, kind="stable")[: int(analysis["top_patterns"])]
+    return value, vector, members, shared, top
+
+
 def _eigenmodes_of(rule, net_path, sens_path, analysis, seed):
     """The spectrum and leading-mode tables of one rule (``eigenmodes``)."""
     net = load_connectivity(net_path)
-    table = pd.read_csv(sens_path).sort_values("neuron")
-    chi_e, chi_i = table["activation_exc"].to_numpy(), table["activation_inh"].to_numpy()
-    j = LINEAR_GAIN * chi_weights(net.indptr, net.post, net.weight_nS, net.n_exc, chi_e, chi_i)
-    value, vector = leading_mode(j, k=int(analysis["k"]), seed=seed, n_exc=net.n_exc)
+    j = _linearised(net, sens_path)
+    value, vector, members, shared, top = _leading_assembly(j, net, analysis, seed)
     if analysis["full_spectrum"]:
         values = full_spectrum(j)
     else:
         values = sparse_leading_values(j, int(analysis["k"]), seed)
-    members = eigen_assembly(vector, net.n_exc, int(analysis["assembly_size"]))
-    shared = shared_with_patterns(members, net.pattern_indptr, net.pattern_members)
-    top = np.argsort(-shared, kind="stable")[: int(analysis["top_patterns"])]
     sizes = np.diff(net.pattern_indptr)
     note(f"{rule}: leading eigenvalue of J {value:.4f}, largest Re of the spectrum "
          f"{values.real.max():.4f}; eigen-assembly shares {shared[top[0]]} neurons with "
@@ -222,14 +235,10 @@ def eigen_activity(
     active_fraction, rate_hz). ``eigen``, ``activity``: the sections ``analysis.eigen`` and
     ``analysis.eigen_activity``."""
     net = load_connectivity(trained_file)
-    table = pd.read_csv(sensitivity_file).sort_values("neuron")
-    chi_e, chi_i = table["activation_exc"].to_numpy(), table["activation_inh"].to_numpy()
-    j = LINEAR_GAIN * chi_weights(net.indptr, net.post, net.weight_nS, net.n_exc, chi_e, chi_i)
     with threadpool_limits(limits=1):
-        value, vector = leading_mode(j, k=int(eigen["k"]), seed=seed, n_exc=net.n_exc)
-    members = eigen_assembly(vector, net.n_exc, int(eigen["assembly_size"]))
-    shared = shared_with_patterns(members, net.pattern_indptr, net.pattern_members)
-    top = np.argsort(-shared, kind="stable")[: int(eigen["top_patterns"])]
+        value, vector, members, shared, top = _leading_assembly(
+            _linearised(net, sensitivity_file), net, eigen, seed
+        )
     in_assembly = np.zeros(net.n_exc, bool)
     in_assembly[members] = True
     write_csv(pd.DataFrame({"rule": rule, "neuron": np.arange(net.n_exc),
