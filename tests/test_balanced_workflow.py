@@ -116,7 +116,7 @@ def test_figures(tiny_runs, tmp_path):
         written = save_figure(fig, tmp_path / name)
         for path in written:
             assert Path(path).stat().st_size > 0
-    assert len(made["size"].axes) == 3 and len(made["istdp"].axes) == 2
+    assert len(made["size"].axes) == 6 and len(made["istdp"].axes) == 2
     # the I→E panel of the iSTDP figure: one line per run, target and mean-field lines
     labels = [t.get_text() for t in made["istdp"].axes[0].get_legend().get_texts()]
     assert labels == ["j_ei(0) = -200", "j_ei(0) = -100", "ρ_ei = 10 Hz"]
@@ -161,7 +161,8 @@ def test_balanced_outputs(balanced_e2e):
     _, out, _ = balanced_e2e
     bal = out / "balanced"
     expected = [bal / f"{e}.{ext}" for e in POINTS for ext in ("csv", "png", "pdf")]
-    expected.append(bal / "istdp_timecourse.csv")
+    expected += [bal / f"{e}_distributions.{ext}" for e in POINTS for ext in ("png", "pdf")]
+    expected += [bal / "istdp_timecourse.csv", bal / "size_scaling.csv", bal / "size_costs.csv"]
     for exp, points in POINTS.items():
         for p in points:
             expected += [bal / "runs" / exp / f"{p}.h5", bal / "summaries" / exp / f"{p}.json"]
@@ -173,6 +174,18 @@ def test_balanced_outputs(balanced_e2e):
 
     size = pd.read_csv(bal / "size.csv")
     assert size["n"].tolist() == [500, 1000] and (size["plastic"] == "ei+ii").all()
+    # every run's time and peak memory from its benchmark file; a fit per quantity
+    costs = pd.read_csv(bal / "size_costs.csv")
+    assert costs["n"].tolist() == [500, 1000] and (costs["cpu_s_per_simulated_s"] > 0).all()
+    assert (costs["max_rss_mb"] > 50).all()
+    fits = pd.read_csv(bal / "size_scaling.csv")
+    assert {"dist_rate_exc", "dist_j_ei", "dist_j_ii", "corr_ee"} <= set(fits["quantity"])
+    summary = json.loads((bal / "summaries" / "size" / "N500_s1.json").read_text())
+    assert summary["weight_histograms"]["ei"]["n"] > 0
+    assert (
+        summary["weight_histograms"]["ee"]["edges"][0]
+        == summary["weight_histograms"]["ee"]["edges"][-1]
+    )
     assert (size[["rate_exc_hz", "rate_inh_hz"]] > 0).all().all()
     assert np.allclose(size[["mf_rate_exc_hz", "mf_rate_inh_hz"]], [10.0, 20.0])
     istdp = pd.read_csv(bal / "istdp.csv")

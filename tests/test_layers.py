@@ -17,7 +17,7 @@ SCRIPTS = ROOT / "workflow" / "scripts"
 ENGINE, MODELS, ANALYSIS, STAGES, SCRIPT = range(5)
 LAYER_NAMES = ("engine", "models", "analysis", "stages", "workflow scripts")
 
-# longest matching prefix wins; the balanced package holds the Akil et al. model and, in three
+# longest matching prefix wins; the balanced package holds the Akil et al. model and, in four
 # modules, the analyses of its runs
 LAYERS = {
     "eiplast": ENGINE,  # the package root only sets up numba (eiplast/__init__.py)
@@ -27,6 +27,7 @@ LAYERS = {
     "eiplast.balanced.stats": ANALYSIS,
     "eiplast.balanced.experiments": ANALYSIS,
     "eiplast.balanced.figures": ANALYSIS,
+    "eiplast.balanced.scaling": ANALYSIS,
     "eiplast.analysis": ANALYSIS,
     "eiplast.stages": STAGES,
     "eiplast.config_coercion": STAGES,

@@ -6,7 +6,10 @@
 #   optogenetics a second Poisson layer onto a fraction of the E neurons for a time window,
 #               under I->E iSTDP: stimulated vs other E neurons' rates and inhibition
 # Per point: balanced_run (one resumable simulation) -> balanced_summary (JSON + time course);
-# per experiment: one gather + figure rule writing <output_dir>/balanced/<experiment>.{csv,png,pdf}.
+# per experiment: one gather + figure rule writing <output_dir>/balanced/<experiment>.{csv,png,pdf}
+# and <experiment>_distributions.{png,pdf} (final weights, pairwise correlations); the size
+# experiment also fits its power laws in N (size_scaling.csv) and reads its runs' benchmark files
+# (time and peak memory per N, size_costs.csv).
 # The section is validated before any job (validation.smk: the schema; balanced_config.smk: the
 # cross-checks, the core's parameter checks, the points); BALANCED_POINTS and the paths are in
 # paths.smk, balanced_point_config in params.smk, the resource models in resources.smk.
@@ -25,7 +28,7 @@ rule balanced_run:
     log:
         log_path("balanced/run/{experiment}/{point}"),
     benchmark:
-        benchmark_path("balanced/run/{experiment}/{point}")
+        BALANCED_RUN_BENCHMARK
     conda:
         CONDA_ENV
     resources:
@@ -61,6 +64,7 @@ rule balanced_summary:
 rule balanced_size:
     input:
         summaries=balanced_files(BALANCED_SUMMARY, "size"),
+        benchmarks=balanced_files(BALANCED_RUN_BENCHMARK, "size"),
     output:
         table=report(
             f"{BALANCED}/size.csv",
@@ -73,6 +77,22 @@ rule balanced_size:
             category="Balanced networks",
         ),
         pdf=f"{BALANCED}/size.pdf",
+        scaling=report(
+            f"{BALANCED}/size_scaling.csv",
+            caption="../report/balanced_size_scaling.rst",
+            category="Balanced networks",
+        ),
+        costs=report(
+            f"{BALANCED}/size_costs.csv",
+            caption="../report/balanced_size_costs.rst",
+            category="Balanced networks",
+        ),
+        distributions=report(
+            f"{BALANCED}/size_distributions.png",
+            caption="../report/balanced_distributions.rst",
+            category="Balanced networks",
+        ),
+        distributions_pdf=f"{BALANCED}/size_distributions.pdf",
     log:
         log_path("balanced/size"),
     benchmark:
@@ -105,6 +125,12 @@ rule balanced_istdp:
             category="Balanced networks",
         ),
         pdf=f"{BALANCED}/istdp.pdf",
+        distributions=report(
+            f"{BALANCED}/istdp_distributions.png",
+            caption="../report/balanced_distributions.rst",
+            category="Balanced networks",
+        ),
+        distributions_pdf=f"{BALANCED}/istdp_distributions.pdf",
         balance=report(
             f"{BALANCED}/istdp_balance.png",
             caption="../report/balanced_balance.rst",
@@ -141,6 +167,12 @@ rule balanced_correlation:
             category="Balanced networks",
         ),
         pdf=f"{BALANCED}/correlation.pdf",
+        distributions=report(
+            f"{BALANCED}/correlation_distributions.png",
+            caption="../report/balanced_distributions.rst",
+            category="Balanced networks",
+        ),
+        distributions_pdf=f"{BALANCED}/correlation_distributions.pdf",
     log:
         log_path("balanced/correlation"),
     benchmark:
@@ -173,6 +205,12 @@ rule balanced_optogenetics:
             category="Balanced networks",
         ),
         pdf=f"{BALANCED}/optogenetics.pdf",
+        distributions=report(
+            f"{BALANCED}/optogenetics_distributions.png",
+            caption="../report/balanced_distributions.rst",
+            category="Balanced networks",
+        ),
+        distributions_pdf=f"{BALANCED}/optogenetics_distributions.pdf",
         balance=report(
             f"{BALANCED}/optogenetics_balance.png",
             caption="../report/balanced_balance.rst",

@@ -102,6 +102,10 @@ def benchmark_path(name):
     return f"{BENCHMARKS}/{name}.tsv"
 
 
+# a balanced run's benchmark: its time and peak memory enter the size experiment's cost table
+BALANCED_RUN_BENCHMARK = benchmark_path("balanced/run/{experiment}/{point}")
+
+
 def remove_stale_checkpoints():
     """Remove checkpoints (<X>.ckpt, <X>.parts) of finished outputs below output_dir."""
     from eiplast.engine.chunked import remove_finished_checkpoints
@@ -358,6 +362,9 @@ def balanced_outputs():
     for exp in BALANCED_EXPERIMENTS:
         if exp in BALANCED_POINTS:
             outputs += [f"{BALANCED}/{exp}.csv", f"{BALANCED}/{exp}.png"]
+            outputs.append(f"{BALANCED}/{exp}_distributions.png")
+    if "size" in BALANCED_POINTS:
+        outputs += [f"{BALANCED}/size_scaling.csv", f"{BALANCED}/size_costs.csv"]
     for exp in ("istdp", "optogenetics"):
         if exp in BALANCED_POINTS:
             outputs.append(f"{BALANCED}/{exp}_timecourse.csv")

@@ -16,4 +16,8 @@ with logged(sm):
         timecourse_files=getattr(sm.input, "timecourses", ()),
         timecourse_csv=getattr(sm.output, "timecourse", None),
         balance_png=getattr(sm.output, "balance", None),
+        distributions_png=sm.output.distributions,
+        benchmark_files=getattr(sm.input, "benchmarks", ()),
+        scaling_csv=getattr(sm.output, "scaling", None),
+        costs_csv=getattr(sm.output, "costs", None),
     )

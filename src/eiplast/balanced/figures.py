@@ -94,20 +94,33 @@ def _points(ax, table, by, column, color, label, *, log_x=False, prediction_colu
 
 
 @styled
-def size_figure(table: pd.DataFrame, *, connections: Sequence[str] | None = None) -> Figure:
-    """Rates and mean weights against the network size N, with the mean-field prediction.
+def size_figure(
+    table: pd.DataFrame,
+    *,
+    connections: Sequence[str] | None = None,
+    scaling: pd.DataFrame | None = None,
+    costs: pd.DataFrame | None = None,
+) -> Figure:
+    """Rates, mean weights and correlations against the network size N, with the mean field,
+    and what each size cost.
 
     ``table``: ``experiments.gather_summaries`` of the ``size`` experiment (one row per N and
-    seed; seeds are averaged, bars are their s.d.). Panels: E and I rates after the burn-in;
+    seed; seeds are averaged, bars are their s.d.). Top row: E and I rates after the burn-in;
     the mean weights of ``connections`` (default: the plastic ones) in j units; the relative
     distance |x/x_MF − 1| of both against N, log–log (rates dash-dotted, weights solid), with
-    an N^(−1/2) guide. Dashed: the
-    balanced fixed point (``meanfield.fixed_point``)."""
+    the fitted exponents of ``scaling`` (``scaling.size_scaling``) in the legend and an
+    N^(−1/2) guide. Dashed: the balanced fixed point (``meanfield.fixed_point``). Bottom row:
+    the mean spike-count correlations (E–E, E–I, I–I; log–log of their absolute value, open
+    markers where negative) with their fitted exponents; from ``costs``
+    (``scaling.run_costs``), the CPU and wall seconds per simulated second and the peak
+    resident memory of each run against N (empty panels without it)."""
     _require(table, ["n", "rate_exc_hz", "rate_inh_hz", "mf_rate_exc_hz", "mf_rate_inh_hz"],
              "size table")  # fmt: skip
     conns = _plastic(table, connections)
-    fig, axes = new_figure(1, 3, width=2.8, height=2.6)
+    fits = {} if scaling is None else scaling.set_index("quantity")["exponent"].to_dict()
+    fig, axes = new_figure(2, 3, width=2.8, height=2.6)
     ax_rate, ax_w, ax_err = axes[0]
+    ax_corr, ax_time, ax_mem = axes[1]
     for pop, name, color in POPULATIONS:
         _points(ax_rate, table, "n", f"rate_{pop}_hz", color, name, log_x=True,
                 prediction_column=f"mf_rate_{pop}_hz")  # fmt: skip
@@ -122,13 +135,13 @@ def size_figure(table: pd.DataFrame, *, connections: Sequence[str] | None = None
     ax_w.set_ylabel("mean weight j = J·√N")
     ax_w.set_title("mean weights (dashed: mean field)")
     ax_w.legend()
-    series = [(f"rate_{pop}_hz", f"mf_rate_{pop}_hz", f"{name} rate", color, "o", "-.")
-              for pop, name, color in POPULATIONS]  # fmt: skip
-    series += [(f"j_{c}", f"mf_j_{c}", CONNECTION_LABELS[c], CONNECTION_COLORS[c], "s", "-")
-               for c in conns]  # fmt: skip
+    series = [(f"rate_{pop}_hz", f"mf_rate_{pop}_hz", f"{name} rate", color, "o", "-.",
+               f"dist_rate_{pop}") for pop, name, color in POPULATIONS]  # fmt: skip
+    series += [(f"j_{c}", f"mf_j_{c}", CONNECTION_LABELS[c], CONNECTION_COLORS[c], "s", "-",
+                f"dist_j_{c}") for c in conns]  # fmt: skip
     n_all = np.sort(table["n"].unique()).astype(float)
     scale = []
-    for column, mf_column, label, color, marker, style in series:
+    for column, mf_column, label, color, marker, style, quantity in series:
         if mf_column not in table.columns:
             continue
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -137,6 +150,8 @@ def size_figure(table: pd.DataFrame, *, connections: Sequence[str] | None = None
         if sub.empty:
             continue
         x, mean, _ = _mean_sd(sub, "n", "rel")
+        if quantity in fits:
+            label = f"{label} (N^{fits[quantity]:.2f})"
         ax_err.plot(x, mean, marker=marker, ms=3, ls=style, color=color, label=label)
         scale.append(mean[0] * np.sqrt(x[0]))
     if scale and len(n_all) > 1:
@@ -148,6 +163,126 @@ def size_figure(table: pd.DataFrame, *, connections: Sequence[str] | None = None
     ax_err.set_ylabel("|simulated / mean field − 1|")
     ax_err.set_title("distance to the mean field")
     ax_err.legend()
+    _correlations_against_n(ax_corr, table, fits, n_all)
+    _costs_against_n(ax_time, ax_mem, costs, n_all)
+    return fig
+
+
+def _correlations_against_n(ax, table, fits, n_all) -> None:
+    """Mean |spike-count correlation| per pair type against N (log–log; open markers where
+    the seed-averaged mean is negative), the fitted exponents in the legend."""
+    drawn = False
+    for pair, name, color in CORRELATION_PAIRS:
+        column = f"corr_{pair}"
+        if column not in table.columns or table[column].isna().all():
+            continue
+        x, mean, _ = _mean_sd(table.dropna(subset=[column]), "n", column)
+        label = name if f"corr_{pair}" not in fits else f"{name} (N^{fits[column]:.2f})"
+        ax.plot(x, np.abs(mean), color=color, ls="-", lw=0.9, label=label)
+        negative = mean < 0
+        ax.plot(x[~negative], mean[~negative], ls="none", marker="o", ms=3, color=color)
+        ax.plot(x[negative], -mean[negative], ls="none", marker="o", ms=3, mfc="white",
+                color=color)  # fmt: skip
+        drawn = True
+    if drawn:
+        ax.set_yscale("log")
+        ax.legend()
+    _log_x(ax, n_all)
+    ax.set_xlabel("network size N")
+    ax.set_ylabel("|mean spike-count correlation|")
+    ax.set_title("correlations (open: negative)")
+
+
+def _costs_against_n(ax_time, ax_mem, costs, n_all) -> None:
+    """CPU and wall seconds per simulated second, and peak memory, of every run against N."""
+    for ax in (ax_time, ax_mem):
+        _log_x(ax, n_all)
+        ax.set_xlabel("network size N")
+    ax_time.set_title("time per simulated second")
+    ax_time.set_ylabel("s per simulated s")
+    ax_mem.set_title("peak memory of a run")
+    ax_mem.set_ylabel("peak resident memory (GB)")
+    if costs is None or costs.empty:
+        for ax in (ax_time, ax_mem):
+            ax.text(0.5, 0.5, "no benchmark files", transform=ax.transAxes, ha="center")
+        return
+    for column, label, style in (("cpu_s_per_simulated_s", "CPU", "-"),
+                                 ("wall_s_per_simulated_s", "wall", "--")):  # fmt: skip
+        ok = costs.dropna(subset=[column])
+        if not ok.empty:
+            x, mean, _ = _mean_sd(ok, "n", column)
+            ax_time.plot(x, mean, marker="o", ms=3, ls=style, color="black", label=label)
+    ok = costs.dropna(subset=["max_rss_mb"])
+    if not ok.empty:
+        x, mean, _ = _mean_sd(ok, "n", "max_rss_mb")
+        ax_mem.plot(x, mean / 1000.0, marker="o", ms=3, color="black")
+        _log_y_if_wide(ax_mem, mean)
+    _log_y_if_wide(ax_time, costs["cpu_s_per_simulated_s"].to_numpy())
+    ax_time.legend()
+    _log_x(ax_time, n_all)
+    _log_x(ax_mem, n_all)
+
+
+def _log_y_if_wide(ax, values) -> None:
+    """Logarithmic y axis when the positive ``values`` span more than a factor of ten."""
+    v = np.asarray(values, dtype=np.float64)
+    v = v[np.isfinite(v) & (v > 0)]
+    if v.size and v.max() > 10 * v.min():
+        ax.set_yscale("log")
+
+
+@styled
+def distributions_figure(summaries: Sequence[dict], *, scan: str, label: str) -> Figure:
+    """Distributions of every run of an experiment: the final weights of each connection
+    (j units; static connections are a single value) and the pairwise spike-count
+    correlations of E–E, E–I and I–I pairs, one line (density) per run, coloured by the
+    scanned value.
+
+    ``summaries``: run summaries (``experiments.summarize_run``) with ``weight_histograms``
+    and ``correlation_histograms`` (``stats.histogram``); ``scan``: the ``params`` field the
+    experiment scans (``n``, ``j_ei``, ``c_x``); ``label``: its name in the legend."""
+    runs = [s for s in summaries if s.get("weight_histograms") or s.get("correlation_histograms")]
+    if not runs:
+        raise ValueError("no summary holds weight or correlation histograms")
+    runs = sorted(runs, key=lambda s: (float(s["params"][scan]), int(s["params"]["seed"])))
+    values = sorted({float(s["params"][scan]) for s in runs})
+    cmap = colormaps["viridis"]
+
+    def color(value):
+        return cmap(values.index(value) / max(1, len(values) - 1) * 0.9)
+
+    fig, axes = new_figure(2, 4, width=2.4, height=2.2)
+    panels = [("weight_histograms", c, f"{CONNECTION_LABELS[c]} weight j = J·√N")
+              for c in CONNECTIONS]  # fmt: skip
+    panels += [("correlation_histograms", pair, f"{name} spike-count correlation")
+               for pair, name, _ in CORRELATION_PAIRS]  # fmt: skip
+    seen = set()
+    for ax, (key, part, xlabel) in zip(axes.flat, panels, strict=False):
+        for summary in runs:
+            hist = (summary.get(key) or {}).get(part)
+            if not hist:
+                continue
+            value = float(summary["params"][scan])
+            edges = np.asarray(hist["edges"], dtype=np.float64)
+            first = value not in seen
+            seen.add(value)
+            legend = f"{label} = {value:g}" if first else None
+            if edges[0] == edges[-1]:  # every weight the same: a static connection
+                ax.axvline(edges[0], color=color(value), lw=0.9, label=legend)
+                ax.set_title("static", fontsize="small")
+                continue
+            counts = np.asarray(hist["counts"], dtype=np.float64)
+            density = counts / max(1.0, counts.sum()) / np.diff(edges)
+            ax.stairs(density, edges, color=color(value), lw=0.9, label=legend)
+        ax.set(xlabel=xlabel, ylabel="density")
+    axes.flat[-1].axis("off")
+    handles, labels = [], []
+    for ax in axes.flat[:-1]:
+        h, lab = ax.get_legend_handles_labels()
+        handles += h
+        labels += lab
+    if handles:
+        axes.flat[-1].legend(handles, labels, loc="center")
     return fig
 
 

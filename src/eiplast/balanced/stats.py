@@ -16,6 +16,9 @@ from eiplast.balanced.params import CONNECTIONS
 from eiplast.engine.formats import SPIKES
 from eiplast.engine.h5io import open_checked, read
 
+# bins of the weight and spike-count-correlation histograms of a run's summary
+HISTOGRAM_BINS = 60
+
 
 def load_balanced(path):
     """Read a balanced run's spike file: dict with neuron, step, attrs, params, records."""
@@ -120,21 +123,45 @@ def cov_to_corr(cov):
         return cov / np.outer(std, std)
 
 
-def average_over_subpops(C, is_exc):
-    """[[ee, ei], [ei, ii]] means of C over distinct E–E pairs, E–I pairs and distinct I–I
-    pairs (NaN entries ignored), as the reference's ``average_cov_corr_over_subpops``."""
+def pair_values(C, is_exc):
+    """Entries of a neurons × neurons matrix C by pair type: dict ``ee`` (distinct E–E pairs,
+    upper triangle), ``ei`` (every E row, I column pair), ``ii`` (distinct I–I pairs)."""
     C = np.asarray(C)
     is_exc = np.asarray(is_exc, dtype=bool)
     upper = np.triu(np.ones(C.shape, dtype=bool), k=1)
-    ee = C[upper & np.outer(is_exc, is_exc)]
-    ii = C[upper & np.outer(~is_exc, ~is_exc)]
-    ei = C[np.outer(is_exc, ~is_exc)]
+    return {
+        "ee": C[upper & np.outer(is_exc, is_exc)],
+        "ei": C[np.outer(is_exc, ~is_exc)],
+        "ii": C[upper & np.outer(~is_exc, ~is_exc)],
+    }
+
+
+def average_over_subpops(C, is_exc):
+    """[[ee, ei], [ei, ii]] means of C over distinct E–E pairs, E–I pairs and distinct I–I
+    pairs (NaN entries ignored), as the reference's ``average_cov_corr_over_subpops``."""
+    pairs = pair_values(C, is_exc)
 
     def mean(x):
         return float(np.nanmean(x)) if np.any(np.isfinite(x)) else float("nan")
 
-    m_ei = mean(ei)
-    return np.array([[mean(ee), m_ei], [m_ei, mean(ii)]])
+    m_ei = mean(pairs["ei"])
+    return np.array([[mean(pairs["ee"]), m_ei], [m_ei, mean(pairs["ii"])]])
+
+
+def histogram(values, bins=HISTOGRAM_BINS):
+    """JSON-ready histogram of the finite ``values``: dict ``edges`` (bins + 1, spanning their
+    range), ``counts`` (bins), ``n`` (values counted); when every value is the same (a static
+    connection's weights), one zero-width bin: edges [v, v], counts [n]. None when no value is
+    finite."""
+    x = np.asarray(values, dtype=np.float64)
+    x = x[np.isfinite(x)]
+    if x.size == 0:
+        return None
+    lo, hi = float(x.min()), float(x.max())
+    if hi <= lo:
+        return {"edges": [lo, lo], "counts": [int(x.size)], "n": int(x.size)}
+    counts, edges = np.histogram(x, bins=bins, range=(lo, hi))
+    return {"edges": edges.tolist(), "counts": counts.tolist(), "n": int(x.size)}
 
 
 def mean_cov_corr(neuron, step, n_exc, n_total, dt_ms, t1_ms, t2_ms, window_ms=250.0,
@@ -142,7 +169,8 @@ def mean_cov_corr(neuron, step, n_exc, n_total, dt_ms, t1_ms, t2_ms, window_ms=2
     """Population-averaged spike-count covariances and correlations.
 
     Uses all neurons, or ``n_sample`` E and ``n_sample`` I neurons drawn with ``seed`` (the
-    full N×N matrix needs 8N² bytes). Returns dict cov (2, 2), corr (2, 2), n_windows."""
+    full N×N matrix needs 8N² bytes). Returns dict cov (2, 2), corr (2, 2), corr_pairs (the
+    pairwise correlations by pair type, ``pair_values``), n_windows."""
     if n_sample is None:
         neurons = np.arange(n_total)
     else:
@@ -154,9 +182,11 @@ def mean_cov_corr(neuron, step, n_exc, n_total, dt_ms, t1_ms, t2_ms, window_ms=2
     counts = spike_counts(neuron, step, neurons, dt_ms, t1_ms, t2_ms, window_ms)
     C = spike_count_cov(counts)
     is_exc = neurons < n_exc
+    corr = cov_to_corr(C)
     return {
         "cov": average_over_subpops(C, is_exc),
-        "corr": average_over_subpops(cov_to_corr(C), is_exc),
+        "corr": average_over_subpops(corr, is_exc),
+        "corr_pairs": pair_values(corr, is_exc),
         "n_windows": counts.shape[0],
     }
 
@@ -177,9 +207,11 @@ def summarize_balanced(path, *, burn_in_s=None, window_ms=250.0, n_sample=200, s
     plastic fixed point, without and with the covariance terms of the weight drift:
     ``meanfield_fixed_point``, ``meanfield_fixed_point_correlated``), initial and final mean
     weights per connection (j units; the final ones also weighted by the presynaptic rates
-    after the burn-in, ``final_rate_weighted_mean_weights``), population
-    spike-count covariances and correlations (``n_sample`` E and I neurons, windows of
-    ``window_ms`` after the burn-in) with the mean-field covariance prediction."""
+    after the burn-in, ``final_rate_weighted_mean_weights``) and their histograms
+    (``weight_histograms``, j units), population spike-count covariances and correlations
+    (``n_sample`` E and I neurons, windows of ``window_ms`` after the burn-in) with the
+    mean-field covariance prediction, and the histograms of the pairwise correlations
+    (``correlation_histograms``: ee, ei, ii; ``histogram``)."""
     from eiplast.balanced import meanfield
     from eiplast.balanced.connectivity import connection_masks
     from eiplast.balanced.params import BalancedParams
@@ -220,6 +252,9 @@ def summarize_balanced(path, *, burn_in_s=None, window_ms=250.0, n_sample=200, s
         out["final_rate_weighted_mean_weights"] = rate_weighted_mean_weights(
             f["indptr"], f["post"], f["weight"], rates, p.n_exc, scale=p.sqrt_n
         )
+        out["weight_histograms"] = {
+            c: histogram(f["weight"][m] * p.sqrt_n) for c, m in masks.items()
+        }
     if run["records"]:
         w = mean_weights_over_time(run["records"])
         out["recorded_mean_weights_first_bin"] = {c: float(w[c][0]) for c in CONNECTIONS}
@@ -230,6 +265,7 @@ def summarize_balanced(path, *, burn_in_s=None, window_ms=250.0, n_sample=200, s
         out["spike_count_cov"] = cc["cov"].tolist()
         out["spike_count_corr"] = cc["corr"].tolist()
         out["n_windows"] = cc["n_windows"]
+        out["correlation_histograms"] = {k: histogram(v) for k, v in cc["corr_pairs"].items()}
         try:
             fp = out["meanfield_fixed_point"]
             weights = {c: fp[f"j_{c}"] for c in CONNECTIONS} if "j_ee" in fp else None

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from eiplast.analysis.style import save_figure
 from eiplast.analysis.summary import write_csv
-from eiplast.balanced import figures
+from eiplast.balanced import figures, scaling
 from eiplast.balanced.experiments import (
     gather_summaries,
     gather_timecourses,
@@ -19,6 +19,13 @@ from eiplast.engine.chunked import describe_checkpoint
 from eiplast.engine.progress import note
 
 EXPERIMENTS = ("size", "istdp", "correlation", "optogenetics")
+# the run parameter each experiment scans, and its name in the distributions' legend
+DISTRIBUTION_SCAN = {
+    "size": ("n", "N"),
+    "istdp": ("j_ei", "j_ei(0)"),
+    "correlation": ("c_x", "c_x"),
+    "optogenetics": ("c_x", "c_x"),
+}
 
 
 def run(point_config, output, *, experiment, point):
@@ -56,18 +63,25 @@ def summary(spike_file, summary_json, timecourse_csv, *, experiment, point, anal
 
 def experiment_figure(
     summary_files, table_csv, output_png, *, experiment, timecourse_files=(), timecourse_csv=None,
-    balance_png=None,
+    balance_png=None, distributions_png=None, benchmark_files=(), scaling_csv=None,
+    costs_csv=None,
 ):  # fmt: skip
     """Rules ``balanced_size``, ``balanced_istdp``, ``balanced_correlation``,
     ``balanced_optogenetics``: the summaries of one experiment in one table and its figure;
-    istdp and optogenetics also gather the time courses, and draw the input currents of their
-    first run (``balance_png``)."""
+    the distributions of weights and correlations of its runs (``distributions_png``); istdp
+    and optogenetics also gather the time courses, and draw the input currents of their first
+    run (``balance_png``); size fits its power laws in N (``scaling_csv``) and tabulates the
+    time and peak memory of its runs from their ``benchmark_files`` (``costs_csv``)."""
     if experiment not in EXPERIMENTS:
         raise ValueError(f"unknown balanced experiment {experiment!r} (one of {EXPERIMENTS})")
     table = write_csv(gather_summaries(summary_files, experiment=experiment), table_csv)
     note(f"{experiment}: {len(table)} runs\n{table.iloc[:, :12].to_string()}")
     if experiment == "size":
-        fig = figures.size_figure(table)
+        fits = write_csv(scaling.size_scaling(table), scaling_csv)
+        note(f"power laws in N:\n{fits.to_string()}")
+        costs = write_csv(scaling.run_costs(summary_files, benchmark_files), costs_csv)
+        note(f"time and memory per run:\n{costs.to_string()}")
+        fig = figures.size_figure(table, scaling=fits, costs=costs)
     elif experiment == "istdp":
         course = gather_timecourses(timecourse_files, summary_files)
         write_csv(course, timecourse_csv)
@@ -82,6 +96,11 @@ def experiment_figure(
     else:
         fig = figures.correlation_figure(table)
     save_figure(fig, str(output_png).removesuffix(".png"))
+    if distributions_png is not None:
+        summaries = [json.loads(Path(path).read_text()) for path in summary_files]
+        scan, label = DISTRIBUTION_SCAN[experiment]
+        fig = figures.distributions_figure(summaries, scan=scan, label=label)
+        save_figure(fig, str(distributions_png).removesuffix(".png"))
     if balance_png is not None:
         first = json.loads(Path(summary_files[0]).read_text())["point"]
         run = course[course["point"] == first]
