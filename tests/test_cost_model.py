@@ -143,7 +143,8 @@ def test_sweep_configs_plan_the_designed_runs(tmp_path):
     """config/sweep.yaml: 3 rules × 5 P through the replay branch and cued recall, nothing else;
     config/realisations.yaml: 3 rules × 3 realisations at P = 1000, replay branch only;
     config/paper.yaml: 3 rules × 12 P × 5 realisations, the perturbation branch and the
-    shuffled control at the 6 full-chain P (counts by hand from the configs)."""
+    shuffled control at the 6 full-chain P; config/balanced_large.yaml: the balanced size
+    experiment alone (counts by hand from the configs)."""
     out = ["--directory", str(tmp_path), "--config", f"output_dir={tmp_path / 'results'}"]
 
     def planned(name):
@@ -181,3 +182,8 @@ def test_sweep_configs_plan_the_designed_runs(tmp_path):
     assert counts["excitability"] == 6 * 5 and counts["specialisation"] == 12 * 5
     assert counts["cued_recall"] == counts["recall"] == 3 * 12 * 5
     assert "balanced_run" not in counts
+
+    # config/balanced_large.yaml: the size experiment alone, 6 N × 2 seeds, nothing else
+    jobs = planned("balanced_large.yaml")
+    counts = pd.Series([j.rule for j in jobs]).value_counts().to_dict()
+    assert counts == {"balanced_run": 12, "balanced_summary": 12, "balanced_size": 1, "all": 1}
