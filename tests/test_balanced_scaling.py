@@ -115,6 +115,10 @@ def test_histogram_and_pair_values():
     assert h["edges"][0] == 0.0 and h["edges"][-1] == 1.0
     assert h["counts"][0] == 1 and h["counts"][1] == 2 and h["counts"][-1] == 1
     assert stats.histogram([-250.0] * 5) == {"edges": [-250.0, -250.0], "counts": [5], "n": 5}
+    # equal up to rounding (J·√N of one static weight)
+    static = stats.histogram([15.0, 15.000000000000004, 14.999999999999996])
+    assert static["counts"] == [3] and static["edges"][0] == static["edges"][1]
+    assert static["edges"][0] == pytest.approx(15.0)
     assert stats.histogram([np.nan]) is None
     # neurons 0, 1 excitatory, 2, 3 inhibitory
     C = np.arange(16, dtype=float).reshape(4, 4)

@@ -30,6 +30,7 @@ POINTS = {
     "istdp": ["jei-200_s1", "jei-100_s1"],
     "correlation": ["cx0_s1", "cx0.3_s1"],
 }
+SWEEP_POINTS = {"static_jee": ["j_ee15_s1", "j_ee25_s1"], "kohonen_beta": ["beta2_s1", "beta3_s1"]}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -168,6 +169,9 @@ def test_balanced_outputs(balanced_e2e):
             expected += [bal / "runs" / exp / f"{p}.h5", bal / "summaries" / exp / f"{p}.json"]
             expected.append(bal / "summaries" / exp / f"{p}_timecourse.csv")
             expected.append(out / "logs" / "balanced" / "run" / exp / f"{p}.log")
+    for sweep, points in SWEEP_POINTS.items():
+        expected += [bal / "runs" / sweep / f"{p}.h5" for p in points]
+        expected += [bal / "summaries" / sweep / f"{p}.json" for p in points]
     for path in expected:
         assert path.is_file() and path.stat().st_size > 0, f"missing or empty: {path}"
     assert not (out / "summary").exists()  # the Barta & Fukai part was switched off
@@ -193,6 +197,21 @@ def test_balanced_outputs(balanced_e2e):
     course = pd.read_csv(bal / "istdp_timecourse.csv")
     assert len(course) == 2 * 12  # 3 s in bins of 250 ms per run
     assert course[["rate_exc_hz", "j_ei"]].notna().all().all()
+    # the sweeps: one row per value, the scanned value and the fixed point's stability
+    sweep = pd.read_csv(bal / "sweeps" / "kohonen_beta.csv")
+    assert sweep["scan"].tolist() == ["beta", "beta"] and sweep["scanned"].tolist() == [2.0, 3.0]
+    assert (sweep["plastic"] == "ee").all() and sweep["mf_stable"].all()
+    assert (sweep["mf_j_ee"] > 0).all() and (sweep["mf_max_eigenvalue"] < 0).all()
+    static = pd.read_csv(bal / "sweeps" / "static_jee.csv")
+    assert (
+        static["j_ee"].tolist() == pytest.approx([15.0, 25.0])
+        and (static["plastic"] == "none").all()
+    )
+    course = pd.read_csv(bal / "sweeps" / "kohonen_beta_timecourse.csv")
+    assert sorted(course["scanned"].unique()) == [2.0, 3.0]
+    for name in ("kohonen_beta", "static_jee"):
+        for suffix in (".png", ".pdf", "_distributions.png", "_timecourse.csv"):
+            assert (bal / "sweeps" / f"{name}{suffix}").stat().st_size > 0
     corr = pd.read_csv(bal / "correlation.csv")
     assert corr["c_x"].tolist() == [0.0, 0.3] and (corr["plastic"] == "ee").all()
     assert corr["corr_ee"].iloc[1] > corr["corr_ee"].iloc[0]
@@ -235,11 +254,24 @@ def test_balanced_incremental(balanced_e2e, tmp_path):
     result = snakemake(workdir, *args, configfiles=[only, bins])
     assert result.returncode == 0, failure_message(result)
     assert job_counts(result.stdout) == {
-        "balanced_summary": 7,
+        "balanced_summary": 11,
         "balanced_size": 1,
         "balanced_istdp": 1,
         "balanced_correlation": 1,
         "balanced_optogenetics": 1,
+        "balanced_sweep": 2,
+        "all": 1,
+    }
+    # one more value of a sweep: its run, summary and figure only
+    more_beta = config_file(
+        tmp_path, "beta.yaml", "balanced:\n  sweeps:\n    kohonen_beta:\n      values: [2, 3, 4]\n"
+    )
+    result = snakemake(workdir, *args, configfiles=[only, more_beta])
+    assert result.returncode == 0, failure_message(result)
+    assert job_counts(result.stdout) == {
+        "balanced_run": 1,
+        "balanced_summary": 1,
+        "balanced_sweep": 1,
         "all": 1,
     }
 
@@ -253,7 +285,7 @@ def test_parts_switch_off(tmp_path):
         tmp_path,
         "one.yaml",
         "balanced:\n  size:\n    enabled: false\n  istdp:\n    enabled: false\n"
-        "  optogenetics:\n    enabled: false\n",
+        "  optogenetics:\n    enabled: false\n  sweeps: null\n",
     )
     result = snakemake(
         tmp_path / "wd", "--config", f"output_dir={out}", "--dry-run", configfiles=[only, one]
@@ -298,6 +330,32 @@ BAD_BALANCED = {
         "balanced.summary.window_ms",
     ),
     "switch_not_boolean": ("barta_fukai:\n  enabled: 1\n", "barta_fukai.enabled"),
+    "sweep_scans_unknown_field": (
+        "balanced:\n  sweeps:\n    static_jee:\n      scan: j_xx\n",
+        "balanced.sweeps.static_jee.scan",
+    ),
+    "sweep_scans_its_size": (
+        "balanced:\n  sweeps:\n    static_jee:\n      scan: n\n",
+        "balanced.sweeps.static_jee.scan",
+    ),
+    "sweep_scanned_key_in_params": (
+        "balanced:\n  sweeps:\n    static_jee:\n      params:\n        j_ee: 3\n",
+        "balanced.sweeps.static_jee.params.j_ee",
+    ),
+    "sweep_named_like_an_experiment": (
+        "balanced:\n  sweeps:\n    size: {enabled: true, n: 500, scan: j_ee, values: [1],"
+        " seeds: [1], duration_s: 3}\n",
+        "balanced.sweeps.size",
+    ),
+    "sweep_value_the_core_refuses": (  # a positive inhibitory weight
+        "balanced:\n  sweeps:\n    static_jee:\n      scan: j_ei\n      values: [-100, 20]\n",
+        "balanced.sweeps.static_jee.values",
+    ),
+    "sweep_bad_name": (
+        "balanced:\n  sweeps:\n    Bad-Name: {enabled: true, n: 500, scan: j_ee, values: [1],"
+        " seeds: [1], duration_s: 3}\n",
+        "balanced.sweeps",
+    ),
 }
 
 

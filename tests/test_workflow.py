@@ -50,6 +50,7 @@ REPLAY_ONLY_PATTERNS = [40]
 N_NEURONS = 1000
 # balanced-network experiments of config/test.yaml: runs (values x seeds) of each
 BALANCED_EXPERIMENTS = {"size": 2, "istdp": 2, "correlation": 2, "optogenetics": 1}
+BALANCED_SWEEPS = {"static_jee": 2, "kohonen_beta": 2}
 REPLAY_COLUMNS = [
     "rule",
     "patterns",
@@ -115,6 +116,11 @@ def test_end_to_end_outputs(e2e):
     ]
     expected += [balanced / f"{e}_{kind}" for e in ("istdp", "optogenetics")
                  for kind in ("timecourse.csv", "balance.png", "balance.pdf")]  # fmt: skip
+    expected += [balanced / f"{e}_distributions.{ext}" for e in BALANCED_EXPERIMENTS
+                 for ext in ("png", "pdf")]  # fmt: skip
+    expected += [balanced / f"size_{kind}.csv" for kind in ("scaling", "costs")]
+    suffixes = (".csv", ".png", ".pdf", "_timecourse.csv", "_distributions.png")
+    expected += [balanced / "sweeps" / f"{s}{x}" for s in BALANCED_SWEEPS for x in suffixes]
     for path in expected:
         assert path.is_file() and path.stat().st_size > 0, f"missing or empty: {path}"
     # the replay-growth curves end at the replay table's nunique, run by run
@@ -241,6 +247,9 @@ def test_end_to_end_outputs(e2e):
 
     for experiment, n_runs in BALANCED_EXPERIMENTS.items():
         table = pd.read_csv(balanced / f"{experiment}.csv")
+        assert len(table) == n_runs and (table["rate_exc_hz"] > 0).all()
+    for sweep, n_runs in BALANCED_SWEEPS.items():
+        table = pd.read_csv(balanced / "sweeps" / f"{sweep}.csv")
         assert len(table) == n_runs and (table["rate_exc_hz"] > 0).all()
 
     # every stage logged and benchmarked

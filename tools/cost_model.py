@@ -119,8 +119,13 @@ def _perturbation_seconds(config: dict) -> float:
 
 
 def _balanced_point(config: dict, experiment: str, point: str) -> tuple[float, float]:
-    """(neurons, simulated s) of one balanced-network run."""
-    section = config["balanced"][experiment]
+    """(neurons, simulated s) of one balanced-network run (an experiment's, or a sweep's of
+    balanced.sweeps)."""
+    bal = config["balanced"]
+    if experiment in (bal.get("sweeps") or {}):
+        section = bal["sweeps"][experiment]
+        return float(section["n"]), float(section["duration_s"])
+    section = bal[experiment]
     n = float(point[1:].split("_s")[0]) if point.startswith("N") else float(section["n"])
     return n, float(section["duration_s"])
 

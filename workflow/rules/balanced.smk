@@ -9,7 +9,9 @@
 # per experiment: one gather + figure rule writing <output_dir>/balanced/<experiment>.{csv,png,pdf}
 # and <experiment>_distributions.{png,pdf} (final weights, pairwise correlations); the size
 # experiment also fits its power laws in N (size_scaling.csv) and reads its runs' benchmark files
-# (time and peak memory per N, size_costs.csv).
+# (time and peak memory per N, size_costs.csv). Each sweep of balanced.sweeps (a named scan of one
+# parameter) runs its points the same way and one balanced_sweep rule draws it
+# (<output_dir>/balanced/sweeps/<name>.{csv,png}, _timecourse.csv, _distributions.png).
 # The section is validated before any job (validation.smk: the schema; balanced_config.smk: the
 # cross-checks, the core's parameter checks, the points); BALANCED_POINTS and the paths are in
 # paths.smk, balanced_point_config in params.smk, the resource models in resources.smk.
@@ -20,6 +22,7 @@ localrules:
     balanced_istdp,
     balanced_correlation,
     balanced_optogenetics,
+    balanced_sweep,
 
 
 rule balanced_run:
@@ -230,3 +233,41 @@ rule balanced_optogenetics:
         experiment="optogenetics",
     script:
         "../scripts/balanced_figure.py"
+
+
+rule balanced_sweep:
+    input:
+        summaries=balanced_sweep_summaries,
+        timecourses=balanced_sweep_timecourses,
+    output:
+        table=report(
+            BALANCED_SWEEP.format(sweep="{sweep}", suffix=".csv"),
+            caption="../report/balanced_sweep_csv.rst",
+            category="Balanced networks",
+        ),
+        timecourse=BALANCED_SWEEP.format(sweep="{sweep}", suffix="_timecourse.csv"),
+        png=report(
+            BALANCED_SWEEP.format(sweep="{sweep}", suffix=".png"),
+            caption="../report/balanced_sweep.rst",
+            category="Balanced networks",
+        ),
+        pdf=BALANCED_SWEEP.format(sweep="{sweep}", suffix=".pdf"),
+        distributions=report(
+            BALANCED_SWEEP.format(sweep="{sweep}", suffix="_distributions.png"),
+            caption="../report/balanced_distributions.rst",
+            category="Balanced networks",
+        ),
+        distributions_pdf=BALANCED_SWEEP.format(sweep="{sweep}", suffix="_distributions.pdf"),
+    log:
+        log_path("balanced/sweeps/{sweep}"),
+    benchmark:
+        benchmark_path("balanced/sweeps/{sweep}")
+    conda:
+        CONDA_ENV
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    params:
+        scan=balanced_sweep_scan,
+    script:
+        "../scripts/balanced_sweep.py"

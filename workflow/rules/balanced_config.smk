@@ -37,7 +37,61 @@ def balanced_points(cfg):
                 conf[key] = value
                 name = f"{prefix}{float(value):.10g}_s{seed}"
                 points.setdefault(exp, {})[name] = conf
+    for name, section in balanced_sweeps(cfg).items():
+        key = section["scan"]
+        for value in section["values"]:
+            for seed in section["seeds"]:
+                conf = {**bal["params"], **section.get("params", {})}
+                conf.update(n=section["n"], duration_s=section["duration_s"], seed=seed)
+                conf[key] = value
+                points.setdefault(name, {})[f"{key}{float(value):.10g}_s{seed}"] = conf
     return points
+
+
+def balanced_sweeps(cfg):
+    """{name: section} of the enabled sweeps under balanced.sweeps (none when the balanced
+    part is off)."""
+    bal = cfg["balanced"]
+    if not bal["enabled"]:
+        return {}
+    return {k: v for k, v in (bal.get("sweeps") or {}).items() if v["enabled"]}
+
+
+def check_balanced_sweeps(cfg):
+    """A sweep's name must differ from the fixed experiments', its scanned key must be a
+    BalancedParams field other than n, duration_s and seed, not also set in its params, and its
+    values must be distinct at 10 significant digits."""
+    from dataclasses import fields
+
+    from eiplast.balanced.params import BalancedParams
+
+    names = {f.name for f in fields(BalancedParams)}
+    bal = cfg["balanced"]
+    for name, section in balanced_sweeps(cfg).items():
+        where = f"balanced.sweeps.{name}"
+        if name in BALANCED_EXPERIMENTS:
+            config_error(where, f"a sweep cannot be named like the experiment {name!r}")
+        key = section["scan"]
+        if key not in names or key in BALANCED_OWN_KEYS:
+            config_error(
+                f"{where}.scan",
+                f"{key!r} is not a BalancedParams field that a sweep can scan "
+                "(n, duration_s and seed are set by the sweep itself)",
+            )
+        for own in BALANCED_OWN_KEYS + (key,):
+            if own in section.get("params", {}):
+                config_error(f"{where}.params.{own}", f"set by {where}")
+        values = [f"{float(v):.10g}" for v in section["values"]]
+        if len(set(values)) < len(values):
+            config_error(
+                f"{where}.values", "values that differ only beyond 10 significant digits"
+            )
+        burn = bal["summary"]["burn_in_s"]
+        if burn is not None and burn >= section["duration_s"]:
+            config_error(
+                "balanced.summary.burn_in_s",
+                f"{burn} s is not shorter than {where}.duration_s = {section['duration_s']} s",
+            )
 
 
 def check_balanced(cfg):
@@ -100,22 +154,30 @@ def check_balanced_with_core(cfg):
     from eiplast.engine.parameters import ParameterError
 
     bal = cfg["balanced"]
+    sweeps = balanced_sweeps(cfg)
     for exp, points in balanced_points(cfg).items():
-        section = bal[exp]
-        scan_key = BALANCED_SCAN[exp][0]
+        if exp in sweeps:
+            section, scan_key = sweeps[exp], sweeps[exp]["scan"]
+            section = {**section, "params": section.get("params", {})}
+            prefix = f"balanced.sweeps.{exp}"
+        else:
+            section, scan_key = bal[exp], BALANCED_SCAN[exp][0]
+            prefix = f"balanced.{exp}"
         for conf in points.values():
             try:
                 BalancedParams.from_dict(conf)
             except (ParameterError, TypeError) as err:
                 name = getattr(err, "key", None)  # the offending parameter, if one
                 if name in section["params"]:
-                    key = f"balanced.{exp}.params.{name}"
+                    key = f"{prefix}.params.{name}"
                 elif name in bal["params"]:
                     key = f"balanced.params.{name}"
+                elif name == scan_key and exp in sweeps:
+                    key = f"{prefix}.values"
                 elif name in (scan_key, "n", "duration_s"):
-                    key = f"balanced.{exp}.{name}"
+                    key = f"{prefix}.{name}"
                 elif name == "seed":
-                    key = f"balanced.{exp}.seeds"
+                    key = f"{prefix}.seeds"
                 else:
-                    key = f"balanced.{exp}"
+                    key = prefix
                 config_error(key, str(err))

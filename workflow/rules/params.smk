@@ -107,6 +107,11 @@ def replay_growth_realisations(wildcards):
     return [k for run, r, p, k in replay_runs() if p == int(wildcards.patterns)]
 
 
+def balanced_sweep_scan(wildcards):
+    """The BalancedParams field one sweep of balanced.sweeps scans."""
+    return config["balanced"]["sweeps"][wildcards.sweep]["scan"]
+
+
 def balanced_point_config(wildcards):
     """The BalancedParams config dict of one point (params of balanced_run)."""
     try:

@@ -18,6 +18,8 @@ SIMULATION_THREADS = int(config["simulation_threads"])
 # network realisations 0 … R−1 of every rule × P (their seeds from realisation_seed, params.smk)
 REALISATIONS = list(range(int(config["realisations"])))
 BALANCED_POINTS = balanced_points(config)
+# the enabled sweeps of balanced.sweeps, by name
+BALANCED_SWEEPS = tuple(balanced_sweeps(config))
 # the reference's published tables (checked in validation.smk), or none
 REFERENCE_DIR = config["reference_data_dir"]
 REFERENCE_REPLAY = [f"{REFERENCE_DIR}/activation_stats.csv"] if REFERENCE_DIR else []
@@ -88,6 +90,8 @@ BALANCED = f"{OUT}/balanced"
 BALANCED_RUN = f"{BALANCED}/runs/{{experiment}}/{{point}}.h5"
 BALANCED_SUMMARY = f"{BALANCED}/summaries/{{experiment}}/{{point}}.json"
 BALANCED_TIMECOURSE = f"{BALANCED}/summaries/{{experiment}}/{{point}}_timecourse.csv"
+# outputs of one sweep of balanced.sweeps: <name>.csv, .png, _timecourse.csv, _distributions.png
+BALANCED_SWEEP = f"{BALANCED}/sweeps/{{sweep}}{{suffix}}"
 LOGS = f"{OUT}/logs"
 BENCHMARKS = f"{OUT}/benchmarks"
 
@@ -125,8 +129,9 @@ wildcard_constraints:
     patterns=r"[1-9][0-9]*",
     realisation=r"[0-9]+",
     run="spontaneous|spontaneous_shuffle|spontaneous_learning",
-    experiment="|".join(BALANCED_EXPERIMENTS),
-    point=r"(N|jei|cx)[-+0-9.e]+_s[0-9]+",
+    experiment="|".join((*BALANCED_EXPERIMENTS, *BALANCED_SWEEPS)) or "size",
+    sweep="|".join(BALANCED_SWEEPS) or "none",
+    point=r"[A-Za-z_]+[-+0-9.e]+_s[0-9]+",
 
 
 def replay_runs():
@@ -356,6 +361,16 @@ def balanced_files(pattern, experiment):
     return [pattern.format(experiment=experiment, point=p) for p in points]
 
 
+def balanced_sweep_summaries(wildcards):
+    """The run summaries of one sweep of balanced.sweeps."""
+    return balanced_files(BALANCED_SUMMARY, wildcards.sweep)
+
+
+def balanced_sweep_timecourses(wildcards):
+    """The run time courses of one sweep, in the order of its summaries."""
+    return balanced_files(BALANCED_TIMECOURSE, wildcards.sweep)
+
+
 def balanced_outputs():
     """Final outputs of the enabled balanced experiments (PNGs; the PDFs come along)."""
     outputs = []
@@ -369,4 +384,7 @@ def balanced_outputs():
         if exp in BALANCED_POINTS:
             outputs.append(f"{BALANCED}/{exp}_timecourse.csv")
             outputs.append(f"{BALANCED}/{exp}_balance.png")
+    suffixes = (".csv", ".png", "_timecourse.csv", "_distributions.png")
+    for name in BALANCED_SWEEPS:
+        outputs += [BALANCED_SWEEP.format(sweep=name, suffix=s) for s in suffixes]
     return outputs

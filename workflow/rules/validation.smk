@@ -150,6 +150,7 @@ def check_config(cfg):
             f"(the smallest is {min(cfg['patterns'])})",
         )
     check_balanced(cfg)
+    check_balanced_sweeps(cfg)
     check_with_core(cfg)
     check_balanced_with_core(cfg)
 

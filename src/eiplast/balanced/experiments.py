@@ -236,7 +236,9 @@ def summary_row(summary: Mapping) -> dict:
     order, correlations neglected; NaN when it does not exist), the same with the spike-train
     covariance terms of the weight drift ``mf_cx_rate_exc_hz``, ``mf_cx_rate_inh_hz``,
     ``mf_cx_j_<c>`` (``fixed_point(..., correlations=True)``) and
-    ``mf_static_rate_{exc,inh}_hz`` (balance with the initial weights); population spike-count
+    ``mf_static_rate_{exc,inh}_hz`` (balance with the initial weights); the fixed point's
+    stability under the mean weight dynamics, ``mf_max_eigenvalue`` (largest real part, per ms
+    and unit learning rate; ``meanfield.stability``) and ``mf_stable``; population spike-count
     correlations and covariances ``corr_*``, ``cov_*`` and the covariance prediction
     ``mf_cov_*`` (ee, ei, ii)."""
     params = dict(summary["params"])
@@ -278,6 +280,9 @@ def summary_row(summary: Mapping) -> dict:
         row[f"{prefix}_rate_inh_hz"] = point.get("rate_inh_hz", np.nan)
         for c in CONNECTIONS:
             row[f"{prefix}_j_{c}"] = point.get(f"j_{c}", np.nan)
+    stab = summary.get("meanfield_stability") or {}
+    row["mf_max_eigenvalue"] = stab.get("max_real", np.nan)
+    row["mf_stable"] = stab.get("stable", np.nan)
     static = summary.get("meanfield_static") or {}
     row["mf_static_rate_exc_hz"] = static.get("rate_exc_hz", np.nan)
     row["mf_static_rate_inh_hz"] = static.get("rate_inh_hz", np.nan)
@@ -291,17 +296,28 @@ def _sort_columns(experiment: str) -> list[str]:
     return [SCAN_COLUMN.get(experiment, "n"), "seed"]
 
 
-def gather_summaries(paths: Iterable[str | os.PathLike], *, experiment: str | None = None):
+def gather_summaries(
+    paths: Iterable[str | os.PathLike], *, experiment: str | None = None, scan: str | None = None
+):
     """One row per summary JSON (``summary_row``), sorted by the scanned value and seed; the
-    scanned column comes first after ``experiment`` and ``point``."""
-    rows = [summary_row(json.loads(Path(path).read_text())) for path in paths]
+    scanned column comes first after ``experiment`` and ``point``. ``scan``: the
+    ``BalancedParams`` field a sweep scans; its value goes into the column ``scanned`` (and
+    the field's name into ``scan``), which then sorts the table."""
+    rows = []
+    for path in paths:
+        summary = json.loads(Path(path).read_text())
+        row = summary_row(summary)
+        if scan is not None:
+            row["scan"] = scan
+            row["scanned"] = float(summary["params"][scan])
+        rows.append(row)
     if not rows:
         raise ValueError("no summaries to gather")
     table = pd.DataFrame(rows)
     experiment = experiment or str(table["experiment"].iloc[0])
-    keys = _sort_columns(experiment)
+    keys = ["scanned", "seed"] if scan is not None else _sort_columns(experiment)
     table = table.sort_values(keys, kind="stable").reset_index(drop=True)
-    first = ["experiment", "point", *keys]
+    first = ["experiment", "point", *(["scan"] if scan is not None else []), *keys]
     return table[first + [c for c in table.columns if c not in first]]
 
 

@@ -12,6 +12,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 from matplotlib import colormaps
+from matplotlib.cm import ScalarMappable
+from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 from matplotlib.ticker import NullFormatter
 
@@ -221,6 +223,84 @@ def _costs_against_n(ax_time, ax_mem, costs, n_all) -> None:
     ax_time.legend()
     _log_x(ax_time, n_all)
     _log_x(ax_mem, n_all)
+
+
+@styled
+def sweep_figure(
+    table: pd.DataFrame,
+    timecourse: pd.DataFrame,
+    *,
+    scan: str,
+    title: str = "",
+    connections: Sequence[str] | None = None,
+) -> Figure:
+    """One sweep of ``balanced.sweeps``: everything against the scanned parameter ``scan``.
+
+    ``table``: ``experiments.gather_summaries(..., scan=scan)`` (column ``scanned``; seeds
+    averaged, bars their s.d.); ``timecourse``: ``experiments.gather_timecourses`` with a
+    ``scanned`` column. Top: E and I rates after the burn-in (dashed: the plastic fixed point,
+    dotted: the static balance with each run's initial weights); the mean weights of
+    ``connections`` (default: the plastic ones; circles the sampled time average, diamonds
+    the rate-weighted final mean; dashed/dash-dotted: the mean field without/with covariance
+    terms); the spike-count covariances (dashed: the leading-order prediction ``mf_cov_*``).
+    Bottom: spike-count correlations; the E rate and the mean weight of the first drawn
+    connection over time, one line per run coloured by the scanned value."""
+    _require(table, ["scanned", "rate_exc_hz", "rate_inh_hz"], "sweep table")
+    _require(timecourse, ["scanned", "seed", "time_s", "rate_exc_hz"], "sweep time course")
+    conns = _plastic(table, connections)
+    fig, axes = new_figure(2, 3, width=2.8, height=2.5)
+    ax_rate, ax_w, ax_cov = axes[0]
+    ax_corr, ax_rate_t, ax_w_t = axes[1]
+    for pop, name, color in POPULATIONS:
+        _points(ax_rate, table, "scanned", f"rate_{pop}_hz", color, name,
+                prediction_column=f"mf_rate_{pop}_hz",
+                predictions=[(f"mf_static_rate_{pop}_hz", ":")])  # fmt: skip
+    ax_rate.set(xlabel=scan, ylabel="rate after burn-in (Hz)",
+                title=f"{title}: rates (--: fixed point, ··: static)")  # fmt: skip
+    ax_rate.legend()
+    for c in conns:
+        color = CONNECTION_COLORS[c]
+        _points(ax_w, table, "scanned", f"j_{c}", color, CONNECTION_LABELS[c],
+                prediction_column=f"mf_j_{c}", predictions=[(f"mf_cx_j_{c}", "-.")])  # fmt: skip
+        column = f"j_{c}_rate_weighted"
+        if column in table.columns and table[column].notna().any():
+            ok = table.dropna(subset=[column])
+            ax_w.plot(ok["scanned"], ok[column], ls="none", marker="D", ms=3, color=color,
+                      mec="black", mew=0.4)  # fmt: skip
+    ax_w.set(xlabel=scan, ylabel="mean weight j = J·√N", title="mean weights (◆ rate-weighted)")
+    ax_w.legend()
+    for pair, name, color in CORRELATION_PAIRS:
+        if f"cov_{pair}" in table.columns and table[f"cov_{pair}"].notna().any():
+            _points(ax_cov, table.dropna(subset=[f"cov_{pair}"]), "scanned", f"cov_{pair}",
+                    color, name, prediction_column=f"mf_cov_{pair}")  # fmt: skip
+        if f"corr_{pair}" in table.columns and table[f"corr_{pair}"].notna().any():
+            _points(ax_corr, table.dropna(subset=[f"corr_{pair}"]), "scanned", f"corr_{pair}",
+                    color, name)  # fmt: skip
+    ax_cov.set(xlabel=scan, ylabel="mean spike-count covariance", title="covariances")
+    ax_corr.set(xlabel=scan, ylabel="mean spike-count correlation", title="correlations")
+    for ax in (ax_cov, ax_corr):
+        if ax.get_legend_handles_labels()[0]:
+            ax.legend()
+    values = np.sort(timecourse["scanned"].unique())
+    cmap = colormaps["viridis"]
+    first_conn = conns[0]
+    for (value, _seed), run in timecourse.groupby(["scanned", "seed"], sort=True):
+        k = int(np.searchsorted(values, value))
+        color = cmap(k / max(1, len(values) - 1) * 0.9)
+        ax_rate_t.plot(run["time_s"], run["rate_exc_hz"], color=color, lw=0.7)
+        if f"j_{first_conn}" in run.columns:
+            ax_w_t.plot(run["time_s"], run[f"j_{first_conn}"], color=color, lw=0.7)
+    ax_rate_t.set(xlabel="time (s)", ylabel="E rate (Hz)", title=f"E rate (colour: {scan})")
+    ax_w_t.set(xlabel="time (s)", ylabel=f"mean {CONNECTION_LABELS[first_conn]} weight",
+               title="sampled synapses over time")  # fmt: skip
+    if len(values) > 1:
+        scale = ScalarMappable(Normalize(0.0, 1.0 / 0.9), cmap)
+        bar = fig.colorbar(scale, ax=ax_w_t, fraction=0.08)
+        ticks = np.unique(np.linspace(0, len(values) - 1, min(5, len(values))).round().astype(int))
+        bar.set_ticks(ticks / max(1, len(values) - 1))
+        bar.set_ticklabels([f"{values[k]:g}" for k in ticks])
+        bar.set_label(scan)
+    return fig
 
 
 def _log_y_if_wide(ax, values) -> None:

@@ -92,9 +92,18 @@ def balanced_rates(params: BalancedParams, weights=None):
 _POPS = {"ee": (0, 0), "ie": (1, 0), "ei": (0, 1), "ii": (1, 1)}
 
 
+def triplet_rate_hz(p: BalancedParams) -> float:
+    """The E rate at which the MATLAB "triplet" rule on E→E has no mean drift (Hz): with
+    Poisson spike trains ⟨x_pre²⟩ = (τ r)² + τ r/2 (the trace's mean squared plus its shot-noise
+    variance), so the drift η r_post (v_θ τ r_pre − ⟨x_pre²⟩) vanishes at
+    τ r = v_θ − 1/2, i.e. r = θ − 1/(2τ)."""
+    return p.theta_triplet_hz - 1000.0 / (2.0 * p.tau_stdp_ms)
+
+
 def _conditions(p: BalancedParams):
     """Per connection: ('weight', value) fixed weight, ('rate', kHz) postsynaptic rate fixed by
-    the rule (at ρ without correlations), or ('kohonen', β)."""
+    the rule (at ρ without correlations), ('kohonen', β), or ('triplet', kHz) the E rate of
+    ``triplet_rate_hz`` (no covariance term)."""
     out = {}
     for c in CONNECTIONS:
         rule = p.rule(c)
@@ -102,6 +111,15 @@ def _conditions(p: BalancedParams):
             out[c] = ("weight", getattr(p, f"j_{c}"))
         elif c == "ee" and rule == "hebb":
             out[c] = ("weight", p.jmax_ee)
+        elif c == "ee" and rule == "oja":  # drift γητ r_e² (β − j): j = β
+            out[c] = ("weight", p.beta_oja)
+        elif c == "ee" and rule == "triplet":
+            out[c] = ("triplet", triplet_rate_hz(p) / 1000.0)
+        elif c == "ee" and rule == "hard_hebb":
+            raise MeanFieldError(
+                "E→E hard-bound Hebbian: potentiation and depression have the same mean "
+                "(η τ r_e² each) inside the bounds, so no condition fixes j_ee at leading order"
+            )
         elif c == "ee":
             out[c] = ("kohonen", p.beta)
         elif c == "ie" and rule == "hebb":
@@ -154,7 +172,7 @@ def fixed_point(params: BalancedParams, *, correlations: bool = False):
     # rates in Hz inside the solver (all unknowns of order 1–100): balance rows ×1000
     drive = np.array([p.p_ex * q_x * p.j_ex, p.p_ix * q_x * p.j_ix]) * p.rate_x_hz
     drive = drive + 1000.0 * np.array([p.j_stim_e, p.j_stim_i])
-    fixed_pops = [_POPS[c][0] for c, kind in cond.items() if kind[0] == "rate"]
+    fixed_pops = [_POPS[c][0] for c, kind in cond.items() if kind[0] in ("rate", "triplet")]
     if len(fixed_pops) != len(set(fixed_pops)):
         raise MeanFieldError(
             "two homeostatic rules fix the same population's rate; the weights are not "
@@ -189,6 +207,8 @@ def fixed_point(params: BalancedParams, *, correlations: bool = False):
                 res.append(j[c] - kind[1])
             elif kind[0] == "kohonen":  # j = β (τ r_e + 𝒞_ee / (2 r_e))
                 res.append(j[c] - kind[1] * (tau * r[0] + cov[0, 0] / (2.0 * r[0])))
+            elif kind[0] == "triplet":  # r_e = θ − 1/(2τ); covariances not carried
+                res.append(1000.0 * (r[0] - kind[1]))
             else:  # 2τ r_a r_b + 𝒞_ab − α r_b = 0 with α = 2ρτ: r_a = ρ − 𝒞_ab / (2τ r_b)
                 res.append(1000.0 * (r[a] - kind[1] + cov[a, b] / (2.0 * tau * r[b])))
         return np.array(res)
@@ -246,3 +266,79 @@ def spike_count_covariance(params: BalancedParams, window_ms, weights=None):
     if p.c_x < 1e-5:
         return window_ms / p.n * outer * rx / (p.n_ext / p.n)
     return window_ms * outer * p.c_x * rx
+
+
+def weight_drift(params: BalancedParams, weights) -> dict:
+    """Mean drift dj/dt (j units per ms) of every plastic connection's mean weight at leading
+    order (correlations neglected), the rates following the weights through the static
+    balance (``balanced_rates``; rates fast against weights). Per connection c = (post a ← pre
+    b), its rule's learning rate η, rates r in kHz, τ = τ_STDP, α = 2ρτ:
+
+    * iSTDP (EI, II) and homeostatic IE: −η (j/j_norm) r_b (2τ r_a − α);
+    * Hebbian EE, IE: η τ r_a r_b (j_max − j); Oja EE: γ η τ r_e² (β_oja − j);
+    * Kohonen EE: η r_e (β τ r_e − j);
+    * triplet EE: √N η τ r_e² (v_θ − τ r_e − 1/2) (Poisson ⟨x²⟩; its updates are not scaled
+      by 1/√N, so in j units they carry √N).
+
+    The learning rates set the time scales, so rules with separated time scales (slow EI, slow
+    II) give different ``stability`` at the same fixed point. ``weights``: dict of j_ee … j_ii
+    overriding the parameters'. Raises ``MeanFieldError`` for a rule without a leading-order
+    drift (hard-bound Hebbian) or a singular balance."""
+    p = params
+    j = {c: getattr(p, f"j_{c}") for c in CONNECTIONS}
+    j.update(weights)
+    r = np.array(balanced_rates(p, j)) / 1000.0
+    tau = p.tau_stdp_ms
+    out = {}
+    for c in CONNECTIONS:
+        rule = p.rule(c)
+        if rule is None:
+            continue
+        a, b = _POPS[c]
+        if rule in ("istdp", "homeostatic"):
+            eta = p.eta_ie_homeo if c == "ie" else getattr(p, f"eta_{c}")
+            rho = getattr(p, f"rho_{c}_hz") / 1000.0
+            out[c] = -eta * (j[c] / getattr(p, f"j_norm_{c}")) * r[b] * 2.0 * tau * (r[a] - rho)
+        elif rule == "hebb":
+            eta, j_max = (p.eta_ee_hebb, p.jmax_ee) if c == "ee" else (p.eta_ie_hebb,
+                                                                        p.jmax_ie_hebb)  # fmt: skip
+            out[c] = eta * tau * r[a] * r[b] * (j_max - j[c])
+        elif rule == "oja":
+            out[c] = p.gamma_oja * p.eta_ee_oja * tau * r[0] ** 2 * (p.beta_oja - j[c])
+        elif rule == "kohonen":
+            out[c] = p.eta_ee_koh * r[0] * (p.beta * tau * r[0] - j[c])
+        elif rule == "triplet":
+            v_theta = p.theta_triplet_hz / 1000.0 * tau
+            out[c] = p.sqrt_n * p.eta_ee_triplet * tau * r[0] ** 2 * (v_theta - tau * r[0] - 0.5)
+        else:
+            raise MeanFieldError(f"no leading-order weight drift for the {rule} rule on {c}")
+    return out
+
+
+def stability(params: BalancedParams, *, rel_step: float = 1e-6) -> dict:
+    """Linear stability of the plastic fixed point (``fixed_point``) under the mean weight
+    dynamics of ``weight_drift``: the eigenvalues of its Jacobian in the plastic weights
+    (central differences, step ``rel_step``·max(1, |j|)), per ms.
+    Returns dict ``eigenvalues`` (real parts, then imaginary parts: lists), ``max_real``
+    and ``stable`` (every real part below zero); without plastic connections no eigenvalue
+    and ``stable`` True. Raises ``MeanFieldError`` where the fixed point or the drift does not
+    exist."""
+    fp = fixed_point(params)
+    plastic = [c for c in CONNECTIONS if params.rule(c)]
+    if not plastic:
+        return {"eigenvalues_real": [], "eigenvalues_imag": [], "max_real": None,
+                "stable": True}  # fmt: skip
+    j0 = {c: fp[f"j_{c}"] for c in CONNECTIONS}
+    jac = np.zeros((len(plastic), len(plastic)))
+    for k, c in enumerate(plastic):
+        h = rel_step * max(1.0, abs(j0[c]))
+        up = weight_drift(params, {**j0, c: j0[c] + h})
+        down = weight_drift(params, {**j0, c: j0[c] - h})
+        jac[:, k] = [(up[d] - down[d]) / (2.0 * h) for d in plastic]
+    eig = np.linalg.eigvals(jac)
+    return {
+        "eigenvalues_real": eig.real.tolist(),
+        "eigenvalues_imag": eig.imag.tolist(),
+        "max_real": float(eig.real.max()),
+        "stable": bool(eig.real.max() < 0.0),
+    }

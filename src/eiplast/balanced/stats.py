@@ -151,15 +151,16 @@ def average_over_subpops(C, is_exc):
 def histogram(values, bins=HISTOGRAM_BINS):
     """JSON-ready histogram of the finite ``values``: dict ``edges`` (bins + 1, spanning their
     range), ``counts`` (bins), ``n`` (values counted); when every value is the same (a static
-    connection's weights), one zero-width bin: edges [v, v], counts [n]. None when no value is
-    finite."""
+    connection's weights, equal up to rounding: 1e-9 relative), one zero-width bin: edges
+    [v, v] at their mean, counts [n]. None when no value is finite."""
     x = np.asarray(values, dtype=np.float64)
     x = x[np.isfinite(x)]
     if x.size == 0:
         return None
     lo, hi = float(x.min()), float(x.max())
-    if hi <= lo:
-        return {"edges": [lo, lo], "counts": [int(x.size)], "n": int(x.size)}
+    if hi - lo <= 1e-9 * max(1.0, abs(lo), abs(hi)):
+        mean = float(x.mean())
+        return {"edges": [mean, mean], "counts": [int(x.size)], "n": int(x.size)}
     counts, edges = np.histogram(x, bins=bins, range=(lo, hi))
     return {"edges": edges.tolist(), "counts": counts.tolist(), "n": int(x.size)}
 
@@ -205,7 +206,8 @@ def summarize_balanced(path, *, burn_in_s=None, window_ms=250.0, n_sample=200, s
     """JSON-ready summary of a balanced run's spike file: rates after the burn-in (default half
     the run, as the reference's scripts), their mean-field predictions (static balance and the
     plastic fixed point, without and with the covariance terms of the weight drift:
-    ``meanfield_fixed_point``, ``meanfield_fixed_point_correlated``), initial and final mean
+    ``meanfield_fixed_point``, ``meanfield_fixed_point_correlated``) and its stability under
+    the mean weight dynamics (``meanfield_stability``), initial and final mean
     weights per connection (j units; the final ones also weighted by the presynaptic rates
     after the burn-in, ``final_rate_weighted_mean_weights``) and their histograms
     (``weight_histograms``, j units), population spike-count covariances and correlations
@@ -235,6 +237,10 @@ def summarize_balanced(path, *, burn_in_s=None, window_ms=250.0, n_sample=200, s
         out["meanfield_static"] = {"rate_exc_hz": mf_e, "rate_inh_hz": mf_i}
     except meanfield.MeanFieldError as err:
         out["meanfield_static"] = {"error": str(err)}
+    try:
+        out["meanfield_stability"] = meanfield.stability(p)
+    except (meanfield.MeanFieldError, np.linalg.LinAlgError) as err:
+        out["meanfield_stability"] = {"error": str(err)}
     for key, correlations in (("meanfield_fixed_point", False),
                               ("meanfield_fixed_point_correlated", True)):  # fmt: skip
         try:

@@ -106,3 +106,21 @@ def experiment_figure(
         run = course[course["point"] == first]
         fig = figures.balance_figure(run, title=f"{experiment} {first}")
         save_figure(fig, str(balance_png).removesuffix(".png"))
+
+
+def sweep_figure(summary_files, timecourse_files, table_csv, timecourse_csv, output_png,
+                 distributions_png, *, scan, name):  # fmt: skip
+    """Rule ``balanced_sweep``: the runs of one sweep of ``balanced.sweeps`` (scanning the
+    ``BalancedParams`` field ``scan``) in one table and one time-course table, the sweep's
+    figure and the distributions of its runs."""
+    table = write_csv(gather_summaries(summary_files, experiment=name, scan=scan), table_csv)
+    note(f"sweep {name} over {scan}: {len(table)} runs\n{table.iloc[:, :14].to_string()}")
+    course = gather_timecourses(timecourse_files, summary_files)
+    scanned = dict(zip(table["point"], table["scanned"], strict=True))
+    course.insert(1, "scanned", course["point"].map(scanned))
+    write_csv(course, timecourse_csv)
+    save_figure(figures.sweep_figure(table, course, scan=scan, title=name),
+                str(output_png).removesuffix(".png"))  # fmt: skip
+    summaries = [json.loads(Path(path).read_text()) for path in summary_files]
+    fig = figures.distributions_figure(summaries, scan=scan, label=scan)
+    save_figure(fig, str(distributions_png).removesuffix(".png"))
