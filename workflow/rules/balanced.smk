@@ -257,7 +257,9 @@ rule balanced_sweep:
             caption="../report/balanced_distributions.rst",
             category="Balanced networks",
         ),
-        distributions_pdf=BALANCED_SWEEP.format(sweep="{sweep}", suffix="_distributions.pdf"),
+        distributions_pdf=BALANCED_SWEEP.format(
+            sweep="{sweep}", suffix="_distributions.pdf"
+        ),
     log:
         log_path("balanced/sweeps/{sweep}"),
     benchmark:

@@ -84,7 +84,8 @@ def check_balanced_sweeps(cfg):
         values = [f"{float(v):.10g}" for v in section["values"]]
         if len(set(values)) < len(values):
             config_error(
-                f"{where}.values", "values that differ only beyond 10 significant digits"
+                f"{where}.values",
+                "values that differ only beyond 10 significant digits",
             )
         burn = bal["summary"]["burn_in_s"]
         if burn is not None and burn >= section["duration_s"]:
