@@ -19,7 +19,7 @@ from matplotlib.figure import Figure
 from workflow_helpers import failure_message, job_counts, snakemake
 
 from eiplast.analysis.style import save_figure
-from eiplast.balanced import experiments, figures
+from eiplast.balanced import experiments, figures, stats
 from eiplast.balanced.simulate import run_balanced_stage
 from eiplast.balanced.stats import load_balanced
 
@@ -126,6 +126,24 @@ def test_figures(tiny_runs, tmp_path):
     diamonds = [ln for ln in made["istdp"].axes[1].get_lines() if ln.get_marker() == "D"]
     ends = np.sort(np.concatenate([ln.get_ydata() for ln in diamonds]))
     np.testing.assert_allclose(ends, np.sort(table["j_ei_rate_weighted"]))
+    # a span of a spike file read without the rest, and the balance figure's raster of it
+    spikes = tiny_runs[0][0]
+    run = load_balanced(spikes)
+    window = stats.spike_window(spikes, 0.25, 0.6)
+    t = run["step"] * 0.1 / 1000.0
+    inside = (t >= 0.25) & (t < 0.6)
+    np.testing.assert_array_equal(window["step"], run["step"][inside])
+    np.testing.assert_array_equal(window["neuron"], run["neuron"][inside])
+    assert (window["t_start_s"], window["t_stop_s"]) == pytest.approx((0.25, 0.6))
+    assert stats.spike_window(spikes, 5.0, 9.0)["step"].size == 0  # after the run's 1 s
+    first = course[course["point"] == course["point"].iloc[0]]
+    fig = figures.balance_figure(first, title="tiny", raster=window, n_shown=(20, 5), marked_exc=3)
+    raster_ax = fig.axes[-1]
+    assert len(fig.axes) == 3 and raster_ax.get_xlim() == pytest.approx((0.25, 0.6))
+    drawn = np.concatenate([ln.get_ydata() for ln in raster_ax.get_lines()])
+    assert drawn.size > 0 and drawn.min() >= 0 and drawn.max() < 25
+    labels = [t.get_text() for t in raster_ax.get_legend().get_texts()]
+    assert "stimulated E" in labels
     with pytest.raises(ValueError, match="lacks columns"):
         figures.size_figure(table.drop(columns=["mf_rate_exc_hz"]))
     with pytest.raises(ValueError, match="unknown connections"):

@@ -115,6 +115,7 @@ rule balanced_istdp:
     input:
         summaries=balanced_files(BALANCED_SUMMARY, "istdp"),
         timecourses=balanced_files(BALANCED_TIMECOURSE, "istdp"),
+        first_run=balanced_files(BALANCED_RUN, "istdp")[:1],
     output:
         table=report(
             f"{BALANCED}/istdp.csv",
@@ -195,6 +196,7 @@ rule balanced_optogenetics:
     input:
         summaries=balanced_files(BALANCED_SUMMARY, "optogenetics"),
         timecourses=balanced_files(BALANCED_TIMECOURSE, "optogenetics"),
+        first_run=balanced_files(BALANCED_RUN, "optogenetics")[:1],
     output:
         table=report(
             f"{BALANCED}/optogenetics.csv",

@@ -20,4 +20,5 @@ with logged(sm):
         benchmark_files=getattr(sm.input, "benchmarks", ()),
         scaling_csv=getattr(sm.output, "scaling", None),
         costs_csv=getattr(sm.output, "costs", None),
+        first_run=sm.input.first_run[0] if hasattr(sm.input, "first_run") else None,
     )

@@ -503,15 +503,27 @@ def optogenetics_figure(
 
 
 @styled
-def balance_figure(timecourse: pd.DataFrame, *, title: str) -> Figure:
+def balance_figure(
+    timecourse: pd.DataFrame,
+    *,
+    title: str,
+    raster: dict | None = None,
+    n_shown: tuple[int, int] = (200, 50),
+    marked_exc: int = 0,
+) -> Figure:
     """E/I balance over time in one run: the mean recorded excitatory, inhibitory, external and
     total input current of the sampled E neurons (left) and I neurons (right), mV/ms
     (``experiments.timecourse``: columns ``i_e_exc`` … ``i_total_inh``). In the balanced state
-    the large excitatory and inhibitory inputs cancel to a small total."""
+    the large excitatory and inhibitory inputs cancel to a small total.
+
+    ``raster``: a span of the run's spikes (``stats.spike_window``), drawn below as a raster of
+    ``n_shown`` (E, I) neurons spread evenly over each population (E below, I above);
+    ``marked_exc``: E neurons with indices below it (the stimulated ones) are drawn darker."""
     _require(timecourse, ["time_s"] + [f"{c}_{pop}" for pop in ("exc", "inh")
                                        for c in ("i_e", "i_i", "i_x", "i_total")],
              "time course")  # fmt: skip
-    fig, axes = new_figure(1, 2, width=3.2, height=2.4)
+    rows = 2 if raster is not None else 1
+    fig, axes = new_figure(rows, 2, width=3.2, height=2.4)
     lines = (("i_e", "excitatory", EXC_COLOR, "-"), ("i_i", "inhibitory", INH_COLOR, "-"),
              ("i_x", "external", "#e67e22", "-"), ("i_total", "total", "black", "--"))  # fmt: skip
     for ax, (pop, label) in zip(axes[0], (("exc", "E neurons"), ("inh", "I neurons")), strict=True):
@@ -521,4 +533,35 @@ def balance_figure(timecourse: pd.DataFrame, *, title: str) -> Figure:
         ax.axhline(0.0, color=NEUTRAL, lw=0.5)
         ax.set(xlabel="time (s)", ylabel="mean input current (mV/ms)", title=f"{title}: {label}")
         ax.legend()
+    if raster is not None:
+        gs = axes[1, 0].get_gridspec()
+        for ax in axes[1]:
+            ax.remove()
+        _raster(fig.add_subplot(gs[1, :]), raster, n_shown, marked_exc)
     return fig
+
+
+def _raster(ax, raster: dict, n_shown: tuple[int, int], marked_exc: int) -> None:
+    """Raster of ``n_shown`` (E, I) neurons spread evenly over each population."""
+    n_exc, n_inh = raster["n_exc"], raster["n_inh"]
+    shown_e = np.unique(np.linspace(0, n_exc - 1, min(n_shown[0], n_exc)).astype(np.int64))
+    shown_i = n_exc + np.unique(np.linspace(0, n_inh - 1, min(n_shown[1], n_inh)).astype(np.int64))
+    row = np.full(n_exc + n_inh, -1, dtype=np.int64)
+    row[shown_e] = np.arange(len(shown_e))
+    row[shown_i] = len(shown_e) + np.arange(len(shown_i))
+    neuron, t = np.asarray(raster["neuron"]), np.asarray(raster["step"]) * raster["dt_ms"] / 1e3
+    y = row[neuron]
+    keep = y >= 0
+    exc = neuron < n_exc
+    groups = [(keep & exc & (neuron >= marked_exc), EXC_COLOR, "E"),
+              (keep & exc & (neuron < marked_exc), "#641e16", "stimulated E"),
+              (keep & ~exc, INH_COLOR, "I")]  # fmt: skip
+    for mask, color, label in groups:
+        if mask.any():
+            ax.plot(t[mask], y[mask], ls="none", marker="|", ms=2, mew=0.5, color=color,
+                    label=label)  # fmt: skip
+    ax.set_xlim(raster["t_start_s"], raster["t_stop_s"])
+    ax.set_ylim(-1, len(shown_e) + len(shown_i))
+    ax.set(xlabel="time (s)", ylabel="neuron (E below, I above)",
+           title=f"raster: {len(shown_e)} E and {len(shown_i)} I neurons")  # fmt: skip
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), markerscale=3)

@@ -37,6 +37,33 @@ def load_balanced(path):
     return out
 
 
+def spike_window(path, t_start_s, t_stop_s):
+    """The spikes of a balanced run in [t_start_s, t_stop_s) without loading the rest (steps
+    are sorted: two bisections, ``engine.formats.bisect_step``). Returns dict neuron, step
+    (int64), dt_ms, n_exc, n_inh, t_start_s, t_stop_s (clipped to the run)."""
+    from eiplast.engine.formats import bisect_step, open_spikes
+
+    with open_spikes(path) as f:
+        dt = float(f.attrs["dt_ms"])
+        n_steps = int(f.attrs["n_steps"])
+        lo = min(max(0, int(round(t_start_s * 1000.0 / dt))), n_steps)
+        hi = min(max(lo, int(round(t_stop_s * 1000.0 / dt))), n_steps)
+        ds_s = f["spikes/step"]
+        row_lo = bisect_step(ds_s, lo)
+        row_hi = bisect_step(ds_s, hi, row_lo)
+        step = np.asarray(read(ds_s, slice(row_lo, row_hi)), dtype=np.int64)
+        neuron = np.asarray(read(f["spikes/neuron"], slice(row_lo, row_hi)), dtype=np.int64)
+        return {
+            "neuron": neuron,
+            "step": step,
+            "dt_ms": dt,
+            "n_exc": int(f.attrs["n_exc"]),
+            "n_inh": int(f.attrs["n_inh"]),
+            "t_start_s": lo * dt / 1000.0,
+            "t_stop_s": hi * dt / 1000.0,
+        }
+
+
 def population_rates(neuron, step, n_exc, n_inh, dt_ms, t_start_s, t_stop_s):
     """Mean E and I rates (Hz) over [t_start_s, t_stop_s) (spike time = step · dt)."""
     t = np.asarray(step) * dt_ms / 1000.0

@@ -14,7 +14,9 @@ from eiplast.balanced.experiments import (
     timecourse,
     write_json,
 )
+from eiplast.balanced.params import BalancedParams
 from eiplast.balanced.simulate import run_balanced_stage
+from eiplast.balanced.stats import spike_window
 from eiplast.engine.chunked import describe_checkpoint
 from eiplast.engine.progress import note
 
@@ -64,14 +66,16 @@ def summary(spike_file, summary_json, timecourse_csv, *, experiment, point, anal
 def experiment_figure(
     summary_files, table_csv, output_png, *, experiment, timecourse_files=(), timecourse_csv=None,
     balance_png=None, distributions_png=None, benchmark_files=(), scaling_csv=None,
-    costs_csv=None,
+    costs_csv=None, first_run=None,
 ):  # fmt: skip
     """Rules ``balanced_size``, ``balanced_istdp``, ``balanced_correlation``,
     ``balanced_optogenetics``: the summaries of one experiment in one table and its figure;
     the distributions of weights and correlations of its runs (``distributions_png``); istdp
     and optogenetics also gather the time courses, and draw the input currents of their first
-    run (``balance_png``); size fits its power laws in N (``scaling_csv``) and tabulates the
-    time and peak memory of its runs from their ``benchmark_files`` (``costs_csv``)."""
+    run and a raster of its spike file ``first_run`` (``balance_png``: the last 2 s, or with
+    a stimulation window 1 s either side of its onset); size fits its power laws in N
+    (``scaling_csv``) and tabulates the time and peak memory of its runs from their
+    ``benchmark_files`` (``costs_csv``)."""
     if experiment not in EXPERIMENTS:
         raise ValueError(f"unknown balanced experiment {experiment!r} (one of {EXPERIMENTS})")
     table = write_csv(gather_summaries(summary_files, experiment=experiment), table_csv)
@@ -102,9 +106,19 @@ def experiment_figure(
         fig = figures.distributions_figure(summaries, scan=scan, label=label)
         save_figure(fig, str(distributions_png).removesuffix(".png"))
     if balance_png is not None:
-        first = json.loads(Path(summary_files[0]).read_text())["point"]
-        run = course[course["point"] == first]
-        fig = figures.balance_figure(run, title=f"{experiment} {first}")
+        summary = json.loads(Path(summary_files[0]).read_text())
+        run = course[course["point"] == summary["point"]]
+        params, marked, raster = summary["params"], 0, None
+        if first_run is not None:
+            t_end = float(summary["duration_s"])
+            t0, t1 = t_end - 2.0, t_end
+            p = BalancedParams.from_dict(params)
+            if p.opto:
+                t0, t1 = p.opto_start_s - 1.0, p.opto_start_s + 1.0
+                marked = p.n_opto_targets
+            raster = spike_window(first_run, max(0.0, t0), t1)
+        fig = figures.balance_figure(run, title=f"{experiment} {summary['point']}",
+                                     raster=raster, marked_exc=marked)  # fmt: skip
         save_figure(fig, str(balance_png).removesuffix(".png"))
 
 
