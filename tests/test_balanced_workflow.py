@@ -366,8 +366,8 @@ BAD_BALANCED = {
         "balanced.sweeps.size",
     ),
     "sweep_value_the_core_refuses": (  # a positive inhibitory weight
-        "balanced:\n  sweeps:\n    static_jee:\n      scan: j_ei\n      values: [-100, 20]\n",
-        "balanced.sweeps.static_jee.values",
+        "balanced:\n  sweeps:\n    static_jei:\n      enabled: true\n      values: [-100, 20]\n",
+        "balanced.sweeps.static_jei.values",
     ),
     "sweep_bad_name": (
         "balanced:\n  sweeps:\n    Bad-Name: {enabled: true, n: 500, scan: j_ee, values: [1],"
