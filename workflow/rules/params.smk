@@ -107,6 +107,11 @@ def replay_growth_realisations(wildcards):
     return [k for run, r, p, k in replay_runs() if p == int(wildcards.patterns)]
 
 
+def persistent_config_key(wildcards):
+    """The configuration key of one persistent run's cue protocol (its errors name it)."""
+    return f"stages.persistent.runs.{wildcards.rule}"
+
+
 def balanced_sweep_scan(wildcards):
     """The BalancedParams field one sweep of balanced.sweeps scans."""
     return config["balanced"]["sweeps"][wildcards.sweep]["scan"]

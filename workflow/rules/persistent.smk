@@ -24,8 +24,10 @@ rule persistent_cue:
         seed=seed_of("persistent"),
         neuron=neuron_of,
         background=config["background"],
+        stage="persistent_cue",
+        config_key=persistent_config_key,
     script:
-        "../scripts/persistent_cue.py"
+        "../scripts/cued_run.py"
 
 
 rule persistent:

@@ -24,8 +24,10 @@ rule cued_recall:
         seed=seed_of("cued_recall"),
         neuron=neuron_of,
         background=config["background"],
+        stage="cued_recall",
+        config_key="stages.cued_recall",
     script:
-        "../scripts/cued_recall.py"
+        "../scripts/cued_run.py"
 
 
 rule recall:
