@@ -430,11 +430,11 @@ def test_plasticity_on_hand_made_spike_trains(rule):
     np.testing.assert_allclose(trace * (1 - p.dt_ms / p.tau_stdp_ms), x_ref, rtol=1e-12)
 
 
-def _one_synapse_after(p, w0, spikes):
-    """Weight of the single synapse E0 → E1 of a 4-neuron network (E 0, 1; I 2, 3) after
-    ``spikes`` (step → neurons) replayed through the kernel's update helpers."""
+def _one_synapse_after(p, w0, spikes, post=1, pre=0):
+    """Weight of the single synapse pre → post (default E0 → E1) of a 4-neuron network (E 0, 1;
+    I 2, 3) after ``spikes`` (step → neurons) replayed through the kernel's update helpers."""
     J = np.zeros((4, 4))
-    J[1, 0] = w0
+    J[post, pre] = w0
     net = network_from_dense(J, np.zeros((4, 1)), 2)
     plastic, coef = rule_coefficients(p)
     n_steps = max(spikes) + 1
@@ -476,6 +476,42 @@ def test_matlab_rules_by_hand(rule, w0, expected):
     p = BalancedParams(n=4, frac_exc=0.5, tau_stdp_ms=20.0, **params)
     d = 1.0 - p.dt_ms / p.tau_stdp_ms
     assert _one_synapse_after(p, w0, PAIRING) == pytest.approx(expected(d), rel=1e-13)
+
+
+@pytest.mark.parametrize(
+    "connection, rule, w0, expected",
+    [
+        # on I→E the rules act on the strength −J: the additive terms change sign, the bounds
+        # (0.1 … 0.3 after ÷ √4) hold |J|
+        ("ei", "hard", -0.2, lambda d: -0.2 + 0.01 * d**10 - 0.01 * d**10),
+        ("ei", "hard", -0.35, lambda d: -0.35 + 0.01 * d**10),  # |J| above J_max
+        ("ei", "hard", -0.1, lambda d: -0.1),  # |J| at J_min: frozen
+        ("ei", "oja", -0.2, lambda d: (-0.2 - 2 * 1.5 * 0.1 * d**10) * (1 - 2 * 0.1 * d**10)),
+        ("ii", "triplet", -0.2, lambda d: -0.2 - 0.001 * 0.2 * d**10 + 0.001 * d**20),
+        # E→I: the E→E formulas
+        ("ie", "hard", 0.2, lambda d: 0.2 - 0.01 * d**10 + 0.01 * d**10),
+        ("ie", "oja", 0.2, lambda d: (0.2 + 2 * 1.5 * 0.1 * d**10) * (1 - 2 * 0.1 * d**10)),
+    ],
+)
+def test_matlab_rules_on_other_connections_by_hand(connection, rule, w0, expected):
+    c = connection
+    params = {"hard": {f"eta_{c}_hard": 0.01, f"jmin_{c}_hard": 0.2, f"jmax_{c}_hard": 0.6},
+              "oja": {f"eta_{c}_oja": 0.1, "gamma_oja": 2.0, "beta_oja": 3.0},
+              "triplet": {f"eta_{c}_triplet": 0.001, "theta_triplet_hz": 10.0}}[rule]  # fmt: skip
+    p = BalancedParams(n=4, frac_exc=0.5, tau_stdp_ms=20.0, **params)
+    assert p.rule(connection) == {"hard": "hard_hebb"}.get(rule, rule)
+    post, pre = {"ei": (1, 2), "ii": (2, 3), "ie": (2, 0)}[connection]
+    pairing = {0: [post], 10: [pre], 20: [post]}
+    d = 1.0 - p.dt_ms / p.tau_stdp_ms
+    got = _one_synapse_after(p, w0, pairing, post=post, pre=pre)
+    assert got == pytest.approx(expected(d), rel=1e-13)
+
+
+def test_two_rules_on_one_inhibitory_connection_are_refused():
+    with pytest.raises(ParameterError, match="two plasticity rules .* same EI connection"):
+        BalancedParams(eta_ei=1e-3, eta_ei_oja=1e-3)
+    with pytest.raises(ParameterError, match="jmin_ii_hard"):
+        BalancedParams(eta_ii_hard=1e-3, jmin_ii_hard=50.0, jmax_ii_hard=40.0)
 
 
 def test_triplet_floor_is_absorbing():

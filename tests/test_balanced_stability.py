@@ -114,3 +114,17 @@ def test_learning_rates_scale_the_jacobian_rows():
     assert meanfield.stability(fast)["eigenvalues_real"] != pytest.approx(
         meanfield.stability(slow)["eigenvalues_real"]
     )
+
+
+def test_matlab_rules_on_inhibitory_connections_mean_field():
+    """On I→E the "Oja" rule drives the strength −j to β_oja; the "triplet" rule on I→I fixes
+    its presynaptic (I) rate at θ − 1/(2τ); the drift vanishes there and pulls towards it."""
+    fp = meanfield.fixed_point(params(eta_ei_oja=0.01, beta_oja=130.0))
+    assert fp["j_ei"] == pytest.approx(-130.0)
+    p = params(eta_ii_triplet=1e-4, theta_triplet_hz=25.0)
+    fp = meanfield.fixed_point(p)
+    assert fp["rate_inh_hz"] == pytest.approx(25.0 - 1000.0 / 400.0)
+    at = {c: fp[f"j_{c}"] for c in ("ee", "ie", "ei", "ii")}
+    assert meanfield.weight_drift(p, at)["ii"] == pytest.approx(0.0, abs=1e-12)
+    with pytest.raises(meanfield.MeanFieldError, match="IE hard-bound"):
+        meanfield.fixed_point(params(eta_ie_hard=1e-3))

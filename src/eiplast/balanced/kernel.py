@@ -33,13 +33,15 @@ Rearrangements, exact in real arithmetic, that let the neuron pass run as one ve
 Plasticity (per connection type c = ee, ie, ei, ii; target population first) in one generic
 form with per-type coefficients (``rule_coefficients`` in ``simulate``)::
 
-    presynaptic spike of k onto q:  w ← w + a_pre·x_q + m_pre·(x_q − α)·w        if w > w_low
+    presynaptic spike of k onto q:  w ← w + a_pre·x_q + m_pre·(x_q − α)·w        if σw > w_low
     postsynaptic spike of q from k: w ← w + a_post·x_k + s_post·x_k² + m_post·x_k·w + d_post·w
-                                                                          if w_low < w < w_high
+                                                                          if w_low < σw < w_high
 
 Adding the zero terms is exact, so each rule's arithmetic is that of its own formula; the gates
 (w_low = −∞, w_high = +∞ for every rule but the hard-bound Hebbian and the "triplet" rule of the
-package's MATLAB scripts) hold a weight where its rule's indicator factors are 0.
+package's MATLAB scripts) hold a weight where its rule's indicator factors are 0. They compare
+the strength σw (σ = +1 for E sources, −1 for I sources), so bounds are magnitudes on every
+connection; σw with σ = +1 is w exactly.
 """
 
 import math
@@ -88,7 +90,8 @@ R_POST_DECAY = 5
 R_POST_SQUARE = 6
 R_LOW = 7
 R_HIGH = 8
-N_RULE_COEFS = 9
+R_SIGN = 9
+N_RULE_COEFS = 10
 
 EXP_FLOOR = -40.0
 _FAST = {"contract"}  # fused multiply-add only: no reassociation, no NaN/inf assumptions
@@ -161,12 +164,13 @@ def _scatter_pre(s0, s1, post, weight, target, kick, trace, x_scale, plastic, co
         m_pre = coef[c, R_PRE_MUL]
         alpha = coef[c, R_ALPHA]
         low = coef[c, R_LOW]
+        sign = coef[c, R_SIGN]
         for j in range(targets.shape[0]):
             q = targets[j]
             w = weights[j]
             target[q] += w * kick
             updated = pre_rule(w, trace[q] * x_scale, a_pre, m_pre, alpha)
-            weights[j] = updated if w > low else w
+            weights[j] = updated if sign * w > low else w
     elif uniform[c] == uniform[c]:
         add = uniform[c] * kick
         for j in range(targets.shape[0]):
@@ -205,13 +209,14 @@ def _post_updates(b0, b1, in_syn, in_pre, weight, trace, x_scale, coef, c):
     s_post = coef[c, R_POST_SQUARE]
     low = coef[c, R_LOW]
     high = coef[c, R_HIGH]
+    sign = coef[c, R_SIGN]
     syn = in_syn[b0:b1]
     pre = in_pre[b0:b1]
     for j in range(syn.shape[0]):
         s = syn[j]
         w = weight[s]
         updated = post_rule(w, trace[pre[j]] * x_scale, a_post, m_post, d_post, s_post)
-        weight[s] = updated if low < w < high else w
+        weight[s] = updated if low < sign * w < high else w
 
 
 @njit(cache=True, inline="always")

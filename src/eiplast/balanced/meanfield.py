@@ -92,11 +92,15 @@ def balanced_rates(params: BalancedParams, weights=None):
 _POPS = {"ee": (0, 0), "ie": (1, 0), "ei": (0, 1), "ii": (1, 1)}
 
 
+# strength = sign · j of each connection (E sources +1, I sources −1)
+_SIGN = {"ee": 1.0, "ie": 1.0, "ei": -1.0, "ii": -1.0}
+
+
 def triplet_rate_hz(p: BalancedParams) -> float:
-    """The E rate at which the MATLAB "triplet" rule on E→E has no mean drift (Hz): with
+    """The presynaptic rate at which the MATLAB "triplet" rule has no mean drift (Hz): with
     Poisson spike trains ⟨x_pre²⟩ = (τ r)² + τ r/2 (the trace's mean squared plus its shot-noise
     variance), so the drift η r_post (v_θ τ r_pre − ⟨x_pre²⟩) vanishes at
-    τ r = v_θ − 1/2, i.e. r = θ − 1/(2τ)."""
+    τ r_pre = v_θ − 1/2, i.e. r_pre = θ − 1/(2τ) (on E→E: the E rate)."""
     return p.theta_triplet_hz - 1000.0 / (2.0 * p.tau_stdp_ms)
 
 
@@ -111,14 +115,15 @@ def _conditions(p: BalancedParams):
             out[c] = ("weight", getattr(p, f"j_{c}"))
         elif c == "ee" and rule == "hebb":
             out[c] = ("weight", p.jmax_ee)
-        elif c == "ee" and rule == "oja":  # drift γητ r_e² (β − j): j = β
-            out[c] = ("weight", p.beta_oja)
-        elif c == "ee" and rule == "triplet":
+        elif rule == "oja":  # drift γητ r_post r_pre (σβ − j): j = σβ
+            out[c] = ("weight", _SIGN[c] * p.beta_oja)
+        elif rule == "triplet":  # fixes the presynaptic rate
             out[c] = ("triplet", triplet_rate_hz(p) / 1000.0)
-        elif c == "ee" and rule == "hard_hebb":
+        elif rule == "hard_hebb":
             raise MeanFieldError(
-                "E→E hard-bound Hebbian: potentiation and depression have the same mean "
-                "(η τ r_e² each) inside the bounds, so no condition fixes j_ee at leading order"
+                f"{c.upper()} hard-bound Hebbian: potentiation and depression have the same mean "
+                f"(η τ r_post r_pre each) inside the bounds, so no condition fixes j_{c} at "
+                "leading order"
             )
         elif c == "ee":
             out[c] = ("kohonen", p.beta)
@@ -172,7 +177,8 @@ def fixed_point(params: BalancedParams, *, correlations: bool = False):
     # rates in Hz inside the solver (all unknowns of order 1–100): balance rows ×1000
     drive = np.array([p.p_ex * q_x * p.j_ex, p.p_ix * q_x * p.j_ix]) * p.rate_x_hz
     drive = drive + 1000.0 * np.array([p.j_stim_e, p.j_stim_i])
-    fixed_pops = [_POPS[c][0] for c, kind in cond.items() if kind[0] in ("rate", "triplet")]
+    fixed_pops = [_POPS[c][0] for c, kind in cond.items() if kind[0] == "rate"]
+    fixed_pops += [_POPS[c][1] for c, kind in cond.items() if kind[0] == "triplet"]
     if len(fixed_pops) != len(set(fixed_pops)):
         raise MeanFieldError(
             "two homeostatic rules fix the same population's rate; the weights are not "
@@ -207,8 +213,8 @@ def fixed_point(params: BalancedParams, *, correlations: bool = False):
                 res.append(j[c] - kind[1])
             elif kind[0] == "kohonen":  # j = β (τ r_e + 𝒞_ee / (2 r_e))
                 res.append(j[c] - kind[1] * (tau * r[0] + cov[0, 0] / (2.0 * r[0])))
-            elif kind[0] == "triplet":  # r_e = θ − 1/(2τ); covariances not carried
-                res.append(1000.0 * (r[0] - kind[1]))
+            elif kind[0] == "triplet":  # r_pre = θ − 1/(2τ); covariances not carried
+                res.append(1000.0 * (r[b] - kind[1]))
             else:  # 2τ r_a r_b + 𝒞_ab − α r_b = 0 with α = 2ρτ: r_a = ρ − 𝒞_ab / (2τ r_b)
                 res.append(1000.0 * (r[a] - kind[1] + cov[a, b] / (2.0 * tau * r[b])))
         return np.array(res)
@@ -275,10 +281,12 @@ def weight_drift(params: BalancedParams, weights) -> dict:
     b), its rule's learning rate η, rates r in kHz, τ = τ_STDP, α = 2ρτ:
 
     * iSTDP (EI, II) and homeostatic IE: −η (j/j_norm) r_b (2τ r_a − α);
-    * Hebbian EE, IE: η τ r_a r_b (j_max − j); Oja EE: γ η τ r_e² (β_oja − j);
+    * Hebbian EE, IE: η τ r_a r_b (j_max − j); Oja: γ η τ r_a r_b (σ β_oja − j);
     * Kohonen EE: η r_e (β τ r_e − j);
-    * triplet EE: √N η τ r_e² (v_θ − τ r_e − 1/2) (Poisson ⟨x²⟩; its updates are not scaled
-      by 1/√N, so in j units they carry √N).
+    * triplet: σ √N η τ r_a r_b (v_θ − τ r_b − 1/2) (Poisson ⟨x²⟩; its updates are not scaled
+      by 1/√N, so in j units they carry √N);
+
+    with σ = +1 on connections from E, −1 from I (the MATLAB rules act on the strength σj).
 
     The learning rates set the time scales, so rules with separated time scales (slow EI, slow
     II) give different ``stability`` at the same fixed point. ``weights``: dict of j_ee … j_ii
@@ -304,12 +312,14 @@ def weight_drift(params: BalancedParams, weights) -> dict:
                                                                         p.jmax_ie_hebb)  # fmt: skip
             out[c] = eta * tau * r[a] * r[b] * (j_max - j[c])
         elif rule == "oja":
-            out[c] = p.gamma_oja * p.eta_ee_oja * tau * r[0] ** 2 * (p.beta_oja - j[c])
+            eta = p.gamma_oja * p.matlab_rule_rate(c, rule)
+            out[c] = eta * tau * r[a] * r[b] * (_SIGN[c] * p.beta_oja - j[c])
         elif rule == "kohonen":
             out[c] = p.eta_ee_koh * r[0] * (p.beta * tau * r[0] - j[c])
         elif rule == "triplet":
             v_theta = p.theta_triplet_hz / 1000.0 * tau
-            out[c] = p.sqrt_n * p.eta_ee_triplet * tau * r[0] ** 2 * (v_theta - tau * r[0] - 0.5)
+            eta = p.sqrt_n * p.matlab_rule_rate(c, rule)
+            out[c] = _SIGN[c] * eta * tau * r[a] * r[b] * (v_theta - tau * r[b] - 0.5)
         else:
             raise MeanFieldError(f"no leading-order weight drift for the {rule} rule on {c}")
     return out

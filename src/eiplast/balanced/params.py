@@ -23,6 +23,20 @@ IE_HEBB_DEPRESSION = ("multiplicative", "additive")
 
 # connection types, in the order used by the kernel and the records (post ← pre)
 CONNECTIONS = ("ee", "ie", "ei", "ii")
+# the learning rate of every rule a connection can carry (at most one non-zero) and the rule's
+# name, in the order ``BalancedParams.rule`` reports them; the last three of each are the rules
+# of the package's MATLAB scripts (hard-bound Hebbian, "Oja", "triplet")
+_MATLAB_RULES = (("hard", "hard_hebb"), ("oja", "oja"), ("triplet", "triplet"))
+RULE_RATES = {
+    "ee": (("eta_ee_hebb", "hebb"), ("eta_ee_koh", "kohonen")),
+    "ie": (("eta_ie_homeo", "homeostatic"), ("eta_ie_hebb", "hebb")),
+    "ei": (("eta_ei", "istdp"),),
+    "ii": (("eta_ii", "istdp"),),
+}
+RULE_RATES = {
+    c: rates + tuple((f"eta_{c}_{suffix}", name) for suffix, name in _MATLAB_RULES)
+    for c, rates in RULE_RATES.items()
+}
 
 _INT_KEYS = ("n", "seed", "record_every_steps", "n_record", "n_record_weights")
 _BOOL_KEYS = ("autapses", "save_weights")
@@ -65,9 +79,11 @@ class BalancedParams:
     """Everything that defines a plastic balanced network run (reference defaults).
 
     Plasticity: a rule is on when its learning rate ``eta_*`` is non-zero; at most one rule per
-    connection (EE: ``eta_ee_hebb``, ``eta_ee_koh``, ``eta_ee_hard``, ``eta_ee_oja`` or
-    ``eta_ee_triplet``; IE: ``eta_ie_homeo`` or ``eta_ie_hebb``). ``jmax_*``, ``jmin_*``,
-    ``beta``, ``beta_oja`` and ``j_norm_*`` are unscaled (divided by √N in the rules).
+    connection (``RULE_RATES``: EE ``eta_ee_hebb`` or ``eta_ee_koh``, IE ``eta_ie_homeo`` or
+    ``eta_ie_hebb``, EI ``eta_ei``, II ``eta_ii``, and on every connection c the MATLAB
+    scripts' rules ``eta_<c>_hard``, ``eta_<c>_oja``, ``eta_<c>_triplet``). ``jmax_*``,
+    ``jmin_*``, ``beta``, ``beta_oja`` and ``j_norm_*`` are unscaled (divided by √N in the
+    rules); the hard bounds are magnitudes |J| on every connection.
     """
 
     # network (PlasticNeuralNetwork.__init__ / .connectivity)
@@ -132,6 +148,22 @@ class BalancedParams:
     gamma_oja: float = 1.0
     eta_ee_triplet: float = 0.0
     theta_triplet_hz: float = 10.0
+    # the same rules on the other connections (bounds are magnitudes |J|; docs/balanced.md)
+    eta_ie_hard: float = 0.0
+    jmax_ie_hard: float = 1000.0
+    jmin_ie_hard: float = 0.0
+    eta_ie_oja: float = 0.0
+    eta_ie_triplet: float = 0.0
+    eta_ei_hard: float = 0.0
+    jmax_ei_hard: float = 1000.0
+    jmin_ei_hard: float = 0.0
+    eta_ei_oja: float = 0.0
+    eta_ei_triplet: float = 0.0
+    eta_ii_hard: float = 0.0
+    jmax_ii_hard: float = 1000.0
+    jmin_ii_hard: float = 0.0
+    eta_ii_oja: float = 0.0
+    eta_ii_triplet: float = 0.0
     eta_ie_homeo: float = 0.0
     rho_ie_hz: float = 20.0
     eta_ie_hebb: float = 0.0
@@ -215,22 +247,18 @@ class BalancedParams:
 
     def rule(self, connection):
         """Name of the rule on ``connection`` (ee, ie, ei, ii) or None when static."""
-        if connection == "ee":
-            for eta, name in ((self.eta_ee_hebb, "hebb"), (self.eta_ee_koh, "kohonen"),
-                              (self.eta_ee_hard, "hard_hebb"), (self.eta_ee_oja, "oja"),
-                              (self.eta_ee_triplet, "triplet")):  # fmt: skip
-                if eta:
-                    return name
-            return None
-        if connection == "ie":
-            if self.eta_ie_homeo:
-                return "homeostatic"
-            return "hebb" if self.eta_ie_hebb else None
-        if connection == "ei":
-            return "istdp" if self.eta_ei else None
-        if connection == "ii":
-            return "istdp" if self.eta_ii else None
-        raise ValueError(f"unknown connection {connection!r}; expected one of {CONNECTIONS}")
+        if connection not in CONNECTIONS:
+            raise ValueError(f"unknown connection {connection!r}; expected one of {CONNECTIONS}")
+        for key, name in RULE_RATES[connection]:
+            if getattr(self, key):
+                return name
+        return None
+
+    def matlab_rule_rate(self, connection, rule):
+        """Learning rate of a MATLAB-only rule (``hard_hebb``, ``oja``, ``triplet``) on
+        ``connection``."""
+        suffix = {"hard_hebb": "hard", "oja": "oja", "triplet": "triplet"}[rule]
+        return getattr(self, f"eta_{connection}_{suffix}")
 
     @property
     def plastic(self):
@@ -276,9 +304,11 @@ class BalancedParams:
         _check(self, ["connectivity_seed"], lambda v: v is None or v >= 0, "must be >= 0")
         # plasticity
         non_negative("eta_ee_hebb", "eta_ee_koh", "eta_ie_homeo", "eta_ie_hebb")
-        non_negative("eta_ee_hard", "eta_ee_oja", "eta_ee_triplet", "theta_triplet_hz")
+        non_negative("theta_triplet_hz")
+        for c in CONNECTIONS:
+            non_negative(f"eta_{c}_hard", f"eta_{c}_oja", f"eta_{c}_triplet", f"jmin_{c}_hard")
+            below(f"jmin_{c}_hard", f"jmax_{c}_hard", "must lie below")
         positive("beta_oja", "gamma_oja")
-        below("jmin_ee_hard", "jmax_ee_hard", "must lie below")
         non_negative("eta_ei", "eta_ii")
         positive("jmax_ee", "beta", "rho_ie_hz", "jmax_ie_hebb", "rho_ei_hz", "rho_ii_hz")
         positive("j_norm_ie")
@@ -289,16 +319,14 @@ class BalancedParams:
             lambda v: v in IE_HEBB_DEPRESSION,
             f"one of {IE_HEBB_DEPRESSION}",
         )
-        ee = ("eta_ee_hebb", "eta_ee_koh", "eta_ee_hard", "eta_ee_oja", "eta_ee_triplet")
-        pairs = [(a, b, "two of Hebbian, Kohonen, hard-bound Hebbian, Oja, triplet", "EE")
-                 for i, a in enumerate(ee) for b in ee[i + 1:]]  # fmt: skip
-        pairs.append(("eta_ie_hebb", "eta_ie_homeo", "Hebbian and homeostatic", "IE"))
-        for a, b, kind, conn in pairs:
-            if getattr(self, a) and getattr(self, b):
+        for conn, rates in RULE_RATES.items():
+            on = [(key, name) for key, name in rates if getattr(self, key)]
+            if len(on) > 1:
+                (a, rule_a), (b, rule_b) = on[:2]
                 raise ParameterError(
                     f"invalid parameters {a}={getattr(self, a)!r} and {b}={getattr(self, b)!r}: "
-                    f"two plasticity rules ({kind}) on the same {conn} connection; set one of "
-                    "them to 0",
+                    f"two plasticity rules ({rule_a} and {rule_b}) on the same "
+                    f"{conn.upper()} connection; set one of them to 0",
                     key=a,
                 )
         # neuron: reset below threshold, the EIF upswing (V_T) below the spike cut (V_th)

@@ -41,6 +41,7 @@ from eiplast.balanced.kernel import (
     R_HIGH,
     R_LOW,
     R_POST_SQUARE,
+    R_SIGN,
     external_correlated,
     external_uncorrelated,
     first_mother_spike,
@@ -68,10 +69,10 @@ class RateExplosionError(RuntimeError):
 
 
 def rule_coefficients(params: BalancedParams):
-    """(plastic (4,) int64, coef (4, 9)) for connections ee, ie, ei, ii (kernel's generic rule).
+    """(plastic (4,) int64, coef (4, 10)) for connections ee, ie, ei, ii (kernel's generic rule).
 
-    Columns: a_pre, m_pre, α, a_post, m_post, d_post, s_post, w_low, w_high; see ``kernel`` for
-    the update formulas and docs/balanced.md for each rule as the reference writes it."""
+    Columns: a_pre, m_pre, α, a_post, m_post, d_post, s_post, w_low, w_high, σ; see ``kernel``
+    for the update formulas and docs/balanced.md for each rule as the reference writes it."""
     p = params
     sq = p.sqrt_n
     plastic = np.zeros(4, dtype=np.int64)
@@ -87,21 +88,6 @@ def rule_coefficients(params: BalancedParams):
     # EE Kohonen: pre  J += β η x_post;  post  J −= η J
     elif p.eta_ee_koh:
         coef[0, :6] = (p.beta / sq * p.eta_ee_koh, 0.0, 0.0, 0.0, 0.0, -p.eta_ee_koh)
-    # EE hard-bound Hebbian (MATLAB BN_all_STDPs_triplet.m): pre  J −= η x_post [J > J_min];
-    # post  J += η x_pre [J_min < J < J_max] (gates, not clipping: J may pass J_max by one step)
-    elif p.eta_ee_hard:
-        coef[0, :6] = (-p.eta_ee_hard, 0.0, 0.0, p.eta_ee_hard, 0.0, 0.0)
-        coef[0, R_LOW], coef[0, R_HIGH] = p.jmin_ee_hard / sq, p.jmax_ee_hard / sq
-    # EE "Oja" (MATLAB BN_Ojarule.m): pre  J += γ β η x_post;  post  J −= γ η x_pre J
-    elif p.eta_ee_oja:
-        g = p.gamma_oja * p.eta_ee_oja
-        coef[0, :6] = (g * p.beta_oja / sq, 0.0, 0.0, 0.0, -g, 0.0)
-    # EE "triplet" (MATLAB BN_all_STDPs_triplet.m, γ₁ = γ₂ = −1): pre  J += η v_θ x_post [J > 0];
-    # post  J −= η x_pre² [J > 0], v_θ = θ τ_STDP (θ in kHz)
-    elif p.eta_ee_triplet:
-        v_theta = p.theta_triplet_hz / 1000.0 * p.tau_stdp_ms
-        coef[0, :6] = (p.eta_ee_triplet * v_theta, 0.0, 0.0, 0.0, 0.0, 0.0)
-        coef[0, R_POST_SQUARE], coef[0, R_LOW] = -p.eta_ee_triplet, 0.0
     # IE homeostatic: pre  J −= (η/J_norm)(x_post − α) J;  post  J −= (η/J_norm) x_pre J
     if p.eta_ie_homeo:
         k = p.eta_ie_homeo / (p.j_norm_ie / sq)
@@ -124,7 +110,39 @@ def rule_coefficients(params: BalancedParams):
         coef[3, :6] = (0.0, -k, alpha(p.rho_ii_hz), 0.0, -k, 0.0)
     for c, name in enumerate(CONNECTIONS):
         plastic[c] = 1 if p.rule(name) else 0
+        coef[c, R_SIGN] = SIGNS[name]
+        if p.rule(name) in ("hard_hebb", "oja", "triplet"):
+            _matlab_rule(coef[c], p, name, p.rule(name))
     return plastic, coef
+
+
+# strength = sign · J: +1 for E sources (ee, ie), −1 for I sources (ei, ii)
+SIGNS = {"ee": 1.0, "ie": 1.0, "ei": -1.0, "ii": -1.0}
+
+
+def _matlab_rule(row, p: BalancedParams, connection, rule):
+    """Coefficients of the package's MATLAB-only rules (written there for E→E) on
+    ``connection``, acting on the strength σJ (σ = ``SIGNS``): on an inhibitory connection the
+    additive terms change sign and the bounds hold |J| (E→E: σ = 1, the scripts' formulas).
+
+    * hard-bound Hebbian (BN_all_STDPs_triplet.m): pre  σJ −= η x_post [σJ > J_min];
+      post σJ += η x_pre [J_min < σJ < J_max] (gates, not clipping: J may pass J_max once);
+    * "Oja" (BN_Ojarule.m): pre  σJ += γ β η x_post;  post  J −= γ η x_pre J;
+    * "triplet" (BN_all_STDPs_triplet.m, γ₁ = γ₂ = −1): pre  σJ += η v_θ x_post [σJ > 0];
+      post σJ −= η x_pre² [σJ > 0], v_θ = θ τ_STDP (θ in kHz)."""
+    sq, sign = p.sqrt_n, SIGNS[connection]
+    eta = p.matlab_rule_rate(connection, rule)
+    if rule == "hard_hebb":
+        row[:6] = (-sign * eta, 0.0, 0.0, sign * eta, 0.0, 0.0)
+        row[R_LOW] = getattr(p, f"jmin_{connection}_hard") / sq
+        row[R_HIGH] = getattr(p, f"jmax_{connection}_hard") / sq
+    elif rule == "oja":
+        g = p.gamma_oja * eta
+        row[:6] = (sign * g * p.beta_oja / sq, 0.0, 0.0, 0.0, -g, 0.0)
+    else:
+        v_theta = p.theta_triplet_hz / 1000.0 * p.tau_stdp_ms
+        row[:6] = (sign * eta * v_theta, 0.0, 0.0, 0.0, 0.0, 0.0)
+        row[R_POST_SQUARE], row[R_LOW] = -sign * eta, 0.0
 
 
 def kernel_constants(params: BalancedParams):
