@@ -42,6 +42,9 @@ from eiplast.engine.h5io import atomic_path, open_checked, read
 EXPERIMENTS = ("size", "istdp", "correlation")
 # the column of the tables holding the value each experiment scans (N, initial j_ei, c_x)
 SCAN_COLUMN = {"size": "n", "istdp": "j_ei_init", "correlation": "c_x", "optogenetics": "c_x"}
+# the BalancedParams field each experiment scans, and its name in figures
+SCAN_PARAM = {"size": "n", "istdp": "j_ei", "correlation": "c_x", "optogenetics": "c_x"}
+SCAN_LABEL = {"n": "N", "j_ei": "j_ei(0)"}
 
 
 def plastic_connections(params: Mapping | BalancedParams) -> list[str]:

@@ -8,6 +8,8 @@ from eiplast.analysis.style import save_figure
 from eiplast.analysis.summary import write_csv
 from eiplast.balanced import figures, scaling
 from eiplast.balanced.experiments import (
+    SCAN_LABEL,
+    SCAN_PARAM,
     gather_summaries,
     gather_timecourses,
     summarize_run,
@@ -21,13 +23,6 @@ from eiplast.engine.chunked import describe_checkpoint
 from eiplast.engine.progress import note
 
 EXPERIMENTS = ("size", "istdp", "correlation", "optogenetics")
-# the run parameter each experiment scans, and its name in the distributions' legend
-DISTRIBUTION_SCAN = {
-    "size": ("n", "N"),
-    "istdp": ("j_ei", "j_ei(0)"),
-    "correlation": ("c_x", "c_x"),
-    "optogenetics": ("c_x", "c_x"),
-}
 
 
 def run(point_config, output, *, experiment, point):
@@ -102,8 +97,8 @@ def experiment_figure(
     save_figure(fig, str(output_png).removesuffix(".png"))
     if distributions_png is not None:
         summaries = [json.loads(Path(path).read_text()) for path in summary_files]
-        scan, label = DISTRIBUTION_SCAN[experiment]
-        fig = figures.distributions_figure(summaries, scan=scan, label=label)
+        scan = SCAN_PARAM[experiment]
+        fig = figures.distributions_figure(summaries, scan=scan, label=SCAN_LABEL.get(scan, scan))
         save_figure(fig, str(distributions_png).removesuffix(".png"))
     if balance_png is not None:
         summary = json.loads(Path(summary_files[0]).read_text())
