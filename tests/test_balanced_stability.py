@@ -41,8 +41,9 @@ def test_kohonen_stability_eigenvalue_by_hand():
 
 
 def test_istdp_eigenvalue_by_hand():
-    """I→E iSTDP alone: f(j) = −η (j/j_norm) r_i 2τ (r_e − ρ); at r_e = ρ, f'(j) =
-    −η (j/j_norm) r_i 2τ r_e'(j_ei): negative (stable) because more inhibition lowers r_e."""
+    """I→E iSTDP alone: f(j) = −√N η (j/j_norm) r_i 2τ (r_e − ρ) (J_norm = j_norm/√N); at
+    r_e = ρ, f'(j) = −√N η (j/j_norm) r_i 2τ r_e'(j_ei): negative (stable) because more
+    inhibition lowers r_e."""
     p = params(eta_ei=2e-3)
     fp = meanfield.fixed_point(p)
     j = fp["j_ei"]
@@ -53,7 +54,7 @@ def test_istdp_eigenvalue_by_hand():
     dW = np.zeros((2, 2))
     dW[0, 1] = p.p_ei * q_i
     dr = -np.linalg.solve(W, dW @ r)
-    expected = -p.eta_ei * (j / p.j_norm_ei) * r[1] * 2.0 * p.tau_stdp_ms * dr[0]
+    expected = -p.eta_ei * np.sqrt(p.n) * (j / p.j_norm_ei) * r[1] * 2.0 * p.tau_stdp_ms * dr[0]
     assert r[0] * 1000 == pytest.approx(p.rho_ei_hz)
     assert dr[0] > 0 and expected < 0
     st = meanfield.stability(p)

@@ -280,7 +280,8 @@ def weight_drift(params: BalancedParams, weights) -> dict:
     balance (``balanced_rates``; rates fast against weights). Per connection c = (post a ← pre
     b), its rule's learning rate η, rates r in kHz, τ = τ_STDP, α = 2ρτ:
 
-    * iSTDP (EI, II) and homeostatic IE: −η (j/j_norm) r_b (2τ r_a − α);
+    * iSTDP (EI, II) and homeostatic IE: −√N η (j/j_norm) r_b (2τ r_a − α) (J_norm is
+      j_norm/√N, so a spike changes J by the fraction √N η (x − α)/j_norm);
     * Hebbian EE, IE: η τ r_a r_b (j_max − j); Oja: γ η τ r_a r_b (σ β_oja − j);
     * Kohonen EE: η r_e (β τ r_e − j);
     * triplet: σ √N η τ r_a r_b (v_θ − τ r_b − 1/2) (Poisson ⟨x²⟩; its updates are not scaled
@@ -306,7 +307,10 @@ def weight_drift(params: BalancedParams, weights) -> dict:
         if rule in ("istdp", "homeostatic"):
             eta = p.eta_ie_homeo if c == "ie" else getattr(p, f"eta_{c}")
             rho = getattr(p, f"rho_{c}_hz") / 1000.0
-            out[c] = -eta * (j[c] / getattr(p, f"j_norm_{c}")) * r[b] * 2.0 * tau * (r[a] - rho)
+            # the update −(η/J_norm)(x − α)J with J_norm = j_norm/√N changes J by a fraction
+            # √N η/j_norm per unit trace: in j units the same fraction of j
+            out[c] = (-eta * p.sqrt_n * (j[c] / getattr(p, f"j_norm_{c}")) * r[b] * 2.0 * tau
+                      * (r[a] - rho))  # fmt: skip
         elif rule == "hebb":
             eta, j_max = (p.eta_ee_hebb, p.jmax_ee) if c == "ee" else (p.eta_ie_hebb,
                                                                         p.jmax_ie_hebb)  # fmt: skip
