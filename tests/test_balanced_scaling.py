@@ -130,25 +130,31 @@ def test_histogram_and_pair_values():
     np.testing.assert_allclose(avg, [[1.0, 4.5], [4.5, 11.0]])
 
 
-def test_size_figure_with_scaling_and_costs(tmp_path):
+def test_size_figure_with_scaling_and_the_costs_figure(tmp_path):
     table = size_table()
-    runs = [write_run(tmp_path, f"N{n}_s1", n, 1, 10.0, n / 1000, n / 2000, 300 + n / 10)
-            for n in (1000, 4000, 16000)]  # fmt: skip
-    costs = scaling.run_costs([s for s, _ in runs], [b for _, b in runs])
-    fig = figures.size_figure(table, scaling=scaling.size_scaling(table), costs=costs)
+    fig = figures.size_figure(table, scaling=scaling.size_scaling(table))
     assert isinstance(fig, Figure) and len(fig.axes) == 6
     labels = [t.get_text() for t in fig.axes[2].get_legend().get_texts()]
     assert "E rate (N^-0.50)" in labels and "I→E (N^-0.50)" in labels
-    ax_corr = fig.axes[3]
+    ax_corr, ax_cov, ax_fits = fig.axes[3], fig.axes[4], fig.axes[5]
     open_markers = [ln for ln in ax_corr.get_lines() if ln.get_markerfacecolor() == "white"]
     assert sum(len(ln.get_xdata()) for ln in open_markers) == 1  # the negative I–I point
-    cpu = fig.axes[4].get_lines()[0]
+    assert not any(ln.get_linestyle() == "--" for ln in ax_cov.get_lines())  # no mf_cov_*
+    with_prediction = figures.size_figure(table.assign(mf_cov_ee=0.02 * 1000 / table["n"]))
+    dashed = [ln for ln in with_prediction.axes[4].get_lines() if ln.get_linestyle() == "--"]
+    assert len(dashed) == 1
+    np.testing.assert_allclose(dashed[0].get_ydata(), [0.02, 0.005, 0.00125])
+    assert "dist_j_ei" in ax_fits.texts[0].get_text()
+    runs = [write_run(tmp_path, f"N{n}_s1", n, 1, 10.0, n / 1000, n / 2000, 300 + n / 10)
+            for n in (1000, 4000, 16000)]  # fmt: skip
+    costs = scaling.run_costs([s for s, _ in runs], [b for _, b in runs])
+    fig = figures.costs_figure(costs)
+    cpu = fig.axes[0].get_lines()[0]
     np.testing.assert_allclose(cpu.get_ydata(), [0.05, 0.2, 0.8])
-    assert fig.axes[4].get_yscale() == "log"  # a factor of 16
-    assert fig.axes[5].get_yscale() == "linear"  # 0.4 to 1.9 GB
-    # without benchmark files the cost panels say so
-    fig = figures.size_figure(table)
-    assert any("no benchmark" in t.get_text() for t in fig.axes[4].texts)
+    assert fig.axes[0].get_yscale() == "log"  # a factor of 16
+    assert fig.axes[1].get_yscale() == "linear"  # 0.4 to 1.9 GB
+    with pytest.raises(ValueError, match="lacks columns"):
+        figures.costs_figure(costs.drop(columns=["max_rss_mb"]))
 
 
 def test_distributions_figure():

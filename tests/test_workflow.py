@@ -118,7 +118,7 @@ def test_end_to_end_outputs(e2e):
                  for kind in ("timecourse.csv", "balance.png", "balance.pdf")]  # fmt: skip
     expected += [balanced / f"{e}_distributions.{ext}" for e in BALANCED_EXPERIMENTS
                  for ext in ("png", "pdf")]  # fmt: skip
-    expected += [balanced / f"size_{kind}.csv" for kind in ("scaling", "costs")]
+    expected += [balanced / "size_scaling.csv", out / "benchmarks/balanced/size_costs.csv"]
     suffixes = (".csv", ".png", ".pdf", "_timecourse.csv", "_distributions.png")
     expected += [balanced / "sweeps" / f"{s}{x}" for s in BALANCED_SWEEPS for x in suffixes]
     for path in expected:

@@ -9,7 +9,8 @@
 # per experiment: one gather + figure rule writing <output_dir>/balanced/<experiment>.{csv,png,pdf}
 # and <experiment>_distributions.{png,pdf} (final weights, pairwise correlations); the size
 # experiment also fits its power laws in N (size_scaling.csv) and reads its runs' benchmark files
-# (time and peak memory per N, size_costs.csv). Each sweep of balanced.sweeps (a named scan of one
+# (time and peak memory per N: <output_dir>/benchmarks/balanced/size_costs.{csv,png}).
+# Each sweep of balanced.sweeps (a named scan of one
 # parameter) runs its points the same way and one balanced_sweep rule draws it
 # (<output_dir>/balanced/sweeps/<name>.{csv,png}, _timecourse.csv, _distributions.png).
 # The section is validated before any job (validation.smk: the schema; balanced_config.smk: the
@@ -85,11 +86,13 @@ rule balanced_size:
             caption="../report/balanced_size_scaling.rst",
             category="Balanced networks",
         ),
-        costs=report(
-            f"{BALANCED}/size_costs.csv",
+        costs=f"{BALANCED_SIZE_COSTS}.csv",
+        costs_png=report(
+            f"{BALANCED_SIZE_COSTS}.png",
             caption="../report/balanced_size_costs.rst",
             category="Balanced networks",
         ),
+        costs_pdf=f"{BALANCED_SIZE_COSTS}.pdf",
         distributions=report(
             f"{BALANCED}/size_distributions.png",
             caption="../report/balanced_distributions.rst",

@@ -20,5 +20,6 @@ with logged(sm):
         benchmark_files=getattr(sm.input, "benchmarks", ()),
         scaling_csv=getattr(sm.output, "scaling", None),
         costs_csv=getattr(sm.output, "costs", None),
+        costs_png=getattr(sm.output, "costs_png", None),
         first_run=sm.input.first_run[0] if hasattr(sm.input, "first_run") else None,
     )

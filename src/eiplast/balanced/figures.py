@@ -101,10 +101,9 @@ def size_figure(
     *,
     connections: Sequence[str] | None = None,
     scaling: pd.DataFrame | None = None,
-    costs: pd.DataFrame | None = None,
 ) -> Figure:
-    """Rates, mean weights and correlations against the network size N, with the mean field,
-    and what each size cost.
+    """Rates, mean weights, correlations and covariances against the network size N, with the
+    mean field.
 
     ``table``: ``experiments.gather_summaries`` of the ``size`` experiment (one row per N and
     seed; seeds are averaged, bars are their s.d.). Top row: E and I rates after the burn-in;
@@ -112,17 +111,16 @@ def size_figure(
     distance |x/x_MF − 1| of both against N, log–log (rates dash-dotted, weights solid), with
     the fitted exponents of ``scaling`` (``scaling.size_scaling``) in the legend and an
     N^(−1/2) guide. Dashed: the balanced fixed point (``meanfield.fixed_point``). Bottom row:
-    the mean spike-count correlations (E–E, E–I, I–I; log–log of their absolute value, open
-    markers where negative) with their fitted exponents; from ``costs``
-    (``scaling.run_costs``), the CPU and wall seconds per simulated second and the peak
-    resident memory of each run against N (empty panels without it)."""
+    the mean spike-count correlations and covariances (E–E, E–I, I–I; log–log of their
+    absolute value, open markers where negative) with their fitted exponents, the covariances
+    with the leading-order prediction (dashed, ``mf_cov_*``); the table of fitted exponents."""
     _require(table, ["n", "rate_exc_hz", "rate_inh_hz", "mf_rate_exc_hz", "mf_rate_inh_hz"],
              "size table")  # fmt: skip
     conns = _plastic(table, connections)
     fits = {} if scaling is None else scaling.set_index("quantity")["exponent"].to_dict()
     fig, axes = new_figure(2, 3, width=2.8, height=2.6)
     ax_rate, ax_w, ax_err = axes[0]
-    ax_corr, ax_time, ax_mem = axes[1]
+    ax_corr, ax_cov, ax_fits = axes[1]
     for pop, name, color in POPULATIONS:
         _points(ax_rate, table, "n", f"rate_{pop}_hz", color, name, log_x=True,
                 prediction_column=f"mf_rate_{pop}_hz")  # fmt: skip
@@ -165,49 +163,36 @@ def size_figure(
     ax_err.set_ylabel("|simulated / mean field − 1|")
     ax_err.set_title("distance to the mean field")
     ax_err.legend()
-    _correlations_against_n(ax_corr, table, fits, n_all)
-    _costs_against_n(ax_time, ax_mem, costs, n_all)
+    _pairs_against_n(ax_corr, table, fits, n_all, "corr", "|mean spike-count correlation|",
+                     "correlations (open: negative)")  # fmt: skip
+    _pairs_against_n(ax_cov, table, fits, n_all, "cov", "|mean spike-count covariance|",
+                     "covariances (dashed: mean field)")  # fmt: skip
+    _fits_table(ax_fits, scaling)
     return fig
 
 
-def _correlations_against_n(ax, table, fits, n_all) -> None:
-    """Mean |spike-count correlation| per pair type against N (log–log; open markers where
-    the seed-averaged mean is negative), the fitted exponents in the legend."""
-    drawn = False
-    for pair, name, color in CORRELATION_PAIRS:
-        column = f"corr_{pair}"
-        if column not in table.columns or table[column].isna().all():
-            continue
-        x, mean, _ = _mean_sd(table.dropna(subset=[column]), "n", column)
-        label = name if f"corr_{pair}" not in fits else f"{name} (N^{fits[column]:.2f})"
-        ax.plot(x, np.abs(mean), color=color, ls="-", lw=0.9, label=label)
-        negative = mean < 0
-        ax.plot(x[~negative], mean[~negative], ls="none", marker="o", ms=3, color=color)
-        ax.plot(x[negative], -mean[negative], ls="none", marker="o", ms=3, mfc="white",
-                color=color)  # fmt: skip
-        drawn = True
-    if drawn:
-        ax.set_yscale("log")
-        ax.legend()
-    _log_x(ax, n_all)
-    ax.set_xlabel("network size N")
-    ax.set_ylabel("|mean spike-count correlation|")
-    ax.set_title("correlations (open: negative)")
-
-
-def _costs_against_n(ax_time, ax_mem, costs, n_all) -> None:
-    """CPU and wall seconds per simulated second, and peak memory, of every run against N."""
-    for ax in (ax_time, ax_mem):
-        _log_x(ax, n_all)
-        ax.set_xlabel("network size N")
-    ax_time.set_title("time per simulated second")
-    ax_time.set_ylabel("s per simulated s")
-    ax_mem.set_title("peak memory of a run")
-    ax_mem.set_ylabel("peak resident memory (GB)")
-    if costs is None or costs.empty:
-        for ax in (ax_time, ax_mem):
-            ax.text(0.5, 0.5, "no benchmark files", transform=ax.transAxes, ha="center")
+def _fits_table(ax, scaling: pd.DataFrame | None) -> None:
+    """The fitted exponents (95 % interval) of ``scaling.size_scaling`` as text."""
+    ax.axis("off")
+    ax.set_title("power laws y ∝ N^b (95 % interval)")
+    if scaling is None or scaling.empty:
+        ax.text(0.5, 0.5, "fewer than two sizes", transform=ax.transAxes, ha="center")
         return
+    lines = [f"{row.quantity:<14} {row.exponent:+.2f} [{row.exponent_low:+.2f}, "
+             f"{row.exponent_high:+.2f}]" for row in scaling.itertuples()]  # fmt: skip
+    ax.text(0.0, 1.0, "\n".join(lines), transform=ax.transAxes, va="top", family="monospace",
+            fontsize="small")  # fmt: skip
+
+
+@styled
+def costs_figure(costs: pd.DataFrame) -> Figure:
+    """Time and peak memory of the size experiment's runs against N (``scaling.run_costs``):
+    CPU and wall seconds per simulated second (log–log) and the peak resident memory."""
+    _require(costs, ["n", "cpu_s_per_simulated_s", "wall_s_per_simulated_s", "max_rss_mb"],
+             "cost table")  # fmt: skip
+    fig, axes = new_figure(1, 2, width=2.8, height=2.6)
+    ax_time, ax_mem = axes[0]
+    n_all = np.sort(costs["n"].unique()).astype(float)
     for column, label, style in (("cpu_s_per_simulated_s", "CPU", "-"),
                                  ("wall_s_per_simulated_s", "wall", "--")):  # fmt: skip
         ok = costs.dropna(subset=[column])
@@ -220,9 +205,41 @@ def _costs_against_n(ax_time, ax_mem, costs, n_all) -> None:
         ax_mem.plot(x, mean / 1000.0, marker="o", ms=3, color="black")
         _log_y_if_wide(ax_mem, mean)
     _log_y_if_wide(ax_time, costs["cpu_s_per_simulated_s"].to_numpy())
+    for ax in (ax_time, ax_mem):
+        _log_x(ax, n_all)
+        ax.set_xlabel("network size N")
+    ax_time.set(ylabel="s per simulated s", title="time per simulated second")
     ax_time.legend()
-    _log_x(ax_time, n_all)
-    _log_x(ax_mem, n_all)
+    ax_mem.set(ylabel="peak resident memory (GB)", title="peak memory of a run")
+    return fig
+
+
+def _pairs_against_n(ax, table, fits, n_all, kind, ylabel, title) -> None:
+    """Mean |spike-count ``kind``| (corr or cov) per pair type against N (log–log; open
+    markers where the seed-averaged mean is negative), the fitted exponents in the legend and,
+    for covariances, the mean-field prediction ``mf_cov_*`` dashed."""
+    drawn = False
+    for pair, name, color in CORRELATION_PAIRS:
+        column = f"{kind}_{pair}"
+        if column not in table.columns or table[column].isna().all():
+            continue
+        x, mean, _ = _mean_sd(table.dropna(subset=[column]), "n", column)
+        label = name if column not in fits else f"{name} (N^{fits[column]:.2f})"
+        ax.plot(x, np.abs(mean), color=color, ls="-", lw=0.9, label=label)
+        negative = mean < 0
+        ax.plot(x[~negative], mean[~negative], ls="none", marker="o", ms=3, color=color)
+        ax.plot(x[negative], -mean[negative], ls="none", marker="o", ms=3, mfc="white",
+                color=color)  # fmt: skip
+        prediction = f"mf_{column}"
+        if kind == "cov" and prediction in table.columns and table[prediction].notna().any():
+            px, pm, _ = _mean_sd(table.dropna(subset=[prediction]), "n", prediction)
+            ax.plot(px, np.abs(pm), color=color, ls="--", lw=0.9)
+        drawn = True
+    if drawn:
+        ax.set_yscale("log")
+        ax.legend()
+    _log_x(ax, n_all)
+    ax.set(xlabel="network size N", ylabel=ylabel, title=title)
 
 
 @styled

@@ -61,7 +61,7 @@ def summary(spike_file, summary_json, timecourse_csv, *, experiment, point, anal
 def experiment_figure(
     summary_files, table_csv, output_png, *, experiment, timecourse_files=(), timecourse_csv=None,
     balance_png=None, distributions_png=None, benchmark_files=(), scaling_csv=None,
-    costs_csv=None, first_run=None,
+    costs_csv=None, costs_png=None, first_run=None,
 ):  # fmt: skip
     """Rules ``balanced_size``, ``balanced_istdp``, ``balanced_correlation``,
     ``balanced_optogenetics``: the summaries of one experiment in one table and its figure;
@@ -69,8 +69,9 @@ def experiment_figure(
     and optogenetics also gather the time courses, and draw the input currents of their first
     run and a raster of its spike file ``first_run`` (``balance_png``: the last 2 s, or with
     a stimulation window 1 s either side of its onset); size fits its power laws in N
-    (``scaling_csv``) and tabulates the time and peak memory of its runs from their
-    ``benchmark_files`` (``costs_csv``)."""
+    (``scaling_csv``) and tabulates and draws the time and peak memory of its runs from
+    their ``benchmark_files`` (``costs_csv``, ``costs_png``: measurements of the machine, kept
+    apart from the results)."""
     if experiment not in EXPERIMENTS:
         raise ValueError(f"unknown balanced experiment {experiment!r} (one of {EXPERIMENTS})")
     table = write_csv(gather_summaries(summary_files, experiment=experiment), table_csv)
@@ -80,7 +81,8 @@ def experiment_figure(
         note(f"power laws in N:\n{fits.to_string()}")
         costs = write_csv(scaling.run_costs(summary_files, benchmark_files), costs_csv)
         note(f"time and memory per run:\n{costs.to_string()}")
-        fig = figures.size_figure(table, scaling=fits, costs=costs)
+        save_figure(figures.costs_figure(costs), str(costs_png).removesuffix(".png"))
+        fig = figures.size_figure(table, scaling=fits)
     elif experiment == "istdp":
         course = gather_timecourses(timecourse_files, summary_files)
         write_csv(course, timecourse_csv)
