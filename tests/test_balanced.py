@@ -677,6 +677,45 @@ def test_exploding_rates_stop_with_a_clear_message(tmp_path):
     assert len(list(out.with_name("boom.h5.parts").glob("steps_*.h5"))) == 3
 
 
+def test_exploding_run_with_on_explosion_stop_ends_at_the_window(tmp_path):
+    """``on_explosion="stop"``: the run of the test above ends at 0.4 s (the end of the first
+    window above the cap) with a complete file saying so, the same bytes of spikes whatever
+    the chunking or an interruption; its summary has no steady state."""
+    from eiplast.balanced.experiments import summarize_run, summary_row
+
+    def run(name, chunk_s, stop_after=None):
+        p = BalancedParams(n=400, duration_s=2.0, chunk_s=chunk_s, j_stim_e=5.0,
+                           stim_start_ms=300.0, rate_window_ms=100.0, max_rate_hz=50.0,
+                           on_explosion="stop")  # fmt: skip
+        out = tmp_path / name
+        if stop_after is not None:
+            assert simulate_balanced(p, out, progress=False, stop_after_chunks=stop_after) is None
+        result = simulate_balanced(p, out, progress=False)
+        assert result["simulated_s"] == pytest.approx(0.4) and "exploded" in result["stop_reason"]
+        with h5py.File(out, "r") as f:
+            assert f.attrs["n_steps"] == 4000
+            assert f.attrs["stopped_at_s"] == pytest.approx(0.4)
+            assert f["spikes/step"][:].max() < 4000
+            return f["spikes/neuron"][:], f["spikes/step"][:], out
+
+    a_neuron, a_step, a_out = run("a.h5", 0.1)
+    for name, chunk_s, stop_after in (("b.h5", 0.25, None), ("c.h5", 0.1, 2)):
+        b_neuron, b_step, _ = run(name, chunk_s, stop_after)
+        np.testing.assert_array_equal(a_neuron, b_neuron)
+        np.testing.assert_array_equal(a_step, b_step)
+    assert sorted(x.name for x in tmp_path.iterdir()) == ["a.h5", "b.h5", "c.h5"]
+    summary = summarize_run(a_out, burn_in_s=0.1, window_ms=50.0, n_sample=20)
+    assert summary["exploded_at_s"] == pytest.approx(0.4)
+    assert summary["rate_exc_hz"] is None and "spike_count_cov" not in summary
+    row = summary_row(summary)
+    assert row["exploded_at_s"] == pytest.approx(0.4)
+    assert math.isnan(row["rate_exc_hz"]) and math.isnan(row["j_ee"])
+    # nothing is plastic here: the weights at the stop are the initial ones
+    assert row["j_ee_final"] == pytest.approx(row["j_ee_init"], rel=1e-6)
+    with pytest.raises(ParameterError, match="on_explosion='ignore'"):
+        BalancedParams(on_explosion="ignore")
+
+
 def test_static_rates_near_mean_field():
     """Static network, N = 5000: rates within 15 % of the balanced prediction (finite-size
     deviations are O(1/√N); measured 2 %/9 % for E/I), and closer than at N = 1000."""

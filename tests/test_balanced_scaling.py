@@ -186,3 +186,26 @@ def test_distributions_figure():
     assert len(lines) == 3 and all(ln.get_xdata()[0] == 112.5 for ln in lines)
     with pytest.raises(ValueError, match="no summary holds"):
         figures.distributions_figure([{"params": {"c_x": 0, "seed": 1}}], scan="c_x", label="c_x")
+
+
+def test_sweep_figure_marks_exploded_runs_at_their_scanned_values():
+    """A sweep with two settled runs and one that exploded: the rate panel draws one red ×
+    at the exploded run's scanned value, and no rate point for it."""
+    table = pd.DataFrame({
+        "scanned": [1.0, 2.0, 3.0], "seed": [1, 1, 1],
+        "rate_exc_hz": [5.0, 7.0, np.nan], "rate_inh_hz": [15.0, 18.0, np.nan],
+        "j_ee": [2.0, 3.0, np.nan], "exploded_at_s": [np.nan, np.nan, 23.0],
+    })  # fmt: skip
+    course = pd.DataFrame({
+        "scanned": [1.0, 1.0, 3.0, 3.0], "seed": 1, "time_s": [1.0, 2.0] * 2,
+        "rate_exc_hz": [5.0, 5.0, 9.0, 900.0], "j_ee": [2.0, 2.0, 3.0, 9.0],
+    })  # fmt: skip
+    fig = figures.sweep_figure(table, course, scan="beta", connections=["ee"])
+    ax_rate = fig.axes[0]
+    crosses = [line for line in ax_rate.lines if line.get_marker() == "x"]
+    assert len(crosses) == 1
+    assert list(crosses[0].get_xdata()) == [3.0] and crosses[0].get_color() == "red"
+    assert "exploded" in crosses[0].get_label()
+    settled = table.drop(columns="exploded_at_s")
+    fig = figures.sweep_figure(settled, course, scan="beta", connections=["ee"])
+    assert not [line for line in fig.axes[0].lines if line.get_marker() == "x"]

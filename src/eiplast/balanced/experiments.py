@@ -89,8 +89,10 @@ def summarize_run(
     )
     out = {"experiment": experiment, "point": point, **_plain(out)}
     out["params"] = run_params(spike_file)
-    out["recorded_mean_weights_after_burn_in"] = recorded_mean_weights(
-        spike_file, after_s=out["burn_in_s"]
+    out["recorded_mean_weights_after_burn_in"] = (
+        dict.fromkeys(CONNECTIONS)
+        if out["exploded_at_s"] is not None
+        else recorded_mean_weights(spike_file, after_s=out["burn_in_s"])
     )
     return out
 
@@ -224,11 +226,18 @@ def _matrix_entries(matrix, name: str) -> dict:
     return {f"{name}_ee": m[0, 0], f"{name}_ei": m[0, 1], f"{name}_ii": m[1, 1]}
 
 
+def _number(value) -> float:
+    """A summary's number, NaN for None (a run without a steady state)."""
+    return np.nan if value is None else float(value)
+
+
 def summary_row(summary: Mapping) -> dict:
     """One table row of a run's summary (``summarize_run``).
 
     Columns: ``experiment``, ``point``, ``n``, ``seed``, ``c_x``, ``duration_s``,
-    ``burn_in_s``; ``rate_exc_hz``, ``rate_inh_hz`` after the burn-in; ``plastic`` (e.g.
+    ``burn_in_s``; ``rate_exc_hz``, ``rate_inh_hz`` after the burn-in; ``exploded_at_s``
+    (where a run ended by its rate cap stopped, NaN otherwise; such a run's rates and
+    ``j_<c>`` are NaN and ``j_<c>_final`` are its weights at the stop); ``plastic`` (e.g.
     ``ei+ii``, or ``none``); the targets ``rho_ei_hz``, ``rho_ii_hz``; per connection c
     ``j_<c>_init``, ``j_<c>`` (mean weight after the burn-in: sampled synapses, time average;
     the final mean when nothing was recorded), ``j_<c>_final`` (mean over all synapses at
@@ -254,8 +263,9 @@ def summary_row(summary: Mapping) -> dict:
         "c_x": p.c_x,
         "duration_s": summary["duration_s"],
         "burn_in_s": summary["burn_in_s"],
-        "rate_exc_hz": summary["rate_exc_hz"],
-        "rate_inh_hz": summary["rate_inh_hz"],
+        "rate_exc_hz": _number(summary["rate_exc_hz"]),
+        "rate_inh_hz": _number(summary["rate_inh_hz"]),
+        "exploded_at_s": _number(summary.get("exploded_at_s")),
         "plastic": "+".join(plastic_connections(p)) or "none",
         "rho_ei_hz": p.rho_ei_hz,
         "rho_ii_hz": p.rho_ii_hz,
@@ -268,7 +278,10 @@ def summary_row(summary: Mapping) -> dict:
         value = final.get(c)
         row[f"j_{c}_final"] = np.nan if value is None else float(value)
         value = recorded.get(c)
-        row[f"j_{c}"] = row[f"j_{c}_final"] if value is None else float(value)
+        if summary.get("exploded_at_s") is not None:
+            row[f"j_{c}"] = np.nan  # no steady state; j_<c>_final holds the weights at the stop
+        else:
+            row[f"j_{c}"] = row[f"j_{c}_final"] if value is None else float(value)
         value = rate_weighted.get(c)
         row[f"j_{c}_rate_weighted"] = np.nan if value is None else float(value)
     fp = summary.get("meanfield_fixed_point") or {}

@@ -256,7 +256,8 @@ def sweep_figure(
     ``table``: ``experiments.gather_summaries(..., scan=scan)`` (column ``scanned``; seeds
     averaged, bars their s.d.); ``timecourse``: ``experiments.gather_timecourses`` with a
     ``scanned`` column. Top: E and I rates after the burn-in (dashed: the plastic fixed point,
-    dotted: the static balance with each run's initial weights); the mean weights of
+    dotted: the static balance with each run's initial weights; red × at the top: runs that
+    exploded, ``exploded_at_s``, whose rates and weights have no steady state); the mean weights of
     ``connections`` (default: the plastic ones; circles the sampled time average, diamonds
     the rate-weighted final mean; dashed/dash-dotted: the mean field without/with covariance
     terms); the spike-count covariances (dashed: the leading-order prediction ``mf_cov_*``).
@@ -272,6 +273,11 @@ def sweep_figure(
         _points(ax_rate, table, "scanned", f"rate_{pop}_hz", color, name,
                 prediction_column=f"mf_rate_{pop}_hz",
                 predictions=[(f"mf_static_rate_{pop}_hz", ":")])  # fmt: skip
+    if "exploded_at_s" in table.columns and table["exploded_at_s"].notna().any():
+        blown = table.dropna(subset=["exploded_at_s"])
+        ax_rate.plot(blown["scanned"], np.full(len(blown), 0.97), ls="none", marker="x", ms=6,
+                     mew=1.5, color="red", transform=ax_rate.get_xaxis_transform(),
+                     label="exploded (rate cap)")  # fmt: skip
     ax_rate.set(xlabel=scan, ylabel="rate after burn-in (Hz)",
                 title=f"{title}: rates (--: fixed point, ··: static)")  # fmt: skip
     ax_rate.legend()

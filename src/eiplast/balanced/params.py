@@ -20,6 +20,9 @@ import numpy as np
 from eiplast.engine.parameters import ParameterError
 
 IE_HEBB_DEPRESSION = ("multiplicative", "additive")
+# what a run does when its population rate exceeds max_rate_hz: raise RateExplosionError, or
+# end there and write the file up to that window (a result of a stability sweep)
+ON_EXPLOSION = ("error", "stop")
 
 # connection types, in the order used by the kernel and the records (post ← pre)
 CONNECTIONS = ("ee", "ie", "ei", "ii")
@@ -41,7 +44,7 @@ RULE_RATES = {
 _INT_KEYS = ("n", "seed", "record_every_steps", "n_record", "n_record_weights")
 _BOOL_KEYS = ("autapses", "save_weights")
 _OPTIONAL_INT_KEYS = ("connectivity_seed",)
-_STR_KEYS = ("ie_hebb_depression",)
+_STR_KEYS = ("ie_hebb_depression", "on_explosion")
 
 
 def _fail(key, value, reason):
@@ -187,6 +190,7 @@ class BalancedParams:
     n_record_weights: int = 100
     max_rate_hz: float = 50.0
     rate_window_ms: float = 1000.0
+    on_explosion: str = "error"
     save_weights: bool = True
 
     @classmethod
@@ -319,6 +323,7 @@ class BalancedParams:
             lambda v: v in IE_HEBB_DEPRESSION,
             f"one of {IE_HEBB_DEPRESSION}",
         )
+        _check(self, ["on_explosion"], lambda v: v in ON_EXPLOSION, f"one of {ON_EXPLOSION}")
         for conn, rates in RULE_RATES.items():
             on = [(key, name) for key, name in rates if getattr(self, key)]
             if len(on) > 1:

@@ -273,6 +273,7 @@ class BalancedSimulator:
         self.records_dir = Path(records_dir) if records_dir is not None else None
         self._memory_records = []
         self.step = 0
+        self.stop_reason = ""  # set when the run ended early (on_explosion="stop")
         # external layer
         self.external = None
         if external is not None:
@@ -404,7 +405,9 @@ class BalancedSimulator:
 
         Returns (spike neurons, spike steps, E spikes, I spikes, empty, empty) as
         ``run_chunked`` expects; the balanced network records its own currents (``state_every``
-        must be 0). Raises ``RateExplosionError`` when a rate window exceeds ``max_rate_hz``.
+        must be 0). When a rate window exceeds ``max_rate_hz`` it raises
+        ``RateExplosionError`` (``on_explosion="error"``) or ends at that window's last step and
+        sets ``stop_reason`` (``"stop"``; ``run_chunked`` then ends the run there).
         """
         if state_every:
             raise ValueError("the balanced simulator records currents itself; use state_every=0")
@@ -444,8 +447,14 @@ class BalancedSimulator:
             if status:
                 break
         if status:
-            self._raise_rate(begin)
-        self._store_records(begin, step_end, rec_out[:row], rec_out_w[:row])
+            message = self._explosion_message()
+            if self.params.on_explosion == "error":
+                raise RateExplosionError(
+                    f"{message} Output up to {begin * self.params.dt_ms / 1000.0:.3f} s is kept "
+                    "(checkpoint and segments)."
+                )
+            self.stop_reason = message
+        self._store_records(begin, self.step, rec_out[:row], rec_out_w[:row])
         empty = np.zeros((0, n), dtype=np.float32)
         return (
             np.concatenate(neurons) if neurons else np.zeros(0, np.int32),
@@ -456,7 +465,7 @@ class BalancedSimulator:
             empty,
         )
 
-    def _raise_rate(self, chunk_begin):
+    def _explosion_message(self):
         p, net = self.params, self.network
         counts = self.state["window_counts"]
         window_s = self.window_steps * p.dt_ms / 1000.0
@@ -464,11 +473,10 @@ class BalancedSimulator:
         rate = counts.sum() / (net.n_total * window_s)
         rate_e = counts[0] / (net.n_exc * window_s)
         rate_i = counts[1] / (net.n_inh * window_s)
-        raise RateExplosionError(
+        return (
             f"population rate {rate:.1f} Hz (E {rate_e:.1f} Hz, I {rate_i:.1f} Hz) over "
             f"{t1 - window_s:.3f}–{t1:.3f} s exceeds max_rate_hz={p.max_rate_hz}: the network's "
-            f"activity exploded and the run was stopped. Output up to "
-            f"{chunk_begin * p.dt_ms / 1000.0:.3f} s is kept (checkpoint and segments)."
+            f"activity exploded and the run was stopped."
         )
 
     def dynamic(self):
@@ -642,13 +650,14 @@ def simulate_balanced(
                          stop_after_chunks=stop_after_chunks, on_finish=finish)  # fmt: skip
     if result is None:
         return None
-    duration_s = p.n_steps * p.dt_ms / 1000.0
+    duration_s = sim.step * p.dt_ms / 1000.0  # before duration_s when the run was stopped
     return {
         "rate_exc_hz": result.exc_spikes / (p.n_exc * duration_s),
         "rate_inh_hz": result.inh_spikes / (p.n_inh * duration_s),
         "mean_weights": sim.mean_weights(),
         "wall_s": result.wall_s,
         "simulated_s": duration_s,
+        "stop_reason": sim.stop_reason,
     }
 
 

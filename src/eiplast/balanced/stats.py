@@ -240,7 +240,9 @@ def summarize_balanced(path, *, burn_in_s=None, window_ms=250.0, n_sample=200, s
     (``weight_histograms``, j units), population spike-count covariances and correlations
     (``n_sample`` E and I neurons, windows of ``window_ms`` after the burn-in) with the
     mean-field covariance prediction, and the histograms of the pairwise correlations
-    (``correlation_histograms``: ee, ei, ii; ``histogram``)."""
+    (``correlation_histograms``: ee, ei, ii; ``histogram``). ``exploded_at_s``: where a run
+    ended by its rate cap stopped (None otherwise); such a run has no steady-state rates,
+    rate-weighted weights or covariances (None / absent)."""
     from eiplast.balanced import meanfield
     from eiplast.balanced.connectivity import connection_masks
     from eiplast.balanced.params import BalancedParams
@@ -251,13 +253,20 @@ def summarize_balanced(path, *, burn_in_s=None, window_ms=250.0, n_sample=200, s
     dt = float(attrs["dt_ms"])
     t_end = int(attrs["n_steps"]) * dt / 1000.0
     burn = t_end / 2 if burn_in_s is None else float(burn_in_s)
-    r_e, r_i = population_rates(run["neuron"], run["step"], p.n_exc, p.n_inh, dt, burn, t_end)
+    # a run ended by its rate cap (on_explosion="stop") has no steady state: its rates,
+    # rate-weighted weights and covariances are None; its final weights are those at the stop
+    exploded = "stopped_at_s" in attrs
+    if exploded:
+        r_e = r_i = None
+    else:
+        r_e, r_i = population_rates(run["neuron"], run["step"], p.n_exc, p.n_inh, dt, burn, t_end)
     out = {
         "n": p.n,
         "duration_s": t_end,
         "burn_in_s": burn,
         "rate_exc_hz": r_e,
         "rate_inh_hz": r_i,
+        "exploded_at_s": float(attrs["stopped_at_s"]) if exploded else None,
     }
     try:
         mf_e, mf_i = meanfield.balanced_rates(p)
@@ -281,10 +290,11 @@ def summarize_balanced(path, *, burn_in_s=None, window_ms=250.0, n_sample=200, s
             c: float(f["weight"][m].mean() * p.sqrt_n) if m.any() else None
             for c, m in masks.items()
         }
-        rates = neuron_rates(run["neuron"], run["step"], p.n, dt, burn, t_end)
-        out["final_rate_weighted_mean_weights"] = rate_weighted_mean_weights(
-            f["indptr"], f["post"], f["weight"], rates, p.n_exc, scale=p.sqrt_n
-        )
+        if not exploded:
+            rates = neuron_rates(run["neuron"], run["step"], p.n, dt, burn, t_end)
+            out["final_rate_weighted_mean_weights"] = rate_weighted_mean_weights(
+                f["indptr"], f["post"], f["weight"], rates, p.n_exc, scale=p.sqrt_n
+            )
         out["weight_histograms"] = {
             c: histogram(f["weight"][m] * p.sqrt_n) for c, m in masks.items()
         }
@@ -292,7 +302,7 @@ def summarize_balanced(path, *, burn_in_s=None, window_ms=250.0, n_sample=200, s
         w = mean_weights_over_time(run["records"])
         out["recorded_mean_weights_first_bin"] = {c: float(w[c][0]) for c in CONNECTIONS}
         out["recorded_mean_weights_last_bin"] = {c: float(w[c][-1]) for c in CONNECTIONS}
-    if (t_end - burn) * 1000.0 >= 2 * window_ms:
+    if not exploded and (t_end - burn) * 1000.0 >= 2 * window_ms:
         cc = mean_cov_corr(run["neuron"], run["step"], p.n_exc, p.n, dt, burn * 1000.0,
                            t_end * 1000.0, window_ms, n_sample=n_sample, seed=seed)  # fmt: skip
         out["spike_count_cov"] = cc["cov"].tolist()

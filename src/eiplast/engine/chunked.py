@@ -328,6 +328,10 @@ def run_chunked(
     checkpoint of the same run is resumed).
 
     ``sim`` has ``step``, ``advance(stop, state_every)``, ``dynamic()`` and ``load_dynamic``.
+    A simulator that sets a non-empty ``sim.stop_reason`` in ``advance`` ends the run at
+    ``sim.step``: the file then covers ``[0, sim.step)`` and its root attributes add
+    ``stopped_at_s`` and ``stop_reason`` (the chunk is re-simulated on a resume, so the stop
+    falls on the same step).
     ``on_finish()`` may return extra datasets {name: array} for the final file and write other
     outputs; it runs after the last chunk, before the final file appears. Returns a
     ``RunResult``, or None when stopped early by ``stop_after_chunks``. Raises
@@ -364,12 +368,22 @@ def run_chunked(
                     stop, state_every
                 )
                 claim.heartbeat()
-                _write_segment(
-                    parts_dir, start, stop, neurons, steps, state_ge, state_gi, state_every
-                )
+                stop = sim.step  # before ``stop`` when the simulator ended the run
+                if stop > start:
+                    _write_segment(
+                        parts_dir, start, stop, neurons, steps, state_ge, state_gi, state_every
+                    )
                 n_e, n_i = n_e + piece_e, n_i + piece_i
+                if getattr(sim, "stop_reason", ""):
+                    break
                 piece = _piece_steps(SEGMENT_SPIKES, len(neurons), stop - start, piece, chunk_steps)
             totals = (totals[0] + n_e, totals[1] + n_i)
+            if getattr(sim, "stop_reason", ""):
+                n_steps = sim.step
+                stopped_at_s = n_steps * dt_ms / 1000.0
+                attrs = {**attrs, "stopped_at_s": stopped_at_s, "stop_reason": sim.stop_reason}
+                _say(f"{output_path}: {sim.stop_reason} The file ends at {stopped_at_s:g} s.")
+                break
             save_checkpoint(ckpt_path, signature, sim.step, totals, sim.dynamic())
             chunk_s = (end - begin) * dt_ms / 1000.0
             bar.set_postfix(

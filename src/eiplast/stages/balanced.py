@@ -50,10 +50,13 @@ def summary(spike_file, summary_json, timecourse_csv, *, experiment, point, anal
         seed=analysis["seed"],
     )
     write_json(result, summary_json)
-    note(
-        f"rates E {result['rate_exc_hz']:.3f} Hz, I {result['rate_inh_hz']:.3f} Hz after "
-        f"{result['burn_in_s']} s; final mean weights {result.get('final_mean_weights')}"
-    )
+    if result["exploded_at_s"] is not None:
+        note(f"the run exploded at {result['exploded_at_s']:g} s: no steady-state rates")
+    else:
+        note(
+            f"rates E {result['rate_exc_hz']:.3f} Hz, I {result['rate_inh_hz']:.3f} Hz after "
+            f"{result['burn_in_s']} s; final mean weights {result.get('final_mean_weights')}"
+        )
     table = write_csv(timecourse(spike_file, bin_ms=analysis["bin_ms"]), timecourse_csv)
     note(f"time course: {len(table)} bins of {analysis['bin_ms']} ms")
 
