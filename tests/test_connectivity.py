@@ -127,3 +127,71 @@ def test_invalid_parameters_name_the_key(key, value):
 def test_assemblies_too_small_rejected():
     with pytest.raises(ParameterError, match="n_patterns\\*pattern_sparsity\\*n_exc"):
         ConnectivityParams(n_exc=100, n_inh=20, n_patterns=1, pattern_sparsity=0.01)
+
+
+def _synapse_table(net, block):
+    """{(pre, post): (weight_nS, delay_steps)} of one block."""
+    mask = _blocks(net)[block]
+    keys = zip(net.presynaptic()[mask].tolist(), net.post[mask].tolist(), strict=True)
+    values = zip(net.weight_nS[mask].tolist(), net.delay_steps[mask].tolist(), strict=True)
+    return dict(zip(keys, values, strict=True))
+
+
+def _shared_counts(net):
+    """Dense E×E matrix of shared-pattern counts, from the pattern lists."""
+    member = np.zeros((net.n_patterns, net.n_exc), dtype=np.int64)
+    for k in range(net.n_patterns):
+        member[k, net.pattern_members[net.pattern_indptr[k] : net.pattern_indptr[k + 1]]] = 1
+    return member.T @ member
+
+
+@pytest.mark.parametrize("sparsity", [0.02, 0.05])  # E→E fill from noise-only pairs / top-K only
+def test_nested_draws_keep_the_first_patterns_and_every_shared_synapse(sparsity):
+    """draws="nested", P = 60 then 90: the first 60 patterns, the I→E and I→I synapses (weights,
+    delays), the E→I pairs and delays are the same; an E→E pair whose shared count did not
+    change and that is connected at P = 90 was connected at P = 60, with the same delay (the
+    budget of E→E synapses is fixed, so new shared pairs can only push old ones out)."""
+    kw = dict(n_exc=800, n_inh=200, pattern_sparsity=sparsity, seed=5, draws="nested")
+    small = generate_connectivity(ConnectivityParams(n_patterns=60, **kw))
+    big = generate_connectivity(ConnectivityParams(n_patterns=90, **kw))
+    np.testing.assert_array_equal(big.pattern_indptr[:61], small.pattern_indptr)
+    n_old = small.pattern_indptr[-1]
+    np.testing.assert_array_equal(big.pattern_members[:n_old], small.pattern_members)
+    for block in ("ei", "ii"):
+        assert _synapse_table(big, block) == _synapse_table(small, block)
+    ie_small, ie_big = _synapse_table(small, "ie"), _synapse_table(big, "ie")
+    assert ie_small.keys() == ie_big.keys()
+    assert all(ie_small[k][1] == ie_big[k][1] for k in ie_small)
+    ee_small, ee_big = _synapse_table(small, "ee"), _synapse_table(big, "ee")
+    assert len(ee_small) == len(ee_big) == round(0.05 * 800 * 799)
+    counts_small, counts_big = _shared_counts(small), _shared_counts(big)
+    unchanged = [k for k in ee_big if counts_small[k] == counts_big[k]]
+    assert len(unchanged) > 0.3 * len(ee_big)
+    assert all(k in ee_small and ee_small[k][1] == ee_big[k][1] for k in unchanged)
+    # and the nested network is not the sequential one
+    sequential = generate_connectivity(
+        ConnectivityParams(n_patterns=60, **{**kw, "draws": "sequential"})
+    )
+    assert not np.array_equal(sequential.pattern_members[:50], small.pattern_members[:50])
+
+
+def test_nested_fill_takes_the_absent_pairs_with_the_largest_keyed_noise():
+    """``_top_keyed_absent_pairs`` against a brute-force ranking of every absent pair."""
+    from eiplast.assembly.connectivity import _pair_key, _top_keyed_absent_pairs
+    from eiplast.engine.rng import keyed_uniforms, seed_word
+
+    n, count, base = 37, 300, seed_word(7, 102)
+    rng = np.random.default_rng(0)
+    present = np.sort(rng.choice(n * n, size=400, replace=False)).astype(np.int64)
+    pairs, u = _top_keyed_absent_pairs(base, n, count, present)
+    linear = np.arange(n * n, dtype=np.int64)
+    absent = linear[(linear // n != linear % n) & ~np.isin(linear, present)]
+    noise = keyed_uniforms(base, _pair_key(absent // n, absent % n))
+    expected = np.sort(absent[np.argsort(-noise)[:count]])
+    np.testing.assert_array_equal(pairs, expected)
+    np.testing.assert_array_equal(u, keyed_uniforms(base, _pair_key(pairs // n, pairs % n)))
+
+
+def test_unknown_draws_are_refused():
+    with pytest.raises(ParameterError, match="draws"):
+        ConnectivityParams(draws="shuffled")

@@ -17,6 +17,10 @@ number of synapses. Equivalences with the reference, stated where they matter:
 * Presynaptic rescaling of every E neuron j by exp(((m_j − P·f)/P)·f), the reference's operator
   precedence for ``exp((m - P*f) / P*f)``, reproduced on purpose.
 * Delays uniform in [0, 2) ms, +1 ms for excitatory sources, rounded to whole steps.
+* ``draws="nested"`` lays the same distributions out differently (``_NestedDraws``): pattern k,
+  each block and every pair's noise and delay have their own stream or key, so a network with
+  more patterns keeps the first ones, the inhibitory blocks and the delays of every synapse it
+  shares with one with fewer (sequential embedding, docs/forgetting.md).
 """
 
 import math
@@ -37,6 +41,7 @@ from eiplast.engine.h5io import (
     read,
     set_attrs,
 )
+from eiplast.engine.rng import keyed_uniform, keyed_uniforms, seed_word
 
 
 @dataclass
@@ -162,13 +167,70 @@ def _sample_absent_pairs(rng, n_exc, count, present_linear):
     return chosen
 
 
-def _ee_block(rng, params, pattern_indptr, pattern_members):
+_FILL_BINS = 1 << 20
+
+
+@njit(cache=True)
+def _linear_key(linear, n_exc):
+    """``_pair_key`` of the pair with linear index pre·n_exc + post."""
+    return (linear // n_exc) * (1 << 32) + linear % n_exc
+
+
+@njit(cache=True)
+def _top_keyed_absent_pairs(base, n_exc, count, present):
+    """The ``count`` off-diagonal pairs (linear index pre·n_exc + post) outside the sorted
+    ``present`` with the largest ``rng.keyed_uniform(base, pre·2³² + post)``, sorted by index,
+    and those uniforms. Two passes over all pairs: a histogram of the uniforms finds the bin
+    holding the count-th largest; only that bin's pairs are sorted."""
+    hist = np.zeros(_FILL_BINS, dtype=np.int64)
+    n_pairs = n_exc * n_exc
+    ptr = 0
+    for linear in range(n_pairs):
+        while ptr < len(present) and present[ptr] < linear:
+            ptr += 1
+        if linear // n_exc == linear % n_exc or (ptr < len(present) and present[ptr] == linear):
+            continue
+        hist[int(keyed_uniform(base, _linear_key(linear, n_exc)) * _FILL_BINS)] += 1
+    above = 0
+    cut = _FILL_BINS - 1
+    while cut > 0 and above + hist[cut] < count:
+        above += hist[cut]
+        cut -= 1
+    out = np.empty(count, dtype=np.int64)
+    out_u = np.empty(count)
+    border = np.empty(hist[cut], dtype=np.int64)
+    border_u = np.empty(hist[cut])
+    n_out = n_border = 0
+    ptr = 0
+    for linear in range(n_pairs):
+        while ptr < len(present) and present[ptr] < linear:
+            ptr += 1
+        if linear // n_exc == linear % n_exc or (ptr < len(present) and present[ptr] == linear):
+            continue
+        u = keyed_uniform(base, _linear_key(linear, n_exc))
+        b = int(u * _FILL_BINS)
+        if b > cut:
+            out[n_out], out_u[n_out] = linear, u
+            n_out += 1
+        elif b == cut:
+            border[n_border], border_u[n_border] = linear, u
+            n_border += 1
+    order = np.argsort(-border_u, kind="mergesort")
+    for k in range(count - n_out):
+        out[n_out + k], out_u[n_out + k] = border[order[k]], border_u[order[k]]
+    final = np.argsort(out, kind="mergesort")
+    return out[final], out_u[final]
+
+
+def _ee_block(params, pattern_indptr, pattern_members, draws):
+    """E→E synapses (pre, post, weight_nS) by shared-pattern score, ``draws`` a
+    ``_SequentialDraws`` or ``_NestedDraws`` (where the noise and fill pairs come from)."""
     n_exc = params.n_exc
     row_ptr, cols, counts = _shared_pattern_counts(n_exc, pattern_indptr, pattern_members)
     n_keep = int(round(params.p_ee * n_exc * (n_exc - 1)))
     rows = np.repeat(np.arange(n_exc, dtype=np.int64), np.diff(row_ptr))
     # counts are symmetric; row = presynaptic neuron, column = postsynaptic
-    score = counts + rng.random(len(counts))
+    score = counts + draws.pair_noise(rows, cols.astype(np.int64))
     if len(score) >= n_keep:
         # the n_keep best scores, in pair order: argpartition's own order depends on which
         # of NumPy's CPU-specific kernels runs (AVX-512, AVX2, baseline), and the later draws
@@ -181,13 +243,13 @@ def _ee_block(rng, params, pattern_indptr, pattern_members):
         pre, post, score = rows[keep], cols[keep].astype(np.int64), score[keep]
     else:
         linear = np.sort(rows * n_exc + cols)
-        extra = _sample_absent_pairs(rng, n_exc, n_keep - len(score), linear)
+        extra, extra_score = draws.absent_pairs(n_exc, n_keep - len(score), linear)
         pre = np.concatenate([rows, extra // n_exc])
         post = np.concatenate([cols.astype(np.int64), extra % n_exc])
-        score = np.concatenate([score, rng.random(len(extra))])
+        score = np.concatenate([score, extra_score])
     sigma = math.sqrt(math.log(params.ee_var_nS2 / params.ee_mean_nS**2 + 1.0))
     mu = math.log(params.ee_mean_nS) - sigma**2 / 2
-    lognormal = np.sort(libm_exp(rng.standard_normal(n_keep) * sigma + mu))
+    lognormal = np.sort(libm_exp(draws.stream("ee_weight").standard_normal(n_keep) * sigma + mu))
     weight = np.empty(n_keep)
     weight[np.argsort(score, kind="stable")] = lognormal
     return pre, post, weight
@@ -214,19 +276,89 @@ def _bernoulli_block(rng, pre_range, post_range, p, exclude_self):
     return np.concatenate(pres), np.concatenate(posts)
 
 
+class _SequentialDraws:
+    """``draws="sequential"``: every random number from one generator seeded by ``seed``, in
+    the order of construction (patterns, E→E noise, E→I, I→E, I→I, delays, α), like the
+    reference's one global generator."""
+
+    def __init__(self, seed):
+        self.rng = np.random.default_rng(seed)
+
+    def stream(self, purpose):
+        return self.rng
+
+    def patterns(self, n_exc, n_patterns, f):
+        return _draw_patterns(self.rng, n_exc, n_patterns, f)
+
+    def pair_noise(self, pre, post):
+        return self.rng.random(len(pre))
+
+    def absent_pairs(self, n_exc, count, present):
+        extra = _sample_absent_pairs(self.rng, n_exc, count, present)
+        return extra, self.rng.random(len(extra))
+
+    def delay_uniforms(self, pre, post, n_total):
+        return self.rng.random(len(pre))
+
+
+class _NestedDraws:
+    """``draws="nested"``: what a synapse, pattern or neuron gets does not depend on how many
+    patterns there are. Pattern k draws from its own generator ``(seed, salt, k)``; each of
+    the E→E weights, E→I, I→E, I→I blocks and α from its own; the E→E score noise and every
+    delay are ``rng.keyed_uniform`` of the synapse's (pre, post). So the first P₀ patterns,
+    the inhibitory blocks, the delays and each pair's noise are the same for every P ≥ P₀."""
+
+    SALTS = {"pattern": 101, "pair_noise": 102, "ee_weight": 103, "ie": 104, "ei": 105,
+             "ii": 106, "delay": 107, "alpha": 108}  # fmt: skip
+
+    def __init__(self, seed):
+        self.seed = int(seed)
+
+    def stream(self, purpose):
+        return np.random.default_rng([self.seed, self.SALTS[purpose]])
+
+    def patterns(self, n_exc, n_patterns, f):
+        sizes, members = np.zeros(n_patterns, np.int64), []
+        for k in range(n_patterns):
+            g = np.random.default_rng([self.seed, self.SALTS["pattern"], k])
+            sizes[k] = g.binomial(n_exc, f)
+            members.append(np.sort(g.choice(n_exc, size=sizes[k], replace=False)))
+        indptr = np.zeros(n_patterns + 1, dtype=np.int64)
+        np.cumsum(sizes, out=indptr[1:])
+        return indptr, np.concatenate(members).astype(np.int32)
+
+    def pair_noise(self, pre, post):
+        return keyed_uniforms(self._base("pair_noise"), _pair_key(pre, post))
+
+    def absent_pairs(self, n_exc, count, present):
+        return _top_keyed_absent_pairs(self._base("pair_noise"), n_exc, count, present)
+
+    def delay_uniforms(self, pre, post, n_total):
+        return keyed_uniforms(self._base("delay"), _pair_key(pre, post))
+
+    def _base(self, purpose):
+        return seed_word(self.seed, self.SALTS[purpose])
+
+
+def _pair_key(pre, post):
+    """The key of synapse (pre, post), independent of the network's size: pre·2³² + post."""
+    return np.asarray(pre, np.int64) * (1 << 32) + np.asarray(post, np.int64)
+
+
 def generate_connectivity(params: ConnectivityParams) -> Network:
-    """Build the network of A1 from ``params`` (seeded by ``params.seed``)."""
-    rng = np.random.default_rng(params.seed)
+    """Build the network of A1 from ``params`` (seeded by ``params.seed``; ``params.draws``
+    says how the random numbers are laid out: ``_SequentialDraws``, ``_NestedDraws``)."""
+    draws = (_NestedDraws if params.draws == "nested" else _SequentialDraws)(params.seed)
     n_exc, n_inh = params.n_exc, params.n_inh
     n_total = n_exc + n_inh
     exc, inh = (0, n_exc), (n_exc, n_total)
-    pattern_indptr, pattern_members = _draw_patterns(
-        rng, n_exc, params.n_patterns, params.pattern_sparsity
+    pattern_indptr, pattern_members = draws.patterns(
+        n_exc, params.n_patterns, params.pattern_sparsity
     )
-    ee_pre, ee_post, ee_w = _ee_block(rng, params, pattern_indptr, pattern_members)
-    ie_pre, ie_post = _bernoulli_block(rng, exc, inh, params.p_ie, False)
-    ei_pre, ei_post = _bernoulli_block(rng, inh, exc, params.p_ei, False)
-    ii_pre, ii_post = _bernoulli_block(rng, inh, inh, params.p_ii, True)
+    ee_pre, ee_post, ee_w = _ee_block(params, pattern_indptr, pattern_members, draws)
+    ie_pre, ie_post = _bernoulli_block(draws.stream("ie"), exc, inh, params.p_ie, False)
+    ei_pre, ei_post = _bernoulli_block(draws.stream("ei"), inh, exc, params.p_ei, False)
+    ii_pre, ii_post = _bernoulli_block(draws.stream("ii"), inh, inh, params.p_ii, True)
     pre = np.concatenate([ee_pre, ie_pre, ei_pre, ii_pre])
     post = np.concatenate([ee_post, ie_post, ei_post, ii_post])
     weight = np.concatenate(
@@ -244,10 +376,10 @@ def generate_connectivity(params: ConnectivityParams) -> Network:
     factor = libm_exp((participation - pf) / params.n_patterns * params.pattern_sparsity)
     is_exc_pre = pre < n_exc
     weight[is_exc_pre] /= factor[pre[is_exc_pre]]
-    delay_ms = rng.random(len(pre)) * params.delay_range_ms
+    delay_ms = draws.delay_uniforms(pre, post, n_total) * params.delay_range_ms
     delay_ms[is_exc_pre] += params.exc_extra_delay_ms
     delay = np.rint(delay_ms / params.dt_ms).astype(np.int16)
-    exc_alpha = rng.standard_normal(n_exc)
+    exc_alpha = draws.stream("alpha").standard_normal(n_exc)
     return network_from_synapses(
         n_exc, n_inh, pre, post, weight, delay, pattern_indptr, pattern_members, exc_alpha,
         dt_ms=params.dt_ms, pattern_sparsity=params.pattern_sparsity, seed=params.seed,

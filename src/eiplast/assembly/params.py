@@ -18,6 +18,9 @@ def _check(condition, key, value, reason):
         raise ParameterError(f"invalid parameter {key}={value!r}: {reason}", key=key)
 
 
+DRAWS = ("sequential", "nested")
+
+
 def _from_dict(cls, values, section):
     values = dict(values or {})
     known = {f.name for f in fields(cls)}
@@ -48,6 +51,10 @@ class ConnectivityParams:
     exc_extra_delay_ms: float = 1.0
     dt_ms: float = 0.1
     seed: int = 42
+    # how the random numbers are laid out (connectivity.py): "sequential", one stream in order
+    # as the reference; "nested", the first P₀ patterns and every synapse's draws independent
+    # of the number of patterns (sequential embedding, docs/forgetting.md)
+    draws: str = "sequential"
 
     @classmethod
     def from_dict(cls, values):
@@ -76,6 +83,7 @@ class ConnectivityParams:
         for key in ("ei_nS", "ie_nS", "ii_nS", "delay_range_ms", "exc_extra_delay_ms"):
             _check(getattr(self, key) >= 0, key, getattr(self, key), "must be non-negative")
         _check(self.dt_ms > 0, "dt_ms", self.dt_ms, "must be positive")
+        _check(self.draws in DRAWS, "draws", self.draws, f"must be one of {DRAWS}")
 
     @property
     def n_total(self):

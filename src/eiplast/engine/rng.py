@@ -148,6 +148,22 @@ def integer_key(i):
     return mix64(uint64(i + 1) * GAMMA)
 
 
+@njit(cache=True)
+def keyed_uniform(base, key):
+    """Uniform double in [0, 1) fixed by (``base``, ``key`` ≥ 0): the ``key``-th output of the
+    stream at ``base``, so a value depends on its key only, not on which others are drawn."""
+    return (mix64(uint64(base) + (uint64(key) + uint64(1)) * GAMMA) >> uint64(11)) * _TO_UNIT
+
+
+@njit(cache=True)
+def keyed_uniforms(base, keys):
+    """``keyed_uniform`` of every key of the int64 array ``keys``."""
+    out = np.empty(len(keys))
+    for k in range(len(keys)):
+        out[k] = keyed_uniform(base, keys[k])
+    return out
+
+
 def neuron_streams(seed, neuron_indices, salt=0):
     """One disjoint stream per neuron, fixed by (seed, salt, global neuron index)."""
     idx = np.asarray(neuron_indices, dtype=np.uint64)
