@@ -10,6 +10,7 @@
 #   train(rule, P) -> conductances -> robust statistics -> perturbation -> sensitivity
 #   perturbation, sensitivity -> linearised network (responses, overlaps, completion)
 #   train(rule, P) -> cued recall -> recall analysis (with the spontaneous run's replays)
+# and, with forgetting.enabled, blocks of assemblies learnt in turn (docs/forgetting.md).
 # then one summary (tables under <output_dir>/summary, figures under <output_dir>/summary/figures).
 # Configuration: config/config.yaml, documented in config/README.md, schema in config/schema/.
 
@@ -52,6 +53,7 @@ include: "workflow/rules/excitability.smk"
 include: "workflow/rules/recall.smk"
 include: "workflow/rules/persistent.smk"
 include: "workflow/rules/linear.smk"
+include: "workflow/rules/forgetting.smk"
 include: "workflow/rules/balanced.smk"
 
 
@@ -83,10 +85,12 @@ localrules:
     figure_ou,
     figure_persistent,
     figure_connectivity_sweep,
+    forgetting_summary,
 
 
 rule all:
     default_target: True
     input:
         summary_outputs(),
+        forgetting_outputs(),
         balanced_outputs(),

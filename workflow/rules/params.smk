@@ -127,3 +127,67 @@ def balanced_point_config(wildcards):
             f"balanced point {wildcards.experiment}/{wildcards.point} is not in the "
             f"configuration (configured: {', '.join(configured) or 'none'})"
         ) from None
+
+
+FORGETTING_RUNS = forgetting_runs(config)
+
+
+def forgetting_run(kind):
+    """params function: the branch's RunParams ``kind`` (block, spontaneous) with the seed of
+    the job's realisation; block training also offsets it by P (a fresh stream per block)."""
+
+    def run(wildcards):
+        params = FORGETTING_RUNS[kind]
+        seed = realisation_seed(params["seed"], wildcards.realisation)
+        if kind == "block":
+            seed += int(wildcards.patterns)
+        return {**params, "seed": seed}
+
+    return run
+
+
+def forgetting_network_params():
+    """The section network with nested draws (the branch's networks)."""
+    return {**config["network"], "draws": "nested"}
+
+
+def forgetting_network(protocol, rule, patterns, realisation):
+    """The network a run of ``protocol`` at ``patterns`` simulates: at P₀ every protocol's is
+    the from-scratch network."""
+    if int(patterns) == FORGETTING_FIRST:
+        protocol = "scratch"
+    return FORGET_NETWORK.format(
+        protocol=protocol, rule=rule, patterns=patterns, realisation=realisation
+    )
+
+
+def forgetting_network_of(wildcards):
+    """input function: the network of the job's protocol, rule, P and realisation."""
+    return forgetting_network(
+        wildcards.protocol, wildcards.rule, wildcards.patterns, wildcards.realisation
+    )
+
+
+def forgetting_previous(wildcards):
+    """input function: the trained network of the block before the job's (blocks in turn;
+    the from-scratch network at P₀)."""
+    previous = int(wildcards.patterns) - int(config["forgetting"]["block_patterns"])
+    return forgetting_network(
+        "sequential", wildcards.rule, previous, wildcards.realisation
+    )
+
+
+def forgetting_first(wildcards):
+    """input function: the trained network of the first block (from scratch at P₀)."""
+    return forgetting_network(
+        "scratch", wildcards.rule, FORGETTING_FIRST, wildcards.realisation
+    )
+
+
+def forgetting_start(wildcards):
+    """input function: the network a block row's weights are compared with as "previous":
+    the trained network of the block before (blocks in turn), else the first block's."""
+    if wildcards.protocol == "sequential" and int(wildcards.patterns) > FORGETTING_FIRST:
+        return forgetting_previous(wildcards)
+    return forgetting_first(wildcards)
+

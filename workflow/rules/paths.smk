@@ -92,6 +92,27 @@ BALANCED_SUMMARY = f"{BALANCED}/summaries/{{experiment}}/{{point}}.json"
 BALANCED_TIMECOURSE = f"{BALANCED}/summaries/{{experiment}}/{{point}}_timecourse.csv"
 # outputs of one sweep of balanced.sweeps: <name>.csv, .png, _timecourse.csv, _distributions.png
 BALANCED_SWEEP = f"{BALANCED}/sweeps/{{sweep}}{{suffix}}"
+# sequential embedding (docs/forgetting.md): nested networks, the trained/embedded networks of
+# each protocol (scratch: trained from scratch; sequential: blocks learnt in turn; frozen: the
+# first block's inhibition without plasticity; embedded: a block's network before training),
+# their runs and each run's rows per block of assemblies
+FORGETTING_ENABLED = bool(config["forgetting"]["enabled"])
+FORGETTING_RULES = forgetting_rules(config) if FORGETTING_ENABLED else []
+FORGETTING_PATTERNS = forgetting_patterns(config)
+FORGETTING_FIRST = FORGETTING_PATTERNS[0]
+FORGETTING_REALISATIONS = list(range(int(config["forgetting"]["realisations"])))
+FORGETTING_CONTROLS = list(config["forgetting"]["controls"])
+FORGET = f"{OUT}/forgetting"
+FORGET_CONNECTIVITY = f"{FORGET}/networks/connectivity_P{{patterns}}_r{{realisation}}.h5"
+FORGET_NETWORK = f"{FORGET}/networks/{{protocol}}_{{rule}}_P{{patterns}}_r{{realisation}}.h5"
+FORGET_TRAIN = f"{FORGET}/train/{{protocol}}/{{rule}}/P{{patterns}}_r{{realisation}}.h5"
+FORGET_SPONTANEOUS = (
+    f"{FORGET}/spontaneous/{{protocol}}/{{rule}}/P{{patterns}}_r{{realisation}}.h5"
+)
+FORGET_ACTIVATIONS = (
+    f"{FORGET}/activations/{{protocol}}/{{rule}}/P{{patterns}}_r{{realisation}}.h5"
+)
+FORGET_BLOCKS = f"{FORGET}/blocks/{{protocol}}/{{rule}}/P{{patterns}}_r{{realisation}}.csv"
 LOGS = f"{OUT}/logs"
 BENCHMARKS = f"{OUT}/benchmarks"
 
@@ -134,6 +155,7 @@ wildcard_constraints:
     experiment="|".join((*BALANCED_EXPERIMENTS, *BALANCED_SWEEPS)) or "size",
     sweep="|".join(BALANCED_SWEEPS) or "none",
     point=r"[A-Za-z_]+[-+0-9.e]+_s[0-9]+",
+    protocol="scratch|sequential|frozen",
 
 
 def replay_runs():
@@ -390,3 +412,38 @@ def balanced_outputs():
     for name in BALANCED_SWEEPS:
         outputs += [BALANCED_SWEEP.format(sweep=name, suffix=s) for s in suffixes]
     return outputs
+
+
+def forgetting_runs_list():
+    """(protocol, rule, patterns, realisation) of every spontaneous run of the sequential-
+    embedding branch: from scratch at every P, blocks in turn and the frozen control after P₀
+    (at P₀ both are the from-scratch network)."""
+    runs = [("scratch", r, p) for r in FORGETTING_RULES for p in FORGETTING_PATTERNS]
+    later = FORGETTING_PATTERNS[1:]
+    runs += [("sequential", r, p) for r in FORGETTING_RULES for p in later]
+    runs += [("frozen", r, p) for r in FORGETTING_RULES for p in later]
+    controls = set(FORGETTING_CONTROLS)
+    runs = [
+        run
+        for run in runs
+        if run[0] == "sequential" or run[0] in controls or run[2] == FORGETTING_FIRST
+    ]
+    return [(*run, k) for run in runs for k in FORGETTING_REALISATIONS]
+
+
+def forgetting_block_files():
+    """The block rows of every run of the branch."""
+    return [
+        FORGET_BLOCKS.format(protocol=pr, rule=r, patterns=p, realisation=k)
+        for pr, r, p, k in forgetting_runs_list()
+    ]
+
+
+def forgetting_outputs():
+    """The branch's table, curves and figure (none when forgetting.enabled is false)."""
+    if not FORGETTING_ENABLED:
+        return []
+    return [f"{FORGET}/{name}" for name in ("forgetting.csv", "forgetting_curves.csv")] + [
+        f"{FORGET}/forgetting.png"
+    ]
+

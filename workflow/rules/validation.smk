@@ -149,10 +149,81 @@ def check_config(cfg):
             f"{linear['example_pattern']} is not a pattern at every P of patterns "
             f"(the smallest is {min(cfg['patterns'])})",
         )
+    check_forgetting(cfg)
     check_balanced(cfg)
     check_balanced_sweeps(cfg)
     check_with_core(cfg)
     check_balanced_with_core(cfg)
+
+
+def forgetting_rules(cfg):
+    """The plasticity rules of the sequential-embedding branch (forgetting.rules, or rules)."""
+    return list(cfg["forgetting"]["rules"] or cfg["rules"])
+
+
+def forgetting_patterns(cfg):
+    """P₀, P₀ + ΔP, …, P₀ + n_blocks·ΔP of the sequential-embedding branch."""
+    section = cfg["forgetting"]
+    first, step = section["first_patterns"], section["block_patterns"]
+    return [first + k * step for k in range(section["n_blocks"] + 1)]
+
+
+def forgetting_runs(cfg):
+    """RunParams of the branch's block training and spontaneous runs (seeds per realisation
+    and block: params.smk)."""
+    section, seeds = cfg["forgetting"], cfg["seeds"]
+    train = cfg["stages"]["train"]
+    return {
+        "block": {
+            "duration_s": section["block_train_s"],
+            "learning_rate": train["learning_rate"],
+            "chunk_s": train["chunk_s"],
+            "seed": seeds["forgetting"],
+            "save_weights": True,
+        },
+        "spontaneous": {
+            "duration_s": section["spontaneous_s"],
+            "chunk_s": section["chunk_s"],
+            "seed": seeds["spontaneous"],
+        },
+    }
+
+
+def check_forgetting(cfg):
+    """When the sequential-embedding branch is on: its rules are defined, its spontaneous runs
+    outlast the activations' skip_s, and the nested networks at P₀ and the last P and both
+    runs pass the core's checks."""
+    from eiplast.assembly import params as core
+
+    section = cfg["forgetting"]
+    if not section["enabled"]:
+        return
+    for i, name in enumerate(forgetting_rules(cfg)):
+        if name not in cfg["plasticity_rules"]:
+            config_error(
+                f"forgetting.rules[{i}]",
+                f"{name!r} is not defined under plasticity_rules",
+            )
+    skip = cfg["analysis"]["activations"]["skip_s"]
+    if section["spontaneous_s"] <= skip:
+        config_error(
+            "forgetting.spontaneous_s",
+            f"{section['spontaneous_s']} s is not longer than analysis.activations.skip_s "
+            f"= {skip} s",
+        )
+    checks = []
+    for p in (forgetting_patterns(cfg)[0], forgetting_patterns(cfg)[-1]):
+        network = {**cfg["network"], "n_patterns": p, "draws": "nested"}
+        network["seed"] = cfg["seeds"]["connectivity"]
+        checks.append((f"forgetting (network with {p} patterns)", core.ConnectivityParams, network))
+    for name, run in forgetting_runs(cfg).items():
+        key = "forgetting.block_train_s" if name == "block" else "forgetting.spontaneous_s"
+        checks.append((key, core.RunParams, run))
+    for key, cls, values in checks:
+        try:
+            cls.from_dict(values)
+        except (core.ParameterError, TypeError) as err:
+            config_error(key, str(err))
 
 
 def check_persistent(cfg):
