@@ -121,8 +121,22 @@ def test_end_to_end_outputs(e2e):
     expected += [balanced / "size_scaling.csv", out / "benchmarks/balanced/size_costs.csv"]
     suffixes = (".csv", ".png", ".pdf", "_timecourse.csv", "_distributions.png")
     expected += [balanced / "sweeps" / f"{s}{x}" for s in BALANCED_SWEEPS for x in suffixes]
+    # the tiny sequential-embedding branch (config/test.yaml: 20 + 2 blocks of 10, hebb, rate)
+    forgetting = out / "forgetting"
+    expected += [forgetting / f for f in ("forgetting.csv", "forgetting_curves.csv",
+                                          "forgetting.png", "forgetting.pdf")]  # fmt: skip
     for path in expected:
         assert path.is_file() and path.stat().st_size > 0, f"missing or empty: {path}"
+    blocks = pd.read_csv(forgetting / "forgetting.csv")
+    runs = blocks.groupby(["protocol", "rule", "patterns"])["block"].agg(list)
+    assert len(runs) == 3 * 2 * 3
+    for (_, _, p), block_list in runs.items():
+        assert block_list == list(range(1 + (p - 20) // 10))
+    # the frozen control keeps the first block's inhibition exactly; blocks in turn move it
+    frozen = blocks[blocks["protocol"] == "frozen"]
+    assert (frozen["since_first_mean_abs_change_nS"] == 0).all()
+    later = blocks[(blocks["protocol"] == "sequential") & (blocks["patterns"] > 20)]
+    assert (later["since_previous_mean_abs_change_nS"] > 0).all()
     # the replay-growth curves end at the replay table's nunique, run by run
     table = pd.read_csv(summary / "replay_stats.csv")
     for p in all_patterns:
@@ -581,6 +595,14 @@ def test_every_config_key_is_documented():
 
 
 BAD_CONFIGS = {
+    "forgetting_unknown_rule": (
+        "forgetting:\n  enabled: true\n  rules: [hebb, bogus]\n",
+        "forgetting.rules[1]",
+    ),
+    "forgetting_too_short": (
+        "forgetting:\n  enabled: true\n  spontaneous_s: 1\n",
+        "forgetting.spontaneous_s",
+    ),
     "unknown_rule": ("rules: [hebb, bogus]\n", "rules[1]"),
     "unknown_rule_kind": (
         "plasticity_rules:\n  weird:\n    kind: stdp\n",

@@ -145,6 +145,25 @@ def _persistent_seconds(config: dict, rule: str, patterns: int) -> float:
     return CueProtocol.from_config(protocol).duration_s(patterns)
 
 
+def _forgetting_cpu_s(rule: str, config: dict, costs: dict, scale: float) -> float:
+    """CPU seconds of a job of the sequential-embedding branch (docs/forgetting.md), priced
+    as the main runs' stages of the same kind."""
+    per_sim, section = costs["per_simulated_s"], config["forgetting"]
+    seconds = {
+        "forgetting_train_scratch": ("train", config["stages"]["train"]["duration_s"]),
+        "forgetting_train_block": ("train", section["block_train_s"]),
+        "forgetting_spontaneous": ("spontaneous", section["spontaneous_s"]),
+        "forgetting_activations": ("activations", section["spontaneous_s"]),
+    }
+    if rule in seconds:
+        kind, duration_s = seconds[rule]
+        return per_sim[kind] * duration_s * scale
+    jobs = {"forgetting_connectivity": "connectivity", "forgetting_blocks": "replay",
+            "forgetting_embed": "weight_drift", "forgetting_frozen": "weight_drift",
+            "forgetting_summary": "figure"}  # fmt: skip
+    return float(costs["per_job_s"][jobs[rule]])
+
+
 def job_cpu_s(job: Job, config: dict, costs: dict) -> float:
     """CPU seconds of ``job`` on one thread (``costs``: the stage-cost file's mapping)."""
     rule, wc = job.rule, job.wildcards
@@ -175,6 +194,8 @@ def job_cpu_s(job: Job, config: dict, costs: dict) -> float:
     if rule == "sensitivity_shard":
         rate = costs["per_neuron_schedule_s"][rule]
         return rate * _perturbation_seconds(config) * _shard_neurons(config, wc["scatteritem"])
+    if rule.startswith("forgetting_"):
+        return _forgetting_cpu_s(rule, config, costs, scale)
     if rule == "balanced_run":
         model = costs["balanced_run_per_simulated_s"]
         n, duration_s = _balanced_point(config, wc["experiment"], wc["point"])
