@@ -100,6 +100,29 @@ def test_table_traces_and_summary_by_hand(tmp_path):
     assert summary["spearman_quality_replays"] == pytest.approx(1.0)
 
 
+def test_first_cue_starts_the_cues_at_a_later_pattern(tmp_path):
+    """first_cue = 1: one cue, of p1 (members 3, 7 cued) at 1 s; its response rows and table
+    row are p1's (neuron 3 at 0.7 s is a cued member of p1, bin 20), its replay count p1's."""
+    later = CueProtocol(n_cued=2, start_s=1.0, cue_s=0.1, spacing_s=1.0, first_cue=1)
+    assert later.n_cues(2) == 1 and later.cued_patterns(2).tolist() == [1]
+    assert CueProtocol(first_cue=5, max_cues=3).n_cues(6) == 1
+    assert CueProtocol(first_cue=7).n_cues(6) == 0
+    stimuli = cue_stimuli(PATTERNS, later)
+    assert [(s.start_s, s.neurons) for s in stimuli] == [(1.0, (3, 7))]
+    neuron, step = [3, 4, 8], [7000, 10050, 20000]
+    path = write_spikes(tmp_path / "later.h5", neuron, step, n_exc=20, n_inh=5, n_steps=30000)
+    r = cue_responses(path, PATTERNS, later)
+    assert r["pattern"].tolist() == [1] and r["members"].tolist() == [7]
+    cued = np.zeros(150)
+    cued[20] = 1 / 2 * 100
+    assert r["cued_rate_hz"][0] == pytest.approx(cued)
+    assert r["rest_rate_hz"][0] == pytest.approx(np.zeros(150))
+    table = recall_table(r, np.array([4, 9]))
+    assert table["pattern"].tolist() == [1] and table["replay_count"].tolist() == [9]
+    with pytest.raises(ParameterError, match="first_cue"):
+        CueProtocol(first_cue=-1)
+
+
 def test_windows_outside_the_run_are_refused(tmp_path):
     path = write_spikes(tmp_path / "short.h5", [0], [10], n_exc=20, n_inh=5, n_steps=25000)
     with pytest.raises(ValueError, match="inside the run"):

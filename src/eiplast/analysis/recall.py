@@ -65,8 +65,8 @@ def cue_responses(
 
     Returns ``cued_rate_hz``, ``rest_rate_hz`` (cues, bins) and ``cued_active``, ``rest_active``
     (cues, windows), ``bin_t_s`` and ``window_t_s`` (start of each bin/window relative to the
-    onset, s), ``onset_s`` (cues,), ``members`` and ``cued`` (cues,). NaN rows for a pattern
-    without members beyond the cued ones.
+    onset, s), ``onset_s``, ``pattern`` (the pattern cued), ``members`` and ``cued`` (cues,).
+    NaN rows for a pattern without members beyond the cued ones.
     """
     with open_spikes(spike_file) as f:
         meta = spike_meta(f)
@@ -86,6 +86,7 @@ def cue_responses(
             )
         n_bins, n_windows = span_steps // bin_steps, span_steps // window_steps
         onsets = protocol.onsets_s(patterns.n_patterns)
+        cued_patterns = protocol.cued_patterns(patterns.n_patterns)
         first = np.rint((onsets - before_s) * 1000 / dt).astype(np.int64)
         if first.size and (first[0] < 0 or first[-1] + span_steps > meta.n_steps):
             raise ValueError(
@@ -98,32 +99,33 @@ def cue_responses(
             for name, n in (("cued_rate_hz", n_bins), ("rest_rate_hz", n_bins),
                             ("cued_active", n_windows), ("rest_active", n_windows))
         }  # fmt: skip
-        sizes = np.diff(patterns.indptr)[: onsets.size]
+        sizes = np.diff(patterns.indptr)[cued_patterns]
         cued = sizes if protocol.n_cued is None else np.minimum(sizes, protocol.n_cued)
         ds_n, ds_s = f["spikes/neuron"], f["spikes/step"]
         row = 0
-        for p, s0 in enumerate(first):
+        for i, (p, s0) in enumerate(zip(cued_patterns, first, strict=True)):
             row = bisect_step(ds_s, int(s0), min(row, ds_s.shape[0]))
             row_end = bisect_step(ds_s, int(s0) + span_steps, row)
             steps = np.asarray(read(ds_s, slice(row, row_end)), np.int64) - s0
             neurons = np.asarray(read(ds_n, slice(row, row_end)), np.int64)
             members = patterns.members[patterns.indptr[p] : patterns.indptr[p + 1]]
-            marks[members[: cued[p]]] = 1
-            marks[members[cued[p] :]] = 2
+            marks[members[: cued[i]]] = 1
+            marks[members[cued[i] :]] = 2
             bins, windows = steps // bin_steps, steps // window_steps
-            for role, size, rate, active in ((1, cued[p], "cued_rate_hz", "cued_active"),
-                                             (2, sizes[p] - cued[p], "rest_rate_hz",
+            for role, size, rate, active in ((1, cued[i], "cued_rate_hz", "cued_active"),
+                                             (2, sizes[i] - cued[i], "rest_rate_hz",
                                               "rest_active")):  # fmt: skip
                 if size:
                     counts = _member_counts(neurons, bins, marks, role, n_bins, size)
-                    out[rate][p] = counts * 1000.0 / bin_ms
-                    out[active][p] = _active_fraction(
+                    out[rate][i] = counts * 1000.0 / bin_ms
+                    out[active][i] = _active_fraction(
                         neurons, windows, marks, role, n_windows, size
                     )
             marks[members] = 0
     out["bin_t_s"] = np.arange(n_bins) * bin_ms / 1000.0 - before_s
     out["window_t_s"] = np.arange(n_windows) * window_ms / 1000.0 - before_s
     out["onset_s"] = onsets
+    out["pattern"] = cued_patterns
     out["members"] = sizes
     out["cued"] = cued
     return out
@@ -137,9 +139,10 @@ def recall_table(responses: dict, replay_count: np.ndarray) -> pd.DataFrame:
     after_window = responses["window_t_s"] >= -1e-12
     rest_rate, rest_active = responses["rest_rate_hz"], responses["rest_active"]
     n = responses["onset_s"].size
+    pattern = np.asarray(responses.get("pattern", np.arange(n)))
     with np.errstate(all="ignore"):
         table = pd.DataFrame({
-            "pattern": np.arange(n),
+            "pattern": pattern,
             "members": responses["members"],
             "cued": responses["cued"],
             "onset_s": responses["onset_s"],
@@ -148,7 +151,7 @@ def recall_table(responses: dict, replay_count: np.ndarray) -> pd.DataFrame:
             "quality_after_cue": np.max(rest_active[:, after_window], axis=1),
             "peak_rate_after_cue_hz": np.max(rest_rate[:, after_bin], axis=1),
             "cued_peak_rate_hz": np.max(responses["cued_rate_hz"], axis=1),
-            "replay_count": np.asarray(replay_count)[:n],
+            "replay_count": np.asarray(replay_count)[pattern],
         })  # fmt: skip
     return table[list(TABLE_COLUMNS)]
 

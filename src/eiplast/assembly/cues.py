@@ -23,7 +23,7 @@ from eiplast.engine.parameters import ParameterError
 @dataclass(frozen=True)
 class CueProtocol:
     """Cue schedule (s), members cued per pattern (None: all), cue event rate (Hz), patterns
-    cued (None: every pattern)."""
+    cued (None: every pattern from ``first_cue`` on), the first pattern cued."""
 
     n_cued: int | None = 10
     start_s: float = 1.0
@@ -31,6 +31,7 @@ class CueProtocol:
     spacing_s: float = 1.0
     rate_hz: float = 10000.0
     max_cues: int | None = None
+    first_cue: int = 0
 
     def __post_init__(self):
         checks = (
@@ -41,6 +42,7 @@ class CueProtocol:
             ("rate_hz", self.rate_hz, self.rate_hz > 0, "must be positive"),
             ("max_cues", self.max_cues, self.max_cues is None or self.max_cues >= 1,
              "must be >= 1 or null"),
+            ("first_cue", self.first_cue, self.first_cue >= 0, "must be >= 0"),
         )  # fmt: skip
         for key, value, ok, why in checks:
             if not ok:
@@ -57,13 +59,18 @@ class CueProtocol:
             raise ParameterError(f"{name}.{error}") from None
 
     def n_cues(self, n_patterns: int) -> int:
-        return n_patterns if self.max_cues is None else min(n_patterns, self.max_cues)
+        available = max(0, n_patterns - self.first_cue)
+        return available if self.max_cues is None else min(available, self.max_cues)
+
+    def cued_patterns(self, n_patterns: int) -> np.ndarray:
+        """The patterns cued, in cue order: first_cue, first_cue + 1, …"""
+        return self.first_cue + np.arange(self.n_cues(n_patterns))
 
     def duration_s(self, n_patterns: int) -> float:
         return self.start_s + self.n_cues(n_patterns) * self.spacing_s
 
     def onsets_s(self, n_patterns: int) -> np.ndarray:
-        """Cue onset of patterns 0 … n_cues − 1 (s)."""
+        """Cue onset of the ``cued_patterns`` (s)."""
         return self.start_s + self.spacing_s * np.arange(self.n_cues(n_patterns))
 
 
@@ -83,5 +90,9 @@ def cue_stimuli(patterns: Patterns, protocol: CueProtocol) -> tuple[Stimulus, ..
             tuple(int(i) for i in cued_members(patterns, p, protocol.n_cued)),
             protocol.rate_hz,
         )
-        for p, onset in enumerate(protocol.onsets_s(patterns.n_patterns))
+        for p, onset in zip(
+            protocol.cued_patterns(patterns.n_patterns),
+            protocol.onsets_s(patterns.n_patterns),
+            strict=True,
+        )
     )
