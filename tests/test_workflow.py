@@ -124,7 +124,8 @@ def test_end_to_end_outputs(e2e):
     # the tiny sequential-embedding branch (config/test.yaml: 20 + 2 blocks of 10, hebb, rate)
     forgetting = out / "forgetting"
     expected += [forgetting / f for f in ("forgetting.csv", "forgetting_curves.csv",
-                                          "forgetting.png", "forgetting.pdf")]  # fmt: skip
+                                          "forgetting_recall.csv", "forgetting.png",
+                                          "forgetting.pdf")]  # fmt: skip
     for path in expected:
         assert path.is_file() and path.stat().st_size > 0, f"missing or empty: {path}"
     blocks = pd.read_csv(forgetting / "forgetting.csv")
@@ -137,6 +138,14 @@ def test_end_to_end_outputs(e2e):
     assert (frozen["since_first_mean_abs_change_nS"] == 0).all()
     later = blocks[(blocks["protocol"] == "sequential") & (blocks["patterns"] > 20)]
     assert (later["since_previous_mean_abs_change_nS"] > 0).all()
+    # cued recall of the first block's assemblies after every block, of the latest block's
+    # after every block but the first (from its first pattern on)
+    recall = pd.read_csv(forgetting / "forgetting_recall.csv")
+    assert len(recall) == 3 * 2 * 5 and set(recall["cued_patterns"]) == {3}
+    new = recall[recall["age"] == "new"]
+    assert sorted(set(new["patterns"])) == [30, 40]
+    assert (new["first_cue"] == new["patterns"] - 10).all()
+    assert (recall.loc[recall["age"] == "old", "first_cue"] == 0).all()
     # the replay-growth curves end at the replay table's nunique, run by run
     table = pd.read_csv(summary / "replay_stats.csv")
     for p in all_patterns:

@@ -33,6 +33,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
+from eiplast.assembly.cues import CueProtocol
 from eiplast.assembly.perturbation import PerturbationSchedule
 from eiplast.config_files import merged_config
 from eiplast.config_files import snakemake_args as parse_snakemake_args
@@ -155,12 +156,16 @@ def _forgetting_cpu_s(rule: str, config: dict, costs: dict, scale: float) -> flo
         "forgetting_spontaneous": ("spontaneous", section["spontaneous_s"]),
         "forgetting_activations": ("activations", section["spontaneous_s"]),
     }
+    if rule == "forgetting_cued":
+        protocol = dict(config["stages"]["cued_recall"], max_cues=section["cued"])
+        cued_s = CueProtocol.from_config(protocol).duration_s(section["cued"])
+        return per_sim["cued_recall"] * cued_s * scale
     if rule in seconds:
         kind, duration_s = seconds[rule]
         return per_sim[kind] * duration_s * scale
     jobs = {"forgetting_connectivity": "connectivity", "forgetting_blocks": "replay",
             "forgetting_embed": "weight_drift", "forgetting_frozen": "weight_drift",
-            "forgetting_summary": "figure"}  # fmt: skip
+            "forgetting_recall": "recall", "forgetting_summary": "figure"}  # fmt: skip
     return float(costs["per_job_s"][jobs[rule]])
 
 

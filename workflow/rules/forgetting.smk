@@ -119,7 +119,9 @@ rule forgetting_spontaneous:
     log:
         log_path("forgetting/spontaneous/{protocol}/{rule}_P{patterns}_r{realisation}"),
     benchmark:
-        benchmark_path("forgetting/spontaneous/{protocol}/{rule}_P{patterns}_r{realisation}")
+        benchmark_path(
+            "forgetting/spontaneous/{protocol}/{rule}_P{patterns}_r{realisation}"
+        )
     conda:
         CONDA_ENV
     threads: SIMULATION_THREADS
@@ -144,12 +146,16 @@ rule forgetting_activations:
     log:
         log_path("forgetting/activations/{protocol}/{rule}_P{patterns}_r{realisation}"),
     benchmark:
-        benchmark_path("forgetting/activations/{protocol}/{rule}_P{patterns}_r{realisation}")
+        benchmark_path(
+            "forgetting/activations/{protocol}/{rule}_P{patterns}_r{realisation}"
+        )
     conda:
         CONDA_ENV
     resources:
         mem_mb=2000 + math.ceil(2000 * SIZE),
-        runtime=analysis_runtime(FORGETTING_RUNS["spontaneous"]["duration_s"], per_100s=3.0),
+        runtime=analysis_runtime(
+            FORGETTING_RUNS["spontaneous"]["duration_s"], per_100s=3.0
+        ),
     params:
         analysis=config["analysis"]["activations"],
     script:
@@ -173,7 +179,9 @@ rule forgetting_blocks:
         CONDA_ENV
     resources:
         mem_mb=1000 + math.ceil(1000 * SIZE),
-        runtime=analysis_runtime(FORGETTING_RUNS["spontaneous"]["duration_s"], per_100s=2.0),
+        runtime=analysis_runtime(
+            FORGETTING_RUNS["spontaneous"]["duration_s"], per_100s=2.0
+        ),
     params:
         first_block=FORGETTING_FIRST,
         block_size=config["forgetting"]["block_patterns"],
@@ -186,6 +194,7 @@ rule forgetting_blocks:
 rule forgetting_summary:
     input:
         blocks=forgetting_block_files(),
+        recall=forgetting_recall_files(),
     output:
         table=report(
             f"{FORGET}/forgetting.csv",
@@ -193,6 +202,7 @@ rule forgetting_summary:
             category="Sequential embedding",
         ),
         curves=f"{FORGET}/forgetting_curves.csv",
+        recall=f"{FORGET}/forgetting_recall.csv",
         figure=report(
             f"{FORGET}/forgetting.png",
             caption="../report/forgetting.rst",
@@ -210,3 +220,57 @@ rule forgetting_summary:
         first_block=FORGETTING_FIRST,
     script:
         "../scripts/forgetting_summary.py"
+
+
+rule forgetting_cued:
+    input:
+        network=forgetting_network_of,
+    output:
+        spikes=FORGET_CUED,
+    log:
+        log_path("forgetting/cued/{protocol}/{rule}_P{patterns}_r{realisation}_{age}"),
+    benchmark:
+        benchmark_path(
+            "forgetting/cued/{protocol}/{rule}_P{patterns}_r{realisation}_{age}"
+        )
+    conda:
+        CONDA_ENV
+    threads: SIMULATION_THREADS
+    resources:
+        mem_mb=SIMULATION_MEM_MB,
+        runtime=minutes(
+            (config["stages"]["cued_recall"]["start_s"] + FORGETTING_CUED) * 2.0 * SIZE
+        ),
+    params:
+        protocol=forgetting_cue_protocol,
+        seed=seed_of("cued_recall"),
+        neuron=neuron_of,
+        background=config["background"],
+        stage="forgetting_cued",
+        config_key="forgetting.cued",
+    script:
+        "../scripts/cued_run.py"
+
+
+rule forgetting_recall:
+    input:
+        spikes=FORGET_CUED,
+        network=forgetting_network_of,
+        activations=FORGET_ACTIVATIONS,
+    output:
+        row=FORGET_RECALL,
+    log:
+        log_path("forgetting/recall/{protocol}/{rule}_P{patterns}_r{realisation}_{age}"),
+    benchmark:
+        benchmark_path(
+            "forgetting/recall/{protocol}/{rule}_P{patterns}_r{realisation}_{age}"
+        )
+    conda:
+        CONDA_ENV
+    resources:
+        runtime=10,
+    params:
+        protocol=forgetting_cue_protocol,
+        analysis=config["analysis"]["recall"],
+    script:
+        "../scripts/forgetting_recall.py"

@@ -134,7 +134,8 @@ FORGETTING_RUNS = forgetting_runs(config)
 
 def forgetting_run(kind):
     """params function: the branch's RunParams ``kind`` (block, spontaneous) with the seed of
-    the job's realisation; block training also offsets it by P (a fresh stream per block)."""
+    the job's realisation; block training also offsets it by P (a fresh stream per block).
+    """
 
     def run(wildcards):
         params = FORGETTING_RUNS[kind]
@@ -144,6 +145,16 @@ def forgetting_run(kind):
         return {**params, "seed": seed}
 
     return run
+
+
+def forgetting_cue_protocol(wildcards):
+    """The cue protocol of a cued run of the branch: stages.cued_recall's, the first
+    forgetting.cued patterns of the first block (age old) or of the latest block (new).
+    """
+    section = config["stages"]["cued_recall"]
+    step = int(config["forgetting"]["block_patterns"])
+    first = 0 if wildcards.age == "old" else int(wildcards.patterns) - step
+    return {**section, "max_cues": FORGETTING_CUED, "first_cue": first}
 
 
 def forgetting_network_params():
@@ -187,7 +198,9 @@ def forgetting_first(wildcards):
 def forgetting_start(wildcards):
     """input function: the network a block row's weights are compared with as "previous":
     the trained network of the block before (blocks in turn), else the first block's."""
-    if wildcards.protocol == "sequential" and int(wildcards.patterns) > FORGETTING_FIRST:
+    if (
+        wildcards.protocol == "sequential"
+        and int(wildcards.patterns) > FORGETTING_FIRST
+    ):
         return forgetting_previous(wildcards)
     return forgetting_first(wildcards)
-

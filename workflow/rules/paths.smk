@@ -103,8 +103,12 @@ FORGETTING_FIRST = FORGETTING_PATTERNS[0]
 FORGETTING_REALISATIONS = list(range(int(config["forgetting"]["realisations"])))
 FORGETTING_CONTROLS = list(config["forgetting"]["controls"])
 FORGET = f"{OUT}/forgetting"
-FORGET_CONNECTIVITY = f"{FORGET}/networks/connectivity_P{{patterns}}_r{{realisation}}.h5"
-FORGET_NETWORK = f"{FORGET}/networks/{{protocol}}_{{rule}}_P{{patterns}}_r{{realisation}}.h5"
+FORGET_CONNECTIVITY = (
+    f"{FORGET}/networks/connectivity_P{{patterns}}_r{{realisation}}.h5"
+)
+FORGET_NETWORK = (
+    f"{FORGET}/networks/{{protocol}}_{{rule}}_P{{patterns}}_r{{realisation}}.h5"
+)
 FORGET_TRAIN = f"{FORGET}/train/{{protocol}}/{{rule}}/P{{patterns}}_r{{realisation}}.h5"
 FORGET_SPONTANEOUS = (
     f"{FORGET}/spontaneous/{{protocol}}/{{rule}}/P{{patterns}}_r{{realisation}}.h5"
@@ -112,7 +116,17 @@ FORGET_SPONTANEOUS = (
 FORGET_ACTIVATIONS = (
     f"{FORGET}/activations/{{protocol}}/{{rule}}/P{{patterns}}_r{{realisation}}.h5"
 )
-FORGET_BLOCKS = f"{FORGET}/blocks/{{protocol}}/{{rule}}/P{{patterns}}_r{{realisation}}.csv"
+FORGET_BLOCKS = (
+    f"{FORGET}/blocks/{{protocol}}/{{rule}}/P{{patterns}}_r{{realisation}}.csv"
+)
+# cued recall of the first assemblies of the first block (old) or of the latest block (new)
+FORGETTING_CUED = int(config["forgetting"]["cued"])
+FORGET_CUED = (
+    f"{FORGET}/cued/{{protocol}}/{{rule}}/P{{patterns}}_r{{realisation}}_{{age}}.h5"
+)
+FORGET_RECALL = (
+    f"{FORGET}/recall/{{protocol}}/{{rule}}/P{{patterns}}_r{{realisation}}_{{age}}.csv"
+)
 LOGS = f"{OUT}/logs"
 BENCHMARKS = f"{OUT}/benchmarks"
 
@@ -156,6 +170,7 @@ wildcard_constraints:
     sweep="|".join(BALANCED_SWEEPS) or "none",
     point=r"[A-Za-z_]+[-+0-9.e]+_s[0-9]+",
     protocol="scratch|sequential|frozen",
+    age="old|new",
 
 
 def replay_runs():
@@ -439,11 +454,21 @@ def forgetting_block_files():
     ]
 
 
+def forgetting_recall_files():
+    """The cued-recall rows of every run of the branch: old assemblies after every block, new
+    ones after every block but the first (none when forgetting.cued is 0)."""
+    if not FORGETTING_CUED:
+        return []
+    return [
+        FORGET_RECALL.format(protocol=pr, rule=r, patterns=p, realisation=k, age=age)
+        for pr, r, p, k in forgetting_runs_list()
+        for age in (("old", "new") if p > FORGETTING_FIRST else ("old",))
+    ]
+
+
 def forgetting_outputs():
     """The branch's table, curves and figure (none when forgetting.enabled is false)."""
     if not FORGETTING_ENABLED:
         return []
-    return [f"{FORGET}/{name}" for name in ("forgetting.csv", "forgetting_curves.csv")] + [
-        f"{FORGET}/forgetting.png"
-    ]
-
+    tables = ("forgetting.csv", "forgetting_curves.csv", "forgetting_recall.csv")
+    return [f"{FORGET}/{name}" for name in (*tables, "forgetting.png")]

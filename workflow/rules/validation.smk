@@ -215,9 +215,19 @@ def check_forgetting(cfg):
     for p in (forgetting_patterns(cfg)[0], forgetting_patterns(cfg)[-1]):
         network = {**cfg["network"], "n_patterns": p, "draws": "nested"}
         network["seed"] = cfg["seeds"]["connectivity"]
-        checks.append((f"forgetting (network with {p} patterns)", core.ConnectivityParams, network))
+        checks.append(
+            (
+                f"forgetting (network with {p} patterns)",
+                core.ConnectivityParams,
+                network,
+            )
+        )
     for name, run in forgetting_runs(cfg).items():
-        key = "forgetting.block_train_s" if name == "block" else "forgetting.spontaneous_s"
+        key = (
+            "forgetting.block_train_s"
+            if name == "block"
+            else "forgetting.spontaneous_s"
+        )
         checks.append((key, core.RunParams, run))
     for key, cls, values in checks:
         try:

@@ -9,8 +9,10 @@ sm = snakemake  # noqa: F821
 with logged(sm):
     forgetting_summary(
         sm.input.blocks,
+        sm.input.recall,
         sm.output.table,
         sm.output.curves,
+        sm.output.recall,
         sm.output.figure,
         first_block=sm.params.first_block,
     )

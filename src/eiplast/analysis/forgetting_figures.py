@@ -31,21 +31,28 @@ def _curve(ax, rows, column, color, style, marker="o"):
 
 
 @styled
-def forgetting_figure(table: pd.DataFrame, curves: pd.DataFrame, *, first_block: int) -> Figure:
+def forgetting_figure(
+    table: pd.DataFrame, curves: pd.DataFrame, recall: pd.DataFrame, *, first_block: int
+) -> Figure:
     """Sequential embedding against the number of stored patterns P, one colour per rule, one
     line style per protocol (solid: blocks learnt in turn, dashed: each P trained from
     scratch, dotted: the first block's inhibition kept without plasticity); bands: ±1 s.d.
     over realisations. ``table``: the block rows of every run (``stages.forgetting``);
-    ``curves``: ``analysis.forgetting.forgetting_curves`` of it.
+    ``curves``: ``analysis.forgetting.forgetting_curves`` of it; ``recall``: the cued-recall
+    rows (columns ``age``, ``quality_after_cue_mean``, ``peak_rate_median_hz``; may be
+    empty).
 
     Top: the fraction of the first block's assemblies replayed (the forgetting curve), its
     replay events per second, and the fraction replayed of each block at the largest P
     (blocks learnt in turn). Bottom: mean E rate, the relative change of the I→E weights from
     the first block's trained network, and the replay diversity (exp entropy) of the first
-    and (×) the latest block."""
-    fig, axes = new_figure(2, 3, width=3.0, height=2.5)
+    and (×) the latest block. Third row: cued recall of the first block's (o) and the latest
+    block's (×) assemblies, retrieval quality after the cue and median peak rate; the fraction
+    of the latest block's assemblies replayed."""
+    fig, axes = new_figure(3, 3, width=3.0, height=2.5)
     ax_curve, ax_events, ax_blocks = axes[0]
     ax_rate, ax_weights, ax_entropy = axes[1]
+    ax_quality, ax_peak, ax_new = axes[2]
     rules = list(dict.fromkeys(table["rule"]))
     protocols = [p for p in PROTOCOL_STYLES if p in set(table["protocol"])]
     for i, rule in enumerate(rules):
@@ -67,6 +74,13 @@ def forgetting_figure(table: pd.DataFrame, curves: pd.DataFrame, *, first_block:
             _curve(ax_entropy, first, "entropy", color, style)
             latest = runs[(runs["age"] == "latest")]
             _curve(ax_entropy, latest, "entropy", color, style, marker="x")
+            _curve(ax_new, latest, "fraction_replayed", color, style, marker="x")
+            if not recall.empty:
+                cued = recall[(recall["rule"] == rule) & (recall["protocol"] == protocol)]
+                for age, marker in (("old", "o"), ("new", "x")):
+                    rows = cued[cued["age"] == age]
+                    _curve(ax_quality, rows, "quality_after_cue_mean", color, style, marker)
+                    _curve(ax_peak, rows, "peak_rate_median_hz", color, style, marker)
         seq = table[(table["rule"] == rule) & (table["protocol"] == "sequential")]
         if not seq.empty:
             last = seq[seq["patterns"] == seq["patterns"].max()]
@@ -86,6 +100,12 @@ def forgetting_figure(table: pd.DataFrame, curves: pd.DataFrame, *, first_block:
                    title="I→E weights vs first block")  # fmt: skip
     ax_entropy.set(xlabel="stored patterns P", ylabel="exp entropy",
                    title="diversity: first (o), latest (×)")  # fmt: skip
+    ax_quality.set(xlabel="stored patterns P", ylabel="retrieval quality after cue",
+                   title="cued recall: first (o), latest (×) block")  # fmt: skip
+    ax_peak.set(xlabel="stored patterns P", ylabel="median peak rate (Hz)",
+                title="cued recall: peak rate")  # fmt: skip
+    ax_new.set(xlabel="stored patterns P", ylabel="fraction replayed",
+               title="the latest block's assemblies")  # fmt: skip
     handles = [Line2D([], [], color=rule_color(r, i), label=rule_label(r))
                for i, r in enumerate(rules)]  # fmt: skip
     handles += [Line2D([], [], color="black", ls=PROTOCOL_STYLES[p], label=PROTOCOL_LABELS[p])

@@ -1,16 +1,20 @@
 """Stages of sequential embedding (docs/forgetting.md): a trained network's inhibition carried
 into the network with the next block of assemblies, the replay of each block of assemblies
-after every block, and the forgetting table, curves and figure."""
+and the cued recall of old and new ones after every block, and the forgetting tables, curves
+and figure."""
 
 import pandas as pd
 
 from eiplast.analysis.activations import load_activations
+from eiplast.analysis.excitability import replay_counts
 from eiplast.analysis.forgetting import forgetting_curves, replay_by_block
 from eiplast.analysis.forgetting_figures import forgetting_figure
+from eiplast.analysis.recall import cue_responses, recall_summary, recall_table
 from eiplast.analysis.replay import firing_statistics
 from eiplast.analysis.style import save_figure
 from eiplast.analysis.summary import weight_drift, write_csv
-from eiplast.assembly.connectivity import load_connectivity, save_connectivity
+from eiplast.assembly.connectivity import load_connectivity, load_patterns, save_connectivity
+from eiplast.assembly.cues import CueProtocol
 from eiplast.assembly.embedding import carry_inhibition
 from eiplast.engine.progress import note
 
@@ -85,20 +89,54 @@ def block_replay(
     return write_csv(table, output_csv)
 
 
-def forgetting_summary(block_files, table_csv, curves_csv, figure_png, *, first_block):
-    """Rule ``forgetting_summary``: every run's block rows in one table (the first block's
-    networks are shared: the from-scratch run at P₀ is also block 0 of the sequential and
-    frozen protocols), the forgetting curves (``analysis.forgetting.forgetting_curves``) and
-    their figure."""
-    table = pd.concat([pd.read_csv(path) for path in block_files], ignore_index=True)
+def block_recall(spike_file, network_file, activations_file, output_csv, *, protocol,
+                 analysis, labels):  # fmt: skip
+    """Rule ``forgetting_recall``: the cued run ``spike_file`` of one network of the branch
+    (``protocol``: its cue protocol, ``first_cue`` and ``max_cues`` set by the rule) analysed
+    as the main cued recall (``analysis.recall``; replay counts from the network's spontaneous
+    run ``activations_file``) → one row with ``labels`` (protocol, rule, patterns,
+    realisation, age) and ``recall_summary``."""
+    cues = CueProtocol.from_config(protocol, "forgetting.cued")
+    members = load_patterns(network_file)
+    responses = cue_responses(
+        spike_file, members, cues, before_s=analysis["before_s"], after_s=analysis["after_s"],
+        bin_ms=analysis["bin_ms"], window_ms=analysis["window_ms"],
+    )  # fmt: skip
+    counts = replay_counts(load_activations(activations_file)["pattern"], members.n_patterns)
+    table = recall_table(responses, counts)
+    row = {**labels, "first_cue": cues.first_cue, **recall_summary(table)}
+    note(f"cued recall: {row}")
+    return write_csv(pd.DataFrame([row]), output_csv)
+
+
+def _share_first_block(table, first_block):
+    """``table`` with the from-scratch rows at P₀ also under the sequential and frozen
+    protocols (at P₀ the three are one network)."""
     start = table[(table["protocol"] == "scratch") & (table["patterns"] == first_block)]
     shared = [start.assign(protocol=name) for name in ("sequential", "frozen")
               if name in set(table["protocol"])]  # fmt: skip
-    table = pd.concat([table, *shared], ignore_index=True)
+    return pd.concat([table, *shared], ignore_index=True)
+
+
+def forgetting_summary(block_files, recall_files, table_csv, curves_csv, recall_csv, figure_png,
+                       *, first_block):  # fmt: skip
+    """Rule ``forgetting_summary``: every run's block rows in one table and every cued-recall
+    row in another (the first block's networks are shared: the from-scratch run at P₀ is also
+    block 0 of the sequential and frozen protocols), the forgetting curves
+    (``analysis.forgetting.forgetting_curves``) and their figure."""
+    table = pd.concat([pd.read_csv(path) for path in block_files], ignore_index=True)
+    table = _share_first_block(table, first_block)
     table = table.sort_values(["protocol", "rule", "realisation", "patterns", "block"],
                               kind="stable").reset_index(drop=True)  # fmt: skip
     write_csv(table, table_csv)
     curves = write_csv(forgetting_curves(table), curves_csv)
     note(f"forgetting curves:\n{curves.to_string()}")
-    save_figure(forgetting_figure(table, curves, first_block=first_block),
+    recall = pd.DataFrame(columns=["protocol", "rule", "patterns", "realisation", "age"])
+    if recall_files:
+        recall = pd.concat([pd.read_csv(path) for path in recall_files], ignore_index=True)
+        recall = _share_first_block(recall, first_block)
+        recall = recall.sort_values(["protocol", "rule", "realisation", "patterns", "age"],
+                                    kind="stable").reset_index(drop=True)  # fmt: skip
+    write_csv(recall, recall_csv)
+    save_figure(forgetting_figure(table, curves, recall, first_block=first_block),
                 str(figure_png).removesuffix(".png"))  # fmt: skip
