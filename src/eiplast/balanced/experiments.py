@@ -312,16 +312,22 @@ def _sort_columns(experiment: str) -> list[str]:
     return [SCAN_COLUMN.get(experiment, "n"), "seed"]
 
 
+def load_summary(item) -> Mapping:
+    """A run's summary: ``item`` itself, or read from the JSON file ``item``."""
+    return item if isinstance(item, Mapping) else json.loads(Path(item).read_text())
+
+
 def gather_summaries(
-    paths: Iterable[str | os.PathLike], *, experiment: str | None = None, scan: str | None = None
+    summaries: Iterable, *, experiment: str | None = None, scan: str | None = None
 ):
-    """One row per summary JSON (``summary_row``), sorted by the scanned value and seed; the
+    """One row per summary (``summary_row``; dicts of ``summarize_run`` or their JSON files),
+    sorted by the scanned value and seed; the
     scanned column comes first after ``experiment`` and ``point``. ``scan``: the
     ``BalancedParams`` field a sweep scans; its value goes into the column ``scanned`` (and
     the field's name into ``scan``), which then sorts the table."""
     rows = []
-    for path in paths:
-        summary = json.loads(Path(path).read_text())
+    for item in summaries:
+        summary = load_summary(item)
         row = summary_row(summary)
         if scan is not None:
             row["scan"] = scan
@@ -337,17 +343,15 @@ def gather_summaries(
     return table[first + [c for c in table.columns if c not in first]]
 
 
-def gather_timecourses(
-    paths: Sequence[str | os.PathLike], summaries: Sequence[str | os.PathLike]
-) -> pd.DataFrame:
-    """The time courses of every run (``timecourse`` CSVs, in the order of their ``summaries``),
-    long format with the run's ``point``, ``seed`` and ``j_ei_init`` (initial I→E strength)
-    in front."""
+def gather_timecourses(paths: Sequence[str | os.PathLike], summaries: Sequence) -> pd.DataFrame:
+    """The time courses of every run (``timecourse`` CSVs, in the order of their ``summaries``:
+    dicts or JSON files), long format with the run's ``point``, ``seed`` and ``j_ei_init``
+    (initial I→E strength) in front."""
     if len(paths) != len(summaries):
         raise ValueError(f"{len(paths)} time courses for {len(summaries)} summaries")
     parts = []
-    for path, summary_path in zip(paths, summaries, strict=True):
-        summary = json.loads(Path(summary_path).read_text())
+    for path, item in zip(paths, summaries, strict=True):
+        summary = load_summary(item)
         tc = pd.read_csv(path)
         tc.insert(0, "seed", int(summary["params"]["seed"]))
         tc.insert(0, "c_x", float(summary["params"]["c_x"]))

@@ -11,14 +11,13 @@ table per N.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from scipy import stats as sps
 
+from eiplast.balanced.experiments import load_summary
 from eiplast.balanced.params import CONNECTIONS
 
 
@@ -108,14 +107,14 @@ def read_benchmark(path) -> dict:
 
 def run_costs(summary_files: Sequence, benchmark_files: Sequence) -> pd.DataFrame:
     """Time and peak memory of every run of an experiment: the run's N, seed and simulated
-    seconds (from its summary JSON) beside its benchmark (``read_benchmark``), with wall and
-    CPU seconds per simulated second. ``benchmark_files[k]`` belongs to ``summary_files[k]``.
-    Sorted by N and seed."""
+    seconds (from its summary: a dict or its JSON file) beside its benchmark
+    (``read_benchmark``), with wall and CPU seconds per simulated second.
+    ``benchmark_files[k]`` belongs to ``summary_files[k]``. Sorted by N and seed."""
     if len(summary_files) != len(benchmark_files):
         raise ValueError(f"{len(benchmark_files)} benchmarks for {len(summary_files)} summaries")
     rows = []
-    for summary_path, bench_path in zip(summary_files, benchmark_files, strict=True):
-        summary = json.loads(Path(summary_path).read_text())
+    for item, bench_path in zip(summary_files, benchmark_files, strict=True):
+        summary = load_summary(item)
         params = summary["params"]
         cost = read_benchmark(bench_path)
         duration = float(summary["duration_s"])

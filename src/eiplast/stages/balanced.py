@@ -77,22 +77,23 @@ def experiment_figure(
     apart from the results)."""
     if experiment not in EXPERIMENTS:
         raise ValueError(f"unknown balanced experiment {experiment!r} (one of {EXPERIMENTS})")
-    table = write_csv(gather_summaries(summary_files, experiment=experiment), table_csv)
+    summaries = [json.loads(Path(path).read_text()) for path in summary_files]
+    table = write_csv(gather_summaries(summaries, experiment=experiment), table_csv)
     note(f"{experiment}: {len(table)} runs\n{table.iloc[:, :12].to_string()}")
     if experiment == "size":
         fits = write_csv(scaling.size_scaling(table), scaling_csv)
         note(f"power laws in N:\n{fits.to_string()}")
-        costs = write_csv(scaling.run_costs(summary_files, benchmark_files), costs_csv)
+        costs = write_csv(scaling.run_costs(summaries, benchmark_files), costs_csv)
         note(f"time and memory per run:\n{costs.to_string()}")
         save_figure(figures.costs_figure(costs), str(costs_png).removesuffix(".png"))
         fig = figures.size_figure(table, scaling=fits)
     elif experiment == "istdp":
-        course = gather_timecourses(timecourse_files, summary_files)
+        course = gather_timecourses(timecourse_files, summaries)
         write_csv(course, timecourse_csv)
         fig = figures.istdp_figure(course, table)
     elif experiment == "optogenetics":
-        course = write_csv(gather_timecourses(timecourse_files, summary_files), timecourse_csv)
-        params = json.loads(Path(summary_files[0]).read_text())["params"]
+        course = write_csv(gather_timecourses(timecourse_files, summaries), timecourse_csv)
+        params = summaries[0]["params"]
         fig = figures.optogenetics_figure(
             course, window_s=(params["opto_start_s"], params["opto_stop_s"]),
             rho_ei_hz=params["rho_ei_hz"] if params["eta_ei"] else None,
@@ -101,12 +102,11 @@ def experiment_figure(
         fig = figures.correlation_figure(table)
     save_figure(fig, str(output_png).removesuffix(".png"))
     if distributions_png is not None:
-        summaries = [json.loads(Path(path).read_text()) for path in summary_files]
         scan = SCAN_PARAM[experiment]
         fig = figures.distributions_figure(summaries, scan=scan, label=SCAN_LABEL.get(scan, scan))
         save_figure(fig, str(distributions_png).removesuffix(".png"))
     if balance_png is not None:
-        summary = json.loads(Path(summary_files[0]).read_text())
+        summary = summaries[0]
         run = course[course["point"] == summary["point"]]
         params, marked, raster = summary["params"], 0, None
         if first_run is not None:
@@ -127,14 +127,14 @@ def sweep_figure(summary_files, timecourse_files, table_csv, timecourse_csv, out
     """Rule ``balanced_sweep``: the runs of one sweep of ``balanced.sweeps`` (scanning the
     ``BalancedParams`` field ``scan``) in one table and one time-course table, the sweep's
     figure and the distributions of its runs."""
-    table = write_csv(gather_summaries(summary_files, experiment=name, scan=scan), table_csv)
+    summaries = [json.loads(Path(path).read_text()) for path in summary_files]
+    table = write_csv(gather_summaries(summaries, experiment=name, scan=scan), table_csv)
     note(f"sweep {name} over {scan}: {len(table)} runs\n{table.iloc[:, :14].to_string()}")
-    course = gather_timecourses(timecourse_files, summary_files)
+    course = gather_timecourses(timecourse_files, summaries)
     scanned = dict(zip(table["point"], table["scanned"], strict=True))
     course.insert(1, "scanned", course["point"].map(scanned))
     write_csv(course, timecourse_csv)
     save_figure(figures.sweep_figure(table, course, scan=scan, title=name),
                 str(output_png).removesuffix(".png"))  # fmt: skip
-    summaries = [json.loads(Path(path).read_text()) for path in summary_files]
     fig = figures.distributions_figure(summaries, scan=scan, label=scan)
     save_figure(fig, str(distributions_png).removesuffix(".png"))
