@@ -3,13 +3,14 @@
 # Only definitions: the points are computed after validation, as BALANCED_POINTS (paths.smk).
 
 
+from eiplast.balanced.experiments import SCAN_PARAM
+
 BALANCED_EXPERIMENTS = ("size", "istdp", "correlation", "optogenetics")
-# config key listing the scanned values -> the BalancedParams field it sets, point-name prefix
+# experiment -> the BalancedParams field it scans (its config key lists the values; the core's
+# SCAN_PARAM), point-name prefix
 BALANCED_SCAN = {
-    "size": ("n", "N"),
-    "istdp": ("j_ei", "jei"),
-    "correlation": ("c_x", "cx"),
-    "optogenetics": ("c_x", "cx"),
+    exp: (SCAN_PARAM[exp], prefix)
+    for exp, prefix in zip(BALANCED_EXPERIMENTS, ("N", "jei", "cx", "cx"), strict=True)
 }
 # fields every experiment sets itself (not allowed in balanced.params or <experiment>.params)
 BALANCED_OWN_KEYS = ("n", "duration_s", "seed")
