@@ -699,11 +699,13 @@ def test_exploding_run_with_on_explosion_stop_ends_at_the_window(tmp_path):
             return f["spikes/neuron"][:], f["spikes/step"][:], out
 
     a_neuron, a_step, a_out = run("a.h5", 0.1)
-    for name, chunk_s, stop_after in (("b.h5", 0.25, None), ("c.h5", 0.1, 2)):
+    # chunks of 0.25 s; interrupted after 2 chunks; one chunk of 1 s (no checkpoint before the
+    # stop)
+    for name, chunk_s, stop_after in (("b.h5", 0.25, None), ("c.h5", 0.1, 2), ("d.h5", 1.0, None)):
         b_neuron, b_step, _ = run(name, chunk_s, stop_after)
         np.testing.assert_array_equal(a_neuron, b_neuron)
         np.testing.assert_array_equal(a_step, b_step)
-    assert sorted(x.name for x in tmp_path.iterdir()) == ["a.h5", "b.h5", "c.h5"]
+    assert sorted(x.name for x in tmp_path.iterdir()) == ["a.h5", "b.h5", "c.h5", "d.h5"]
     summary = summarize_run(a_out, burn_in_s=0.1, window_ms=50.0, n_sample=20)
     assert summary["exploded_at_s"] == pytest.approx(0.4)
     assert summary["rate_exc_hz"] is None and "spike_count_cov" not in summary

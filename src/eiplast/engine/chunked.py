@@ -416,6 +416,6 @@ def run_chunked(
                 f"{output_path} not written: {err}. The checkpoint was removed: run again to "
                 "simulate from the beginning."
             ) from None
-        ckpt_path.unlink()
+        ckpt_path.unlink(missing_ok=True)  # none when the run stopped in its first chunk
         shutil.rmtree(parts_dir)
         return RunResult(int(totals[0]), int(totals[1]), time.perf_counter() - wall_start)
