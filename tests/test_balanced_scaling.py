@@ -206,6 +206,8 @@ def test_sweep_figure_marks_exploded_runs_at_their_scanned_values():
     assert len(crosses) == 1
     assert list(crosses[0].get_xdata()) == [3.0] and crosses[0].get_color() == "red"
     assert "exploded" in crosses[0].get_label()
+    # the time courses are scaled to the run that settled (5 Hz), not the 900 Hz explosion
+    assert fig.axes[4].get_ylim()[1] < 10.0
     settled = table.drop(columns="exploded_at_s")
     fig = figures.sweep_figure(settled, course, scan="beta", connections=["ee"])
     assert not [line for line in fig.axes[0].lines if line.get_marker() == "x"]

@@ -257,7 +257,8 @@ def sweep_figure(
     averaged, bars their s.d.); ``timecourse``: ``experiments.gather_timecourses`` with a
     ``scanned`` column. Top: E and I rates after the burn-in (dashed: the plastic fixed point,
     dotted: the static balance with each run's initial weights; red × at the top: runs that
-    exploded, ``exploded_at_s``, whose rates and weights have no steady state); the mean weights of
+    exploded, ``exploded_at_s``, whose rates and weights have no steady state; their time
+    courses leave the axes of the bottom row, scaled to the runs that settled); the mean weights of
     ``connections`` (default: the plastic ones; circles the sampled time average, diamonds
     the rate-weighted final mean; dashed/dash-dotted: the mean field without/with covariance
     terms); the spike-count covariances (dashed: the leading-order prediction ``mf_cov_*``).
@@ -307,12 +308,25 @@ def sweep_figure(
     values = np.sort(timecourse["scanned"].unique())
     cmap = colormaps["viridis"]
     first_conn = conns[0]
+    blown = set()
+    if "exploded_at_s" in table.columns:
+        blown = set(table.loc[table["exploded_at_s"].notna(), "scanned"])
+    settled = {ax_rate_t: [], ax_w_t: []}
     for (value, _seed), run in timecourse.groupby(["scanned", "seed"], sort=True):
         k = int(np.searchsorted(values, value))
         color = cmap(k / max(1, len(values) - 1) * 0.9)
-        ax_rate_t.plot(run["time_s"], run["rate_exc_hz"], color=color, lw=0.7)
-        if f"j_{first_conn}" in run.columns:
-            ax_w_t.plot(run["time_s"], run[f"j_{first_conn}"], color=color, lw=0.7)
+        for ax, column in ((ax_rate_t, "rate_exc_hz"), (ax_w_t, f"j_{first_conn}")):
+            if column in run.columns:
+                ax.plot(run["time_s"], run[column], color=color, lw=0.7)
+                if value not in blown:
+                    settled[ax].append(run[column].to_numpy(dtype=float))
+    # exploded runs leave the axes: the scale is that of the runs that settled
+    for ax, runs in settled.items():
+        finite = np.concatenate(runs)[np.isfinite(np.concatenate(runs))] if runs else []
+        if blown and len(finite):
+            lo, hi = float(np.min(finite)), float(np.max(finite))
+            pad = 0.15 * max(hi - lo, 0.1 * max(abs(lo), abs(hi)), 1e-9)
+            ax.set_ylim(lo - pad, hi + pad)
     ax_rate_t.set(xlabel="time (s)", ylabel="E rate (Hz)", title=f"E rate (colour: {scan})")
     ax_w_t.set(xlabel="time (s)", ylabel=f"mean {CONNECTION_LABELS[first_conn]} weight",
                title="sampled synapses over time")  # fmt: skip
