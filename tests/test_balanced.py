@@ -770,6 +770,10 @@ def test_mean_field_values():
         meanfield.fixed_point(p.replace(eta_ie_homeo=1e-3, eta_ii=1e-3))
     C = meanfield.spike_count_covariance(p.replace(c_x=0.0), 250.0)
     assert C.shape == (2, 2) and C[0, 1] == pytest.approx(C[1, 0])
+    # j_ei = −50: W = [[2, −1], [9, −5]], det −1, r = −W⁻¹ W_x r_x = (−0.153, −0.27) kHz: no
+    # balanced state (weak inhibition cannot cancel the drive with positive rates)
+    with pytest.raises(meanfield.MeanFieldError, match="no balanced state.*-153 Hz"):
+        meanfield.balanced_rates(p.replace(j_ei=-50.0))
 
 
 def test_correlated_fixed_point_closed_forms_and_limits():

@@ -77,7 +77,9 @@ def mean_field_matrices(params: BalancedParams, weights=None):
 
 
 def balanced_rates(params: BalancedParams, weights=None):
-    """(r_E, r_I) in Hz of the static balanced state, r = −W⁻¹(W_x r_x + j_stim)."""
+    """(r_E, r_I) in Hz of the static balanced state, r = −W⁻¹(W_x r_x + j_stim).
+    ``MeanFieldError`` when W is singular or a rate is not positive (no balanced state: the
+    weights cannot cancel the drive with rates ≥ 0)."""
     p = params
     W, Wx = mean_field_matrices(p, weights)
     drive = Wx * p.rate_x_hz / 1000.0 + np.array([p.j_stim_e, p.j_stim_i])
@@ -85,6 +87,11 @@ def balanced_rates(params: BalancedParams, weights=None):
         r = -np.linalg.solve(W, drive)
     except np.linalg.LinAlgError:
         raise MeanFieldError(f"singular mean-field matrix W={W.tolist()}") from None
+    if not (r > 0).all():
+        raise MeanFieldError(
+            f"no balanced state: r = −W⁻¹(W_x r_x) gives r_E = {r[0] * 1000.0:.3g} Hz, "
+            f"r_I = {r[1] * 1000.0:.3g} Hz (rates must be positive)"
+        )
     return float(r[0] * 1000.0), float(r[1] * 1000.0)
 
 
