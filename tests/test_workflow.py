@@ -121,7 +121,7 @@ def test_end_to_end_outputs(e2e):
     expected += [balanced / "size_scaling.csv", out / "benchmarks/balanced/size_costs.csv"]
     suffixes = (".csv", ".png", ".pdf", "_timecourse.csv", "_distributions.png")
     expected += [balanced / "sweeps" / f"{s}{x}" for s in BALANCED_SWEEPS for x in suffixes]
-    # the tiny sequential-embedding branch (config/test.yaml: 20 + 2 blocks of 10, hebb, rate)
+    # the tiny sequential-embedding branch (config/test.yaml: 20 + 2 blocks of 10, GHP)
     forgetting = out / "forgetting"
     expected += [forgetting / f for f in ("forgetting.csv", "forgetting_curves.csv",
                                           "forgetting_recall.csv", "forgetting.png",
@@ -130,7 +130,7 @@ def test_end_to_end_outputs(e2e):
         assert path.is_file() and path.stat().st_size > 0, f"missing or empty: {path}"
     blocks = pd.read_csv(forgetting / "forgetting.csv")
     runs = blocks.groupby(["protocol", "rule", "patterns"])["block"].agg(list)
-    assert len(runs) == 3 * 2 * 3
+    assert len(runs) == 3 * 1 * 3
     for (_, _, p), block_list in runs.items():
         assert block_list == list(range(1 + (p - 20) // 10))
     # the frozen control keeps the first block's inhibition exactly; blocks in turn move it
@@ -141,7 +141,7 @@ def test_end_to_end_outputs(e2e):
     # cued recall of the first block's assemblies after every block, of the latest block's
     # after every block but the first (from its first pattern on)
     recall = pd.read_csv(forgetting / "forgetting_recall.csv")
-    assert len(recall) == 3 * 2 * 5 and set(recall["cued_patterns"]) == {3}
+    assert len(recall) == 3 * 1 * 5 and set(recall["cued_patterns"]) == {3}
     new = recall[recall["age"] == "new"]
     assert sorted(set(new["patterns"])) == [30, 40]
     assert (new["first_cue"] == new["patterns"] - 10).all()
