@@ -279,6 +279,14 @@ def sweep_figure(
         ax_rate.plot(blown["scanned"], np.full(len(blown), 0.97), ls="none", marker="x", ms=6,
                      mew=1.5, color="red", transform=ax_rate.get_xaxis_transform(),
                      label="exploded (rate cap)")  # fmt: skip
+    # a static balance that diverges (weak inhibition) leaves the axis: scaled to the runs and
+    # the fixed point
+    shown = [table[c] for c in ("rate_exc_hz", "rate_inh_hz", "mf_rate_exc_hz", "mf_rate_inh_hz")
+             if c in table.columns]  # fmt: skip
+    rates = np.concatenate([np.asarray(v, dtype=float) for v in shown])
+    rates = rates[np.isfinite(rates)]
+    if rates.size and ax_rate.get_ylim()[1] > 2.0 * rates.max():
+        ax_rate.set_ylim(0.0, 1.4 * rates.max())
     ax_rate.set(xlabel=scan, ylabel="rate after burn-in (Hz)",
                 title=f"{title}: rates (--: fixed point, ··: static)")  # fmt: skip
     ax_rate.legend()
