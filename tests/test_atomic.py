@@ -145,7 +145,12 @@ def test_killed_writers_leave_no_partial_file(tmp_path, records):
     assert mid_write > 0, "no kill landed inside a write: the test proves nothing"
 
 
-REDUCED = {"rules": ["hebb"], "shuffle_rules": ["hebb"], "patterns": [20]}
+REDUCED = {
+    "rules": ["hebb"],
+    "shuffle_rules": ["hebb"],
+    "patterns": [20],
+    "forgetting": {"enabled": False},
+}
 
 
 def test_killed_workflow_leaves_no_partial_file(tmp_path, records):
