@@ -23,7 +23,8 @@ from eiplast.balanced import experiments, figures, stats
 from eiplast.balanced.simulate import run_balanced_stage
 from eiplast.balanced.stats import load_balanced
 
-ONLY_BALANCED = "barta_fukai:\n  enabled: false\n"
+# the balanced part alone: config/test.yaml also switches the forgetting branch on
+ONLY_BALANCED = "barta_fukai:\n  enabled: false\nforgetting:\n  enabled: false\n"
 # the tiny experiments of config/test.yaml
 POINTS = {
     "size": ["N500_s1", "N1000_s1"],
@@ -298,7 +299,8 @@ def test_balanced_incremental(balanced_e2e, tmp_path):
 
 @pytest.mark.slow
 def test_parts_switch_off(tmp_path):
-    """Each part can be switched off (and each balanced experiment)."""
+    """Each part can be switched off (and each balanced experiment); the forgetting branch
+    runs or not by its own switch."""
     out = tmp_path / "results"
     only = config_file(tmp_path, "only.yaml", ONLY_BALANCED)
     one = config_file(
@@ -324,6 +326,8 @@ def test_parts_switch_off(tmp_path):
     assert result.returncode == 0, failure_message(result)
     counts = job_counts(result.stdout)
     assert counts["summary"] == 1 and not any(rule.startswith("balanced") for rule in counts)
+    # the forgetting branch has its own switch (on in config/test.yaml)
+    assert counts["forgetting_summary"] == 1
 
 
 BAD_BALANCED = {
