@@ -21,6 +21,7 @@ BAD_YAML = "network:\n  n_exc: 800\n   n_inh: 200\n"  # n_inh indented further t
 BAD_YAML_WHERE = "line 3, column 9: mapping values are not allowed here"
 # the balanced part only, one run of one second: a complete workflow in about 15 s
 ONE_RUN = """barta_fukai: {enabled: false}
+forgetting: {enabled: false}
 balanced:
   size: {enabled: false}
   istdp: {enabled: false}
