@@ -9,6 +9,8 @@ patterns drawn afresh (its fixed budget of synapses is shared by more assemblies
 its synapses with the rescaling of P₁.
 """
 
+from dataclasses import replace
+
 import numpy as np
 
 from eiplast.assembly.connectivity import Network
@@ -59,17 +61,4 @@ def carry_inhibition(network: Network, trained: Network, *, names=("network", "t
         )
     weight = network.weight_nS.copy()
     weight[first:last] = trained.weight_nS[old_first:]
-    return Network(
-        n_exc=network.n_exc,
-        n_inh=network.n_inh,
-        indptr=network.indptr,
-        post=network.post,
-        weight_nS=weight,
-        delay_steps=network.delay_steps,
-        pattern_indptr=network.pattern_indptr,
-        pattern_members=network.pattern_members,
-        exc_alpha=network.exc_alpha,
-        dt_ms=network.dt_ms,
-        pattern_sparsity=network.pattern_sparsity,
-        seed=network.seed,
-    )
+    return replace(network, weight_nS=weight)
