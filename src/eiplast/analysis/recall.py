@@ -131,6 +131,15 @@ def cue_responses(
     return out
 
 
+def configured_responses(spike_file, patterns: Patterns, protocol: CueProtocol, analysis) -> dict:
+    """``cue_responses`` with the windows of the section ``analysis.recall`` (before_s,
+    after_s, bin_ms, window_ms)."""
+    return cue_responses(
+        spike_file, patterns, protocol, before_s=analysis["before_s"],
+        after_s=analysis["after_s"], bin_ms=analysis["bin_ms"], window_ms=analysis["window_ms"],
+    )  # fmt: skip
+
+
 def recall_table(responses: dict, replay_count: np.ndarray) -> pd.DataFrame:
     """One row per cued pattern (``TABLE_COLUMNS``): retrieval quality and peak rate (over the
     whole span and from the onset on), the cued members' peak rate, and the pattern's replay

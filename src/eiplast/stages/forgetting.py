@@ -9,7 +9,7 @@ from eiplast.analysis.activations import load_activations
 from eiplast.analysis.excitability import replay_counts
 from eiplast.analysis.forgetting import forgetting_curves, replay_by_block
 from eiplast.analysis.forgetting_figures import forgetting_figure
-from eiplast.analysis.recall import cue_responses, recall_summary, recall_table
+from eiplast.analysis.recall import configured_responses, recall_summary, recall_table
 from eiplast.analysis.replay import firing_statistics
 from eiplast.analysis.style import save_figure
 from eiplast.analysis.summary import weight_drift, write_csv
@@ -98,10 +98,7 @@ def block_recall(spike_file, network_file, activations_file, output_csv, *, prot
     realisation, age) and ``recall_summary``."""
     cues = CueProtocol.from_config(protocol, "forgetting.cued")
     members = load_patterns(network_file)
-    responses = cue_responses(
-        spike_file, members, cues, before_s=analysis["before_s"], after_s=analysis["after_s"],
-        bin_ms=analysis["bin_ms"], window_ms=analysis["window_ms"],
-    )  # fmt: skip
+    responses = configured_responses(spike_file, members, cues, analysis)
     counts = replay_counts(load_activations(activations_file)["pattern"], members.n_patterns)
     table = recall_table(responses, counts)
     row = {**labels, "first_cue": cues.first_cue, **recall_summary(table)}

@@ -4,7 +4,12 @@ import pandas as pd
 
 from eiplast.analysis.activations import load_activations
 from eiplast.analysis.excitability import replay_counts
-from eiplast.analysis.recall import cue_responses, recall_summary, recall_table, recall_traces
+from eiplast.analysis.recall import (
+    configured_responses,
+    recall_summary,
+    recall_table,
+    recall_traces,
+)
 from eiplast.analysis.summary import write_csv
 from eiplast.assembly.connectivity import load_patterns
 from eiplast.assembly.cues import CueProtocol, cue_stimuli
@@ -70,10 +75,7 @@ def recall(
     → ``summary_csv``. ``analysis``: the section ``analysis.recall``."""
     cues = CueProtocol.from_config(protocol)
     members = load_patterns(network_file)
-    responses = cue_responses(
-        spike_file, members, cues, before_s=analysis["before_s"], after_s=analysis["after_s"],
-        bin_ms=analysis["bin_ms"], window_ms=analysis["window_ms"],
-    )  # fmt: skip
+    responses = configured_responses(spike_file, members, cues, analysis)
     counts = replay_counts(load_activations(activations_file)["pattern"], members.n_patterns)
     table = write_csv(recall_table(responses, counts), table_csv)
     example = min(int(analysis["example_pattern"]), len(table) - 1)
