@@ -7,8 +7,10 @@ cluster on this machine with ``bash tests/slurm/cluster.sh start`` (as root; it 
 starts munge, MariaDB, slurmdbd, slurmctld and slurmd on loopback) and stop it with
 ``bash tests/slurm/cluster.sh stop``. CI does both around ``pytest -m slurm`` (.ci/run).
 
-* the tiny configuration through ``--workflow-profile profiles/slurm`` (executor ``slurm``):
-  every output exists, every job is COMPLETED in SLURM's accounting, and every output, the
+* the tiny configuration through ``--workflow-profile profiles/slurm`` (executor ``slurm``),
+  without its forgetting branch (58 more jobs of the same kinds, run locally by
+  tests/test_workflow.py; left out to keep CI inside its time limit): every output exists,
+  every job is COMPLETED in SLURM's accounting, and every output, the
   summary tables included, is bit-identical to a local run with the same seeds written to the
   same path;
 * a simulation job cancelled with ``scancel`` mid-run, twice: with the plugin's default status
@@ -193,14 +195,17 @@ def test_end_to_end_on_slurm_matches_local(tmp_path, cluster, records):
     started = time.perf_counter()
     wd = tmp_path / "run"  # both runs write to the same absolute path (it is in some files)
     out = wd / "results"
-    local = h.run(wd, out, cores=2)
+    no_forgetting = h.write_yaml(
+        tmp_path / "no_forgetting.yaml", {"forgetting": {"enabled": False}}
+    )
+    local = h.run(wd, out, configfiles=[no_forgetting], cores=2)
     assert local.returncode == 0, h.failure_message(local)
     reference = tmp_path / "local"
     shutil.move(out, reference)
     shutil.rmtree(wd)
     local_s = time.perf_counter() - started
 
-    result = run_slurm(wd, out, env=cluster)
+    result = run_slurm(wd, out, env=cluster, configfiles=[no_forgetting])
     slurm_s = time.perf_counter() - started - local_s
     assert result.returncode == 0, h.failure_message(result)
     jobs = SUBMITTED.findall(result.stdout)
@@ -216,8 +221,8 @@ def test_end_to_end_on_slurm_matches_local(tmp_path, cluster, records):
         records,
         "test_slurm::end_to_end",
         section="cluster",
-        fault="none: config/test.yaml through profiles/slurm (executor slurm) on a "
-        "single-node cluster",
+        fault="none: config/test.yaml (forgetting branch off) through profiles/slurm "
+        "(executor slurm) on a single-node cluster",
         executor="slurm",
         injected=0,
         compared=f"all {len(outputs)} outputs ({len(summary)} summary tables) vs a local run "
