@@ -53,7 +53,7 @@ $(PBN_STAMP): bench/setup_balanced_reference_env.sh
 # the reference environments are built first; EIPLAST_REQUIRE_REFERENCES=1 turns a test that
 # cannot find one into a failure (a plain `pytest` by hand skips it; tests/conftest.py)
 pytest: $(STAMP) $(BRIAN2_STAMP) $(PBN_STAMP)
-	EIPLAST_REQUIRE_REFERENCES=1 $(BIN)/python -m pytest -q
+	EIPLAST_REQUIRE_REFERENCES=1 $(BIN)/python -m pytest -q --durations=20
 
 test: lint pytest
 
