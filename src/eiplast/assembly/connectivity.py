@@ -177,6 +177,17 @@ def _linear_key(linear, n_exc):
 
 
 @njit(cache=True)
+def _absent_pair(linear, n_exc, present, ptr):
+    """(ptr moved past the entries of the sorted ``present`` below ``linear``, whether pair
+    ``linear`` = pre·n_exc + post is off-diagonal and not in ``present``)."""
+    while ptr < len(present) and present[ptr] < linear:
+        ptr += 1
+    return ptr, linear // n_exc != linear % n_exc and not (
+        ptr < len(present) and present[ptr] == linear
+    )
+
+
+@njit(cache=True)
 def _top_keyed_absent_pairs(base, n_exc, count, present):
     """The ``count`` off-diagonal pairs (linear index pre·n_exc + post) outside the sorted
     ``present`` with the largest ``rng.keyed_uniform(base, pre·2³² + post)``, sorted by index,
@@ -186,9 +197,8 @@ def _top_keyed_absent_pairs(base, n_exc, count, present):
     n_pairs = n_exc * n_exc
     ptr = 0
     for linear in range(n_pairs):
-        while ptr < len(present) and present[ptr] < linear:
-            ptr += 1
-        if linear // n_exc == linear % n_exc or (ptr < len(present) and present[ptr] == linear):
+        ptr, absent = _absent_pair(linear, n_exc, present, ptr)
+        if not absent:
             continue
         hist[int(keyed_uniform(base, _linear_key(linear, n_exc)) * _FILL_BINS)] += 1
     above = 0
@@ -203,9 +213,8 @@ def _top_keyed_absent_pairs(base, n_exc, count, present):
     n_out = n_border = 0
     ptr = 0
     for linear in range(n_pairs):
-        while ptr < len(present) and present[ptr] < linear:
-            ptr += 1
-        if linear // n_exc == linear % n_exc or (ptr < len(present) and present[ptr] == linear):
+        ptr, absent = _absent_pair(linear, n_exc, present, ptr)
+        if not absent:
             continue
         u = keyed_uniform(base, _linear_key(linear, n_exc))
         b = int(u * _FILL_BINS)
