@@ -121,7 +121,8 @@ def test_end_to_end_outputs(e2e):
     expected += [balanced / "size_scaling.csv", out / "benchmarks/balanced/size_costs.csv"]
     suffixes = (".csv", ".png", ".pdf", "_timecourse.csv", "_distributions.png")
     expected += [balanced / "sweeps" / f"{s}{x}" for s in BALANCED_SWEEPS for x in suffixes]
-    # the tiny sequential-embedding branch (config/test.yaml: 20 + 2 blocks of 10, GHP)
+    # the tiny sequential-embedding branch (config/test.yaml: 20 + 2 blocks of 10, GHP, the
+    # controls at the last P only)
     forgetting = out / "forgetting"
     expected += [forgetting / f for f in ("forgetting.csv", "forgetting_curves.csv",
                                           "forgetting_recall.csv", "forgetting.png",
@@ -130,7 +131,10 @@ def test_end_to_end_outputs(e2e):
         assert path.is_file() and path.stat().st_size > 0, f"missing or empty: {path}"
     blocks = pd.read_csv(forgetting / "forgetting.csv")
     runs = blocks.groupby(["protocol", "rule", "patterns"])["block"].agg(list)
-    assert len(runs) == 3 * 1 * 3
+    assert sorted(runs.index) == sorted(
+        [(protocol, "rate", p) for protocol in ("scratch", "frozen") for p in (20, 40)]
+        + [("sequential", "rate", p) for p in (20, 30, 40)]
+    )
     for (_, _, p), block_list in runs.items():
         assert block_list == list(range(1 + (p - 20) // 10))
     # the frozen control keeps the first block's inhibition exactly; blocks in turn move it
@@ -141,9 +145,10 @@ def test_end_to_end_outputs(e2e):
     # cued recall of the first block's assemblies after every block, of the latest block's
     # after every block but the first (from its first pattern on)
     recall = pd.read_csv(forgetting / "forgetting_recall.csv")
-    assert len(recall) == 3 * 1 * 5 and set(recall["cued_patterns"]) == {3}
+    assert len(recall) == 3 + 3 + 5 and set(recall["cued_patterns"]) == {3}
     new = recall[recall["age"] == "new"]
     assert sorted(set(new["patterns"])) == [30, 40]
+    assert sorted(new.loc[new["protocol"] != "sequential", "patterns"]) == [40, 40]
     assert (new["first_cue"] == new["patterns"] - 10).all()
     assert (recall.loc[recall["age"] == "old", "first_cue"] == 0).all()
     # the replay-growth curves end at the replay table's nunique, run by run

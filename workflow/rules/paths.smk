@@ -102,6 +102,12 @@ FORGETTING_PATTERNS = forgetting_patterns(config)
 FORGETTING_FIRST = FORGETTING_PATTERNS[0]
 FORGETTING_REALISATIONS = list(range(int(config["forgetting"]["realisations"])))
 FORGETTING_CONTROLS = list(config["forgetting"]["controls"])
+# the P after P₀ of the controls (forgetting.controls_at): every one, or the largest
+FORGETTING_CONTROL_PATTERNS = (
+    FORGETTING_PATTERNS[1:]
+    if config["forgetting"]["controls_at"] == "every_block"
+    else FORGETTING_PATTERNS[-1:]
+)
 FORGET = f"{OUT}/forgetting"
 FORGET_CONNECTIVITY = (
     f"{FORGET}/networks/connectivity_P{{patterns}}_r{{realisation}}.h5"
@@ -431,17 +437,19 @@ def balanced_outputs():
 
 def forgetting_runs_list():
     """(protocol, rule, patterns, realisation) of every spontaneous run of the sequential-
-    embedding branch: from scratch at every P, blocks in turn and the frozen control after P₀
-    (at P₀ both are the from-scratch network)."""
-    runs = [("scratch", r, p) for r in FORGETTING_RULES for p in FORGETTING_PATTERNS]
-    later = FORGETTING_PATTERNS[1:]
-    runs += [("sequential", r, p) for r in FORGETTING_RULES for p in later]
-    runs += [("frozen", r, p) for r in FORGETTING_RULES for p in later]
-    controls = set(FORGETTING_CONTROLS)
-    runs = [
-        run
-        for run in runs
-        if run[0] == "sequential" or run[0] in controls or run[2] == FORGETTING_FIRST
+    embedding branch: the from-scratch network at P₀ (the first block of every protocol),
+    blocks in turn at every later P, and each control of forgetting.controls at the P of
+    forgetting.controls_at."""
+    runs = [("scratch", r, FORGETTING_FIRST) for r in FORGETTING_RULES]
+    runs += [
+        ("sequential", r, p) for r in FORGETTING_RULES for p in FORGETTING_PATTERNS[1:]
+    ]
+    runs += [
+        (control, r, p)
+        for control in ("scratch", "frozen")
+        if control in FORGETTING_CONTROLS
+        for r in FORGETTING_RULES
+        for p in FORGETTING_CONTROL_PATTERNS
     ]
     return [(*run, k) for run in runs for k in FORGETTING_REALISATIONS]
 
