@@ -8,7 +8,7 @@ starts munge, MariaDB, slurmdbd, slurmctld and slurmd on loopback) and stop it w
 ``bash tests/slurm/cluster.sh stop``. CI does both around ``pytest -m slurm`` (.ci/run).
 
 * the tiny configuration through ``--workflow-profile profiles/slurm`` (executor ``slurm``),
-  without its forgetting branch (58 more jobs of the same kinds, run locally by
+  without its forgetting branch (jobs of the same kinds, run locally by
   tests/test_workflow.py; left out to keep CI inside its time limit): every output exists,
   every job is COMPLETED in SLURM's accounting, and every output, the
   summary tables included, is bit-identical to a local run with the same seeds written to the
